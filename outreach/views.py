@@ -1,0 +1,9 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from reactivate.access import Area, practice_view
+
+
+@practice_view(Area.QUEUE)
+def queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "outreach/queue.html")

@@ -1,0 +1,107 @@
+"""Who may see and change what, in which practice.
+
+Every practice page goes through :func:`practice_view`. It resolves the practice from the
+URL (``/p/<practice_slug>/…``) and the user's membership in it; a non-member gets 404 so a
+practice's existence is never revealed, and a member without the role for the page gets 403.
+Reading (GET/HEAD) needs the area's view roles; anything else needs its change roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+
+from reactivate.models import Membership, Practice, Role
+
+
+class Area(StrEnum):
+    QUEUE = "queue"
+    CONTACTS = "contacts"
+    IMPORTS = "imports"
+    CAMPAIGNS = "campaigns"
+    DASHBOARD = "dashboard"
+    SETTINGS = "settings"
+    USERS = "users"
+
+
+_ALL = frozenset(Role)
+_ADMIN = frozenset({Role.ADMIN})
+
+# Coordinators work the queue and the contacts; owners read everything and act on the
+# dashboard; admins run imports, settings and users (and may do a coordinator's work).
+VIEW_ROLES: dict[Area, frozenset[Role]] = {
+    Area.QUEUE: _ALL,
+    Area.CONTACTS: _ALL,
+    Area.IMPORTS: frozenset({Role.ADMIN, Role.OWNER}),
+    Area.CAMPAIGNS: frozenset({Role.ADMIN, Role.OWNER}),
+    Area.DASHBOARD: _ALL,
+    Area.SETTINGS: frozenset({Role.ADMIN, Role.OWNER}),
+    Area.USERS: frozenset({Role.ADMIN, Role.OWNER}),
+}
+CHANGE_ROLES: dict[Area, frozenset[Role]] = {
+    Area.QUEUE: frozenset({Role.COORDINATOR, Role.ADMIN}),
+    Area.CONTACTS: frozenset({Role.COORDINATOR, Role.ADMIN}),
+    Area.IMPORTS: _ADMIN,
+    Area.CAMPAIGNS: _ADMIN,
+    Area.DASHBOARD: frozenset({Role.OWNER, Role.ADMIN}),
+    Area.SETTINGS: _ADMIN,
+    Area.USERS: _ADMIN,
+}
+
+
+@dataclass(frozen=True)
+class PracticeAccess:
+    practice: Practice
+    membership: Membership
+
+    @property
+    def role(self) -> Role:
+        return Role(self.membership.role)
+
+    def can_view(self, area: Area) -> bool:
+        return self.role in VIEW_ROLES[area]
+
+    def can_change(self, area: Area) -> bool:
+        return self.role in CHANGE_ROLES[area]
+
+
+def practice_access(user, practice_slug: str) -> PracticeAccess:
+    """The practice and the user's membership in it, or 404 for anyone else."""
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("practice")
+        .filter(user=user, practice__slug=practice_slug)
+        .first()
+    )
+    if membership is None:
+        raise Http404
+    return PracticeAccess(practice=membership.practice, membership=membership)
+
+
+def practice_view(area: Area) -> Callable:
+    """Decorate a view taking ``practice_slug``; sets ``request.access``."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, practice_slug: str, *args, **kwargs) -> HttpResponse:
+            access = practice_access(request.user, practice_slug)
+            reading = request.method in ("GET", "HEAD")
+            allowed = access.can_view(area) if reading else access.can_change(area)
+            if not allowed:
+                raise PermissionDenied
+            request.access = access
+            request.area = area
+            return view(request, *args, **kwargs)
+
+        wrapped.practice_area = area
+        return wrapped
+
+    return decorator

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReactivateConfig(AppConfig):
+    name = "reactivate"
+    verbose_name = "Reactivate: practices and access"

@@ -1,0 +1,45 @@
+from django import forms
+
+from reactivate.models import Membership, Practice, Role
+
+
+class PracticeSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Practice
+        fields = [
+            "name",
+            "time_zone",
+            "country",
+            "default_area_code",
+            "sending_window_start",
+            "sending_window_end",
+            "sends_on_saturday",
+            "sends_on_sunday",
+            "recent_activity_days",
+            "help_text",
+            "postal_address",
+        ]
+        widgets = {
+            "sending_window_start": forms.TimeInput(attrs={"type": "time"}),
+            "sending_window_end": forms.TimeInput(attrs={"type": "time"}),
+            "help_text": forms.Textarea(attrs={"rows": 3}),
+            "postal_address": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("sending_window_start"), cleaned.get("sending_window_end")
+        if start and end and start >= end:
+            raise forms.ValidationError("The sending window must end after it starts.")
+        return cleaned
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class MemberRoleForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["role"]

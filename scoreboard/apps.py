@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ScoreboardConfig(AppConfig):
+    name = "scoreboard"
+    verbose_name = "Scoreboard: decisions and rates"

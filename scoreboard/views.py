@@ -1,0 +1,9 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from reactivate.access import Area, practice_view
+
+
+@practice_view(Area.DASHBOARD)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "scoreboard/dashboard.html")

@@ -1,0 +1,112 @@
+"""Shared fixtures. Tests run on PostgreSQL and Redis (see README: ``bin/test``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from reactivate.models import Role
+from tests.factories import MembershipFactory, PracticeFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _require_postgresql(django_db_setup, django_db_blocker):
+    if connection.vendor != "postgresql":
+        pytest.exit("Tests run on PostgreSQL: use bin/test or set DATABASE_URL.", returncode=2)
+
+
+@pytest.fixture
+def practice(db):
+    return PracticeFactory(name="Harbor Dental", slug="harbor")
+
+
+@pytest.fixture
+def other_practice(db):
+    return PracticeFactory(name="Elm Street Aesthetics", slug="elm")
+
+
+@pytest.fixture
+def member(practice):
+    """Make a member of ``practice`` with a role: ``member(Role.OWNER)``."""
+
+    def make(role: Role = Role.COORDINATOR, **kwargs):
+        return MembershipFactory(practice=kwargs.pop("in_practice", practice), role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client logged in as the membership's user."""
+
+    def login(membership):
+        client.force_login(membership.user)
+        return client
+
+    return login
+
+
+def _test_database_url() -> str:
+    db = settings.DATABASES["default"]
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real ``celery worker`` process on Redis, using the test database.
+
+    Started once per session; tests that use it must commit their data
+    (``@pytest.mark.django_db(transaction=True)``) so the worker can see it.
+    """
+    from reactivate.celery import app
+
+    if not settings.CELERY_BROKER_URL.startswith("redis://"):
+        pytest.exit("The worker tests need REDIS_URL (use bin/test).", returncode=2)
+    app.control.purge()
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "CONN_MAX_AGE": "0"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "reactivate",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=2",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            "celery,imports,outreach",
+            "--loglevel=INFO",
+            f"--hostname=test-worker-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    # Block on the worker's own log until it says it is ready (no sleeping, no polling).
+    startup = []
+    for line in process.stdout:
+        startup.append(line)
+        if " ready." in line:
+            break
+    else:
+        pytest.fail("The Celery worker exited before it was ready:\n" + "".join(startup))
+    # Keep draining its output so a full pipe never blocks the worker.
+    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+    yield process
+    process.terminate()
+    process.wait(timeout=30)

@@ -1,0 +1,67 @@
+"""Login, lockout, password reset and idle sessions."""
+
+import datetime as dt
+
+import time_machine
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+
+from reactivate.models import Role
+from tests.factories import PASSWORD
+
+
+def _login(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_member_logs_in_with_password(client, member):
+    user = member(Role.COORDINATOR).user
+    response = _login(client, user.username, PASSWORD)
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 302  # on to their practice
+
+
+def test_account_locks_after_the_failure_limit(client, member):
+    user = member(Role.COORDINATOR).user
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _login(client, user.username, "wrong password")
+    locked = _login(client, user.username, PASSWORD)
+    assert locked.status_code == 429
+    assert b"Account locked" in locked.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_below_the_limit_do_not_lock(client, member):
+    user = member(Role.COORDINATOR).user
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        _login(client, user.username, "wrong password")
+    assert _login(client, user.username, PASSWORD).status_code == 302
+
+
+def test_password_reset_sends_a_link(client, member):
+    user = member(Role.COORDINATOR).user
+    response = client.post(reverse("password_reset"), {"email": user.email})
+    assert response.status_code == 302
+    assert mail.outbox[0].to == [user.email]
+    assert "/accounts/password/reset/" in mail.outbox[0].body
+
+
+def test_session_ends_after_inactivity(client, member, practice):
+    user = member(Role.COORDINATOR).user
+    queue = reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
+    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        _login(client, user.username, PASSWORD)
+        clock.shift(dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES - 1))
+        assert client.get(queue).status_code == 200  # activity renews the session
+        clock.shift(dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES + 1))
+        response = client.get(queue)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_logout_needs_post_and_ends_the_session(client_for, member):
+    client = client_for(member(Role.COORDINATOR))
+    response = client.post(reverse("logout"))
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in client.session

@@ -1,0 +1,57 @@
+"""Every practice-scoped URL returns 404 to a member of another practice."""
+
+import pytest
+from django.urls import reverse
+
+from reactivate.models import Role
+from tests.factories import MembershipFactory
+from tests.reactivate.urlconf import practice_routes
+
+# How to make a real object of a practice for each URL keyword that names one. A new
+# practice-scoped URL with a new keyword fails here until its builder is added.
+OBJECT_BUILDERS = {
+    "membership_id": lambda practice: MembershipFactory(practice=practice).pk,
+}
+
+
+def _kwargs(route, slug, objects_of):
+    missing = set(route.kwargs) - {"practice_slug"} - set(OBJECT_BUILDERS)
+    assert not missing, f"add an object builder for {missing} ({route.name})"
+    kwargs = {"practice_slug": slug}
+    for name in route.kwargs:
+        if name != "practice_slug":
+            kwargs[name] = OBJECT_BUILDERS[name](objects_of)
+    return kwargs
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("route", practice_routes(), ids=lambda route: route.name)
+def test_member_of_another_practice_gets_404(client_for, member, other_practice, route, method):
+    client = client_for(member(Role.ADMIN))
+    url = reverse(route.name, kwargs=_kwargs(route, other_practice.slug, other_practice))
+    assert getattr(client, method)(url).status_code == 404
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize(
+    "route",
+    [route for route in practice_routes() if len(route.kwargs) > 1],
+    ids=lambda route: route.name,
+)
+def test_objects_of_another_practice_are_404_under_ones_own(
+    client_for, member, practice, other_practice, route, method
+):
+    client = client_for(member(Role.ADMIN))
+    url = reverse(route.name, kwargs=_kwargs(route, practice.slug, other_practice))
+    response = getattr(client, method)(url)
+    if method == "get" and response.status_code == 405:
+        return  # a POST-only view refuses GET before any lookup, whatever the object
+    assert response.status_code == 404
+
+
+def test_an_unknown_practice_looks_the_same_as_a_foreign_one(client_for, member, other_practice):
+    client = client_for(member(Role.ADMIN))
+    foreign = client.get(reverse("contacts:index", kwargs={"practice_slug": other_practice.slug}))
+    unknown = client.get(reverse("contacts:index", kwargs={"practice_slug": "no-such-practice"}))
+    assert foreign.status_code == unknown.status_code == 404
+    assert other_practice.name.encode() not in foreign.content

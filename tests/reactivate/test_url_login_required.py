@@ -1,0 +1,51 @@
+"""Every URL sends an anonymous visitor to a login page, except the public few."""
+
+from urllib.parse import urlparse
+
+import pytest
+from django.urls import reverse
+
+from tests.reactivate.urlconf import all_routes
+
+PUBLIC = {
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "health",
+    "admin:login",
+    "admin:logout",
+}
+# Values for URL keywords; an anonymous visitor is turned away before any lookup.
+SAMPLE = {
+    "practice_slug": "harbor",
+    "membership_id": 1,
+    "app_label": "reactivate",
+    "model_name": "practice",
+    "object_id": "1",
+    "id": "1",
+    "content_type_id": 1,
+}
+PROTECTED = [route for route in all_routes() if route.name not in PUBLIC]
+
+
+def test_the_url_enumeration_finds_every_app():
+    names = {route.name for route in PROTECTED}
+    assert {"home", "contacts:index", "campaigns:index", "outreach:queue"} <= names
+    assert {"scoreboard:dashboard", "practice_settings", "admin:index"} <= names
+
+
+@pytest.mark.parametrize("route", PROTECTED, ids=lambda route: route.name)
+def test_anonymous_visitor_is_sent_to_login(client, practice, route):
+    url = reverse(route.name, kwargs={name: SAMPLE[name] for name in route.kwargs})
+    response = client.get(url)
+    assert response.status_code == 302
+    login = reverse("admin:login") if route.namespace == "admin" else reverse("login")
+    assert urlparse(response["Location"]).path == login
+
+
+@pytest.mark.parametrize("name", ["login", "password_reset", "health"])
+def test_public_pages_open_without_login(client, db, name):
+    assert client.get(reverse(name)).status_code == 200
