@@ -5,5 +5,16 @@ from contacts import views
 app_name = "contacts"
 urlpatterns = [
     path("", views.index, name="index"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("export.csv", views.export, name="export"),
+    path("<int:contact_id>/", views.detail, name="detail"),
     path("imports/", views.imports, name="imports"),
+    path("imports/synonyms/", views.synonym_add, name="synonym_add"),
+    path("imports/<int:batch_id>/", views.import_detail, name="import_detail"),
+    path("imports/<int:batch_id>/preview/", views.import_preview, name="import_preview"),
+    path("imports/<int:batch_id>/start/", views.import_start, name="import_start"),
+    path("imports/<int:batch_id>/progress/", views.import_progress, name="import_progress"),
+    path("imports/<int:batch_id>/report.csv", views.import_report, name="import_report"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/<int:candidate_id>/", views.duplicate_review, name="duplicate_review"),
 ]

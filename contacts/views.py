@@ -1,14 +1,357 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Contacts, imports and duplicate review. Views parse, call a service, render.
 
+Search text is posted, never put in the URL: a patient's name must not reach access logs.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from contacts import importing
+from contacts.dedupe import candidate_dismiss, contact_merge
+from contacts.exports import contacts_csv
+from contacts.forms import ContactFilterForm, MappingForm, SynonymForm, UploadForm
+from contacts.models import Bucket, Contact, DuplicateCandidate, ImportBatch, ImportStatus
+from contacts.segments import bucket_counts, bucket_of
+from contacts.selectors import contact_get, contact_list, open_candidates
+from contacts.services import (
+    contacts_assign,
+    contacts_mark_do_not_contact,
+    outcome_synonym_add,
+)
 from reactivate.access import Area, practice_view
+from reactivate.audit import audit_record
+from reactivate.models import AuditAction, Role
+
+PAGE_SIZE = 50
+
+
+def _today(request: HttpRequest):
+    return timezone.localdate(timezone=request.access.practice.time_zone)
+
+
+def _coordinators(practice):
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__practice=practice, memberships__role__in=[Role.COORDINATOR, Role.ADMIN]
+        )
+        .order_by("first_name", "username")
+    )
+
+
+def _slug(request: HttpRequest) -> str:
+    return request.access.practice.slug
+
+
+# --- Contacts ---------------------------------------------------------------------------
 
 
 @practice_view(Area.CONTACTS)
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "contacts/index.html")
+    practice = request.access.practice
+    today = _today(request)
+    coordinators = _coordinators(practice)
+    form = ContactFilterForm(request.POST or request.GET or None, coordinators=coordinators)
+    filters = form.cleaned_data if form.is_valid() else {}
+    page_number = filters.pop("page", None) or 1
+    contacts = contact_list(practice, today, **{k: v or "" for k, v in filters.items()})
+    page = Paginator(contacts, PAGE_SIZE).get_page(page_number)
+    counts = bucket_counts(practice, today)
+    context = {
+        "form": form,
+        "page": page,
+        "counts": counts,
+        "bucket_tiles": [(label, counts[value]) for value, label in Bucket.choices],
+        "coordinators": coordinators,
+        "can_change": request.access.can_change(Area.CONTACTS),
+        "can_export": request.access.can_view(Area.IMPORTS),
+        "active_area": "contacts",
+    }
+    template = "contacts/_results.html" if request.htmx else "contacts/index.html"
+    return render(request, template, context)
+
+
+@practice_view(Area.CONTACTS)
+def detail(request: HttpRequest, contact_id: int) -> HttpResponse:
+    practice = request.access.practice
+    try:
+        contact = contact_get(practice, contact_id)
+    except Contact.DoesNotExist:
+        raise Http404 from None
+    audit_record(request, AuditAction.VIEWED, contact)
+    timeline = sorted(
+        [
+            *(
+                (
+                    row.batch.created_at,
+                    f"Imported (row {row.row}): {row.get_result_display()}",
+                    row.message,
+                )
+                for row in contact.import_rows.select_related("batch")
+            ),
+            *(
+                (m.at, "Merged another record into this one", m.automatic_reason)
+                for m in contact.merges.all()
+            ),
+        ],
+        key=lambda entry: entry[0],
+        reverse=True,
+    )
+    return render(
+        request,
+        "contacts/detail.html",
+        {
+            "contact": contact,
+            "bucket": bucket_of(contact, practice, _today(request)),
+            "timeline": timeline,
+        },
+    )
+
+
+@practice_view(Area.CONTACTS)
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    practice = request.access.practice
+    ids = [int(i) for i in request.POST.getlist("contact") if i.isdigit()]
+    action = request.POST.get("action")
+    if not ids:
+        messages.error(request, "Select at least one contact.")
+    elif action == "assign":
+        raw = request.POST.get("coordinator", "")
+        try:
+            count = contacts_assign(
+                practice=practice,
+                contact_ids=ids,
+                coordinator_id=int(raw) if raw.isdigit() else None,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            audit_record(
+                request,
+                AuditAction.CHANGED,
+                object_type="contacts.contact",
+                detail={"assigned": count},
+            )
+            messages.success(request, f"{count} contact(s) assigned.")
+    elif action == "do_not_contact":
+        count = contacts_mark_do_not_contact(
+            practice=practice, contact_ids=ids, reason=request.POST.get("reason", "")
+        )
+        audit_record(
+            request,
+            AuditAction.CHANGED,
+            object_type="contacts.contact",
+            detail={"do_not_contact": count},
+        )
+        messages.success(request, f"{count} contact(s) marked do-not-contact.")
+    else:
+        messages.error(request, "Choose an action.")
+    return redirect("contacts:index", practice_slug=practice.slug)
+
+
+@practice_view(Area.IMPORTS)
+def export(request: HttpRequest) -> StreamingHttpResponse:
+    practice = request.access.practice
+    audit_record(
+        request, AuditAction.EXPORTED, object_type="contacts.contact", detail={"format": "csv"}
+    )
+    response = StreamingHttpResponse(
+        contacts_csv(practice, _today(request)), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="contacts-{practice.slug}.csv"'
+    return response
+
+
+# --- Imports ----------------------------------------------------------------------------
+
+
+def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
+    return get_object_or_404(ImportBatch, practice=request.access.practice, pk=batch_id)
 
 
 @practice_view(Area.IMPORTS)
 def imports(request: HttpRequest) -> HttpResponse:
-    return render(request, "contacts/imports.html")
+    practice = request.access.practice
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = importing.import_batch_create(
+                practice=practice, fileobj=upload.file, name=upload.name, user=request.user
+            )
+        except ValidationError as error:
+            form.add_error("file", error)
+        else:
+            audit_record(request, AuditAction.IMPORTED, batch, detail={"step": "uploaded"})
+            return redirect(
+                "contacts:import_detail", practice_slug=practice.slug, batch_id=batch.pk
+            )
+    batches = ImportBatch.objects.filter(practice=practice).select_related("uploaded_by")[:50]
+    return render(
+        request,
+        "contacts/imports.html",
+        {
+            "form": form,
+            "batches": batches,
+            "can_change": request.access.can_change(Area.IMPORTS),
+            "synonym_form": SynonymForm(),
+        },
+    )
+
+
+@practice_view(Area.IMPORTS)
+def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    context = {"batch": batch, "can_change": request.access.can_change(Area.IMPORTS)}
+    if batch.status == ImportStatus.UPLOADED:
+        headers = importing.import_headers(batch)
+        form = MappingForm(headers=headers, initial_mapping=batch.mapping)
+        context.update(form=form, **_preview_context(batch, batch.mapping))
+    return render(request, "contacts/import_detail.html", context)
+
+
+def _preview_context(batch: ImportBatch, mapping: dict[str, str]) -> dict:
+    try:
+        return {"preview": importing.import_preview(batch, mapping), "mapping_error": ""}
+    except ValueError as error:
+        return {"preview": [], "mapping_error": str(error)}
+
+
+@practice_view(Area.IMPORTS)
+@require_POST
+def import_preview(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    form = MappingForm(request.POST, headers=importing.import_headers(batch), initial_mapping={})
+    form.is_valid()
+    return render(request, "contacts/_preview.html", _preview_context(batch, form.mapping()))
+
+
+@practice_view(Area.IMPORTS)
+@require_POST
+def import_start(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    if batch.status != ImportStatus.UPLOADED:
+        messages.info(request, "This import has already started.")
+        return redirect("contacts:import_detail", practice_slug=_slug(request), batch_id=batch.pk)
+    headers = importing.import_headers(batch)
+    form = MappingForm(request.POST, headers=headers, initial_mapping={})
+    form.is_valid()
+    try:
+        importing.import_batch_start(batch=batch, mapping=form.mapping())
+    except ValueError as error:
+        messages.error(request, str(error))
+    else:
+        audit_record(request, AuditAction.IMPORTED, batch, detail={"step": "started"})
+    return redirect("contacts:import_detail", practice_slug=_slug(request), batch_id=batch.pk)
+
+
+@practice_view(Area.IMPORTS)
+def import_progress(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    response = render(request, "contacts/_progress.html", {"batch": batch})
+    if batch.finished and request.htmx:
+        response["HX-Refresh"] = "true"  # show the summary page
+    return response
+
+
+@practice_view(Area.IMPORTS)
+def import_report(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
+    batch = _batch(request, batch_id)
+    audit_record(request, AuditAction.EXPORTED, batch, detail={"report": "rows"})
+    response = StreamingHttpResponse(importing.import_report_lines(batch), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-report.csv"'
+    return response
+
+
+@practice_view(Area.IMPORTS)
+@require_POST
+def synonym_add(request: HttpRequest) -> HttpResponse:
+    form = SynonymForm(request.POST)
+    if form.is_valid():
+        try:
+            outcome_synonym_add(practice=request.access.practice, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Synonym saved; it applies to the next import.")
+    else:
+        messages.error(request, "Enter a word and what it means.")
+    return redirect("contacts:imports", practice_slug=_slug(request))
+
+
+# --- Duplicates -------------------------------------------------------------------------
+
+
+@practice_view(Area.CONTACTS)
+def duplicates(request: HttpRequest) -> HttpResponse:
+    page = Paginator(open_candidates(request.access.practice), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "contacts/duplicates.html", {"page": page})
+
+
+COMPARED = (
+    ("Name", "full_name"),
+    ("EMR id", "external_id"),
+    ("Phone", "phone"),
+    ("Phone as typed", "phone_raw"),
+    ("Email", "email"),
+    ("Birth date", "date_of_birth"),
+    ("Address", "address"),
+    ("Postal code", "postal_code"),
+    ("Last outcome", "last_outcome"),
+    ("Last activity", "last_activity"),
+    ("Do not contact", "do_not_contact"),
+    ("SMS opt-out", "sms_opt_out_at"),
+    ("Email opt-out", "email_opt_out_at"),
+)
+
+
+@practice_view(Area.CONTACTS)
+def duplicate_review(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    practice = request.access.practice
+    candidate = get_object_or_404(
+        DuplicateCandidate.objects.select_related("contact_a", "contact_b"),
+        practice=practice,
+        pk=candidate_id,
+    )
+    a, b = candidate.contact_a, candidate.contact_b
+    if request.method == "POST":
+        return _duplicate_decide(request, candidate, a, b)
+    audit_record(request, AuditAction.VIEWED, candidate)
+    rows = [(label, getattr(a, name), getattr(b, name)) for label, name in COMPARED]
+    return render(
+        request,
+        "contacts/duplicate_review.html",
+        {"candidate": candidate, "a": a, "b": b, "rows": rows},
+    )
+
+
+def _duplicate_decide(request, candidate, a, b) -> HttpResponse:
+    decision = request.POST.get("decision")
+    if decision == "dismiss":
+        candidate_dismiss(candidate=candidate, user=request.user)
+        messages.success(request, "Kept as two people; this pair will not be proposed again.")
+    elif decision in ("keep_a", "keep_b"):
+        survivor, merged = (a, b) if decision == "keep_a" else (b, a)
+        try:
+            record = contact_merge(survivor=survivor, merged=merged, user=request.user)
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            audit_record(
+                request, AuditAction.MERGED, record.survivor, detail={"merged": record.merged_id}
+            )
+            messages.success(request, "Merged; the strictest consent was kept.")
+    else:
+        messages.error(request, "Choose which record to keep, or 'not the same person'.")
+    return redirect("contacts:duplicates", practice_slug=_slug(request))

@@ -253,6 +253,9 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 
 PHONENUMBER_DEFAULT_REGION = "US"
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=50) * 1024 * 1024
+# Data rows per import transaction: progress moves, and a killed worker resumes, per chunk.
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
 
 # --- Logging: ids and counts only, never patient values -------------------------------
 LOGGING = {

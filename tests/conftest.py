@@ -55,7 +55,7 @@ def client_for(client):
     return login
 
 
-def _test_database_url() -> str:
+def worker_database_url() -> str:
     db = settings.DATABASES["default"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
@@ -73,7 +73,13 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         pytest.exit("The worker tests need REDIS_URL (use bin/test).", returncode=2)
     app.control.purge()
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "CONN_MAX_AGE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_database_url(),
+        "CONN_MAX_AGE": "0",
+        # Small chunks, so a test can watch an import move.
+        "IMPORT_CHUNK_ROWS": "50",
+    }
     process = subprocess.Popen(
         [
             sys.executable,

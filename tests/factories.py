@@ -1,6 +1,8 @@
 import factory
 from django.contrib.auth import get_user_model
 
+from contacts.dedupe import matching_keys
+from contacts.models import Contact, DuplicateCandidate, ImportBatch, LastOutcome
 from reactivate.models import Membership, Practice, Role
 
 PASSWORD = "correct horse battery staple"
@@ -37,3 +39,60 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     practice = factory.SubFactory(PracticeFactory)
     role = Role.COORDINATOR
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    practice = factory.SubFactory(PracticeFactory)
+    first_name = factory.Sequence(lambda n: f"Pat{n}")
+    last_name = "Example"
+    phone = factory.Sequence(lambda n: f"+1212555{n % 100:04d}")
+    phone_raw = factory.LazyAttribute(lambda c: c.phone)
+    phone_valid = True
+    last_outcome = LastOutcome.INQUIRY
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The matching keys are derived, as the import pipeline derives them.
+        kwargs.update(
+            matching_keys(
+                kwargs.get("first_name", ""),
+                kwargs.get("last_name", ""),
+                kwargs.get("date_of_birth"),
+                kwargs.get("postal_code", ""),
+                kwargs.get("address", ""),
+            )
+        )
+        return super()._create(model_class, *args, **kwargs)
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportBatch
+
+    practice = factory.SubFactory(PracticeFactory)
+    original_name = "export.csv"
+    sha256 = "0" * 64
+    file = factory.django.FileField(
+        filename="export.csv", data=b"First Name,Last Name,Phone\nAnn,Lee,212-555-0101\n"
+    )
+
+
+class DuplicateCandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DuplicateCandidate
+
+    practice = factory.SubFactory(PracticeFactory)
+    contact_a = factory.SubFactory(ContactFactory, practice=factory.SelfAttribute("..practice"))
+    contact_b = factory.SubFactory(ContactFactory, practice=factory.SelfAttribute("..practice"))
+    score = 0.8
+    reason = "same phone"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        a, b = kwargs["contact_a"], kwargs["contact_b"]
+        if a.pk > b.pk:
+            kwargs["contact_a"], kwargs["contact_b"] = b, a
+        return super()._create(model_class, *args, **kwargs)

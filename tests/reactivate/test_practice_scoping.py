@@ -4,13 +4,21 @@ import pytest
 from django.urls import reverse
 
 from reactivate.models import Role
-from tests.factories import MembershipFactory
+from tests.factories import (
+    ContactFactory,
+    DuplicateCandidateFactory,
+    ImportBatchFactory,
+    MembershipFactory,
+)
 from tests.reactivate.urlconf import practice_routes
 
 # How to make a real object of a practice for each URL keyword that names one. A new
 # practice-scoped URL with a new keyword fails here until its builder is added.
 OBJECT_BUILDERS = {
     "membership_id": lambda practice: MembershipFactory(practice=practice).pk,
+    "contact_id": lambda practice: ContactFactory(practice=practice).pk,
+    "batch_id": lambda practice: ImportBatchFactory(practice=practice).pk,
+    "candidate_id": lambda practice: DuplicateCandidateFactory(practice=practice).pk,
 }
 
 

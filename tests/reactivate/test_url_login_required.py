@@ -22,6 +22,9 @@ PUBLIC = {
 SAMPLE = {
     "practice_slug": "harbor",
     "membership_id": 1,
+    "contact_id": 1,
+    "batch_id": 1,
+    "candidate_id": 1,
     "app_label": "reactivate",
     "model_name": "practice",
     "object_id": "1",

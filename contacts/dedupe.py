@@ -1,0 +1,356 @@
+"""Family-safe duplicate handling (DESIGN §4).
+
+Family members share phones and emails, so a shared contact point alone never merges two
+patients. Identity — the same EMR id; or the same phone or email *and* matching names; or
+matching names *and* birth date — merges automatically. Anything weaker becomes a
+``DuplicateCandidate`` for a person. Candidates are found through blocking keys (phone,
+email, birth date, postal code with street, phonetic surname with phonetic first name), so
+the work per contact stays small however long the list, and scored with RapidFuzz.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import jellyfish
+from django.db import transaction
+from django.db.models import Q
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from rapidfuzz import fuzz
+
+from contacts import hygiene
+from contacts.models import (
+    CandidateStatus,
+    Contact,
+    ContactMerge,
+    DuplicateCandidate,
+    ImportRow,
+)
+from reactivate.models import Practice
+
+CANDIDATE_THRESHOLD = 0.75
+IDENTITY_FIELDS = ("id", "external_id", "name_key", "phone", "email", "date_of_birth")
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """The parts of a person that identify them, for a row or a stored contact."""
+
+    external_id: str
+    name_key: str
+    phone: str
+    email: str
+    date_of_birth: dt.date | None
+
+
+class IdentityIndex:
+    """Identity lookups over a set of contacts (one import chunk's neighbourhood)."""
+
+    def __init__(self) -> None:
+        self.by_external_id: dict[str, int] = {}
+        self.by_phone_name: dict[tuple[str, str], int] = {}
+        self.by_email_name: dict[tuple[str, str], int] = {}
+        self.by_name_dob: dict[tuple[str, dt.date], int] = {}
+        self.external_id_of: dict[int, str] = {}
+
+    def add(self, contact_id: int, who: Identity) -> None:
+        if who.external_id:
+            self.by_external_id.setdefault(who.external_id, contact_id)
+        self.external_id_of[contact_id] = who.external_id
+        if not who.name_key:
+            return
+        if who.phone:
+            self.by_phone_name.setdefault((who.phone, who.name_key), contact_id)
+        if who.email:
+            self.by_email_name.setdefault((who.email, who.name_key), contact_id)
+        if who.date_of_birth:
+            self.by_name_dob.setdefault((who.name_key, who.date_of_birth), contact_id)
+
+    def match(self, who: Identity) -> tuple[int, str] | None:
+        """The contact this identity is, and why; None when no identity agrees."""
+        if who.external_id and who.external_id in self.by_external_id:
+            return self.by_external_id[who.external_id], "same EMR id"
+        if not who.name_key:
+            return None
+        for key, index, reason in (
+            ((who.phone, who.name_key), self.by_phone_name, "same phone and name"),
+            ((who.email, who.name_key), self.by_email_name, "same email and name"),
+            ((who.name_key, who.date_of_birth), self.by_name_dob, "same name and birth date"),
+        ):
+            if key[0] and key[1] and key in index:
+                contact_id = index[key]
+                # Two different EMR ids are two different charts: never one person.
+                theirs = self.external_id_of.get(contact_id, "")
+                if who.external_id and theirs and theirs != who.external_id:
+                    continue
+                return contact_id, reason
+        return None
+
+
+def identity_neighbours(practice: Practice, identities: Iterable[Identity]) -> IdentityIndex:
+    """Index the practice's live contacts that could share an identity with ``identities``."""
+    identities = list(identities)
+    external_ids = {w.external_id for w in identities if w.external_id}
+    names = {w.name_key for w in identities if w.name_key}
+    phones = {w.phone for w in identities if w.phone}
+    emails = {w.email for w in identities if w.email}
+    dobs = {w.date_of_birth for w in identities if w.date_of_birth}
+    query = Q(external_id__in=external_ids) | Q(name_key__in=names) & (
+        Q(phone__in=phones) | Q(email__in=emails) | Q(date_of_birth__in=dobs)
+    )
+    index = IdentityIndex()
+    rows = (
+        Contact.objects.live().filter(practice=practice).filter(query).values_list(*IDENTITY_FIELDS)
+    )
+    for contact_id, external_id, name_key, phone, email, dob in rows:
+        index.add(contact_id, Identity(external_id, name_key, phone, email, dob))
+    return index
+
+
+# --- Candidates -----------------------------------------------------------------------
+
+CANDIDATE_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "date_of_birth",
+    "postal_code",
+    "address",
+    "dob_key",
+    "sound_key",
+    "addr_key",
+)
+BLOCKS = ("phone", "email", "dob_key", "sound_key", "addr_key")
+
+
+def street_key(address: str) -> str:
+    """House number and first street word: "12 Oak St." and "12 oak street" agree."""
+    parts = address.lower().replace(".", " ").split()
+    return " ".join(parts[:2])
+
+
+def _initial(name: str) -> str:
+    return hygiene.name_key(name, "")[:1]
+
+
+def matching_keys(
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date | None,
+    postal_code: str,
+    address: str,
+) -> dict[str, str]:
+    """The stored keys a contact is matched and blocked on.
+
+    Blocks are small on purpose so the cost per contact does not grow with the list:
+    birth date with the (unordered) initials catches typos and swapped names of one birth
+    date; the phonetic surname with the phonetic first name and postal code catches
+    "Jon Smyth"/"John Smith" at one address area; postal code with street catches a
+    household. Phone and email are blocks of their own.
+    """
+    initials = "".join(sorted(_initial(first_name) + _initial(last_name)))
+    surname = hygiene.surname_key(last_name)
+    first = jellyfish.metaphone(hygiene.name_key(first_name, "").strip("|"))[:4]
+    return {
+        "name_key": hygiene.name_key(first_name, last_name)[:210],
+        "dob_key": f"{date_of_birth.isoformat()}|{initials}" if date_of_birth else "",
+        "sound_key": f"{surname}|{first}|{postal_code}"[:40] if surname and postal_code else "",
+        "addr_key": f"{postal_code}|{street_key(address)}"[:60] if postal_code and address else "",
+    }
+
+
+def _name_similarity(a: dict, b: dict) -> float:
+    """Names alike, 0 to 1, counting first and last names written the other way round."""
+    left = f"{a['first_name']} {a['last_name']}".lower()
+    right = f"{b['first_name']} {b['last_name']}".lower()
+    swapped = f"{b['last_name']} {b['first_name']}".lower()
+    return max(fuzz.ratio(left, right), fuzz.ratio(left, swapped)) / 100
+
+
+def pair_score(a: dict, b: dict) -> tuple[float, str]:
+    """How alike two contacts are (0 to 1) and the evidence, in words for the reviewer."""
+    names = _name_similarity(a, b)
+    score, evidence = names, [f"names {round(names * 100)}% alike"]
+    if a["date_of_birth"] and b["date_of_birth"]:
+        if a["date_of_birth"] == b["date_of_birth"]:
+            score += 0.3
+            evidence.insert(0, "same birth date")
+        else:
+            score -= 0.4
+            evidence.append("different birth dates")
+    shared = [
+        label
+        for field, label in (("phone", "phone"), ("email", "email"))
+        if a[field] and a[field] == b[field]
+    ]
+    if shared:
+        score += 0.15
+        evidence.insert(0, "same " + " and ".join(shared))
+    if (
+        a["postal_code"]
+        and a["postal_code"] == b["postal_code"]
+        and a["address"]
+        and (street_key(a["address"]) == street_key(b["address"]))
+    ):
+        score += 0.15
+        evidence.append("same address")
+    if shared and a["first_name"].lower() != b["first_name"].lower():
+        evidence.append("different first name (family?)")
+    return min(score, 1.0), "; ".join(evidence)
+
+
+def candidates_find(practice: Practice, contact_ids: Iterable[int]) -> int:
+    """Record duplicate candidates between ``contact_ids`` and the practice's live
+    contacts. Pairs already decided ("not the same person") are left as they are.
+    Returns how many new candidates were recorded."""
+    contact_ids = set(contact_ids)
+    if not contact_ids:
+        return 0
+    live = Contact.objects.live().filter(practice=practice)
+    subjects = list(live.filter(id__in=contact_ids).values(*CANDIDATE_FIELDS))
+    wanted = Q()
+    for block in BLOCKS:
+        keys = {c[block] for c in subjects if c[block]}
+        if keys:
+            wanted |= Q(**{f"{block}__in": keys})
+    if not wanted:
+        return 0
+    blocks: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in live.filter(wanted).values(*CANDIDATE_FIELDS):
+        for block in BLOCKS:
+            if row[block]:
+                blocks[(block, row[block])].append(row)
+
+    found: dict[tuple[int, int], DuplicateCandidate] = {}
+    for subject in subjects:
+        for block in BLOCKS:
+            if not subject[block]:
+                continue
+            for other in blocks[(block, subject[block])]:
+                pair = (min(subject["id"], other["id"]), max(subject["id"], other["id"]))
+                if other["id"] == subject["id"] or pair in found:
+                    continue
+                score, reason = pair_score(subject, other)
+                if score >= CANDIDATE_THRESHOLD or block in ("phone", "email"):
+                    found[pair] = DuplicateCandidate(
+                        practice=practice,
+                        contact_a_id=pair[0],
+                        contact_b_id=pair[1],
+                        score=round(max(score, 0.0), 3),
+                        reason=reason[:200],
+                    )
+    if not found:
+        return 0
+    existing = set(
+        DuplicateCandidate.objects.filter(
+            contact_a_id__in={a for a, _ in found}, contact_b_id__in={b for _, b in found}
+        ).values_list("contact_a_id", "contact_b_id")
+    )
+    new = [candidate for pair, candidate in found.items() if pair not in existing]
+    # A decided pair already exists and is left alone; a concurrent insert is ignored.
+    DuplicateCandidate.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+    return len(new)
+
+
+# --- Merge ----------------------------------------------------------------------------
+
+# Filled on the survivor when it has none; the survivor's own values win.
+FILLABLE = (
+    "external_id",
+    "first_name",
+    "last_name",
+    "phone_raw",
+    "phone",
+    "phone_extension",
+    "email_raw",
+    "email",
+    "date_of_birth",
+    "address",
+    "city",
+    "state",
+    "postal_code",
+    "treatment_interest",
+    "quoted_amount",
+    "preferred_language",
+    "time_zone",
+    "notes",
+    "assigned_to_id",
+    "last_activity",
+    "next_appointment",
+)
+OPT_OUTS = ("sms", "call", "email")
+
+
+def _strictest_consent(survivor: Contact, merged: Contact) -> None:
+    """An opt-out on either side survives, with the earliest time it was given."""
+    for channel in OPT_OUTS:
+        at_field, via_field = f"{channel}_opt_out_at", f"{channel}_opt_out_via"
+        mine, theirs = getattr(survivor, at_field), getattr(merged, at_field)
+        if theirs and (mine is None or theirs < mine):
+            setattr(survivor, at_field, theirs)
+            setattr(survivor, via_field, getattr(merged, via_field))
+    if merged.do_not_contact and not survivor.do_not_contact:
+        survivor.do_not_contact = True
+        survivor.do_not_contact_reason = merged.do_not_contact_reason
+
+
+@transaction.atomic
+def contact_merge(
+    *, survivor: Contact, merged: Contact, user=None, automatic_reason: str = ""
+) -> ContactMerge:
+    """Fold ``merged`` into ``survivor``: keep the strictest consent, fill the survivor's
+    blanks, move history, close candidates, and record the merge."""
+    if survivor.practice_id != merged.practice_id or survivor.pk == merged.pk:
+        raise ValueError("Only two different contacts of one practice can be merged.")
+    survivor, merged = (
+        Contact.objects.select_for_update().get(pk=pk) for pk in (survivor.pk, merged.pk)
+    )
+    if merged.merged_into_id or survivor.merged_into_id:
+        raise ValueError("One of these contacts was already merged.")
+    snapshot = model_to_dict(merged)
+    for field in FILLABLE:
+        if getattr(survivor, field) in ("", None) and getattr(merged, field) not in ("", None):
+            setattr(survivor, field, getattr(merged, field))
+    if merged.phone and survivor.phone == merged.phone:
+        survivor.phone_valid = survivor.phone_valid or merged.phone_valid
+    _strictest_consent(survivor, merged)
+    for key, value in matching_keys(
+        survivor.first_name,
+        survivor.last_name,
+        survivor.date_of_birth,
+        survivor.postal_code,
+        survivor.address,
+    ).items():
+        setattr(survivor, key, value)
+    merged.merged_into = survivor
+    merged.save(update_fields=["merged_into", "updated_at"])
+    survivor.save()
+    ImportRow.objects.filter(contact=merged).update(contact=survivor)
+    Contact.objects.filter(merged_into=merged).update(merged_into=survivor)
+    now = timezone.now()
+    DuplicateCandidate.objects.filter(
+        Q(contact_a=merged) | Q(contact_b=merged), status=CandidateStatus.OPEN
+    ).update(status=CandidateStatus.MERGED, decided_by=user, decided_at=now)
+    return ContactMerge.objects.create(
+        practice_id=survivor.practice_id,
+        survivor=survivor,
+        merged=merged,
+        merged_by=user,
+        automatic_reason=automatic_reason,
+        snapshot=snapshot,
+    )
+
+
+def candidate_dismiss(*, candidate: DuplicateCandidate, user) -> DuplicateCandidate:
+    """ "Not the same person": remembered, so the pair is never proposed again."""
+    candidate.status = CandidateStatus.DISMISSED
+    candidate.decided_by = user
+    candidate.decided_at = timezone.now()
+    candidate.save(update_fields=["status", "decided_by", "decided_at"])
+    return candidate

@@ -1,0 +1,56 @@
+from django import forms
+
+from contacts.mapping import FIELD_LABELS, FIELDS
+from contacts.models import Bucket, LastOutcome
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(help_text="CSV (UTF-8 or Windows) or Excel .xlsx, up to 50 MB.")
+
+
+class MappingForm(forms.Form):
+    """One select per field of ours, choosing a column of the file (or none)."""
+
+    def __init__(self, *args, headers: list[str], initial_mapping: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "— not imported —"), *[(h, h) for h in headers]]
+        for name in FIELDS:
+            self.fields[name] = forms.ChoiceField(
+                label=FIELD_LABELS[name],
+                choices=choices,
+                required=False,
+                initial=initial_mapping.get(name, ""),
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {name: self.cleaned_data.get(name, "") for name in FIELDS}
+
+
+class ContactFilterForm(forms.Form):
+    search = forms.CharField(required=False, label="Search name, phone or email")
+    bucket = forms.ChoiceField(
+        required=False,
+        choices=[("", "All"), *Bucket.choices, ("none", "Not stalled")],
+    )
+    last_outcome = forms.ChoiceField(required=False, choices=[("", "Any"), *LastOutcome.choices])
+    do_not_contact = forms.ChoiceField(
+        required=False, label="Do not contact", choices=[("", "Any"), ("yes", "Yes"), ("no", "No")]
+    )
+    coordinator = forms.ChoiceField(required=False, choices=[("", "Anyone")])
+    textable = forms.ChoiceField(
+        required=False, label="Textable number", choices=[("", "Any"), ("yes", "Yes"), ("no", "No")]
+    )
+    page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, coordinators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator"].choices = [
+            ("", "Anyone"),
+            ("none", "Unassigned"),
+            *[(str(u.pk), u.get_full_name() or u.username) for u in coordinators],
+        ]
+
+
+class SynonymForm(forms.Form):
+    text = forms.CharField(max_length=100, label="Word in your export")
+    outcome = forms.ChoiceField(choices=LastOutcome.choices, label="Means")

@@ -1,0 +1,544 @@
+"""Cleaning the messy values of EMR and practice-management exports.
+
+Pure functions, no models and no database: every function takes what a cell holds and
+returns the cleaned value together with a problem in words for the import report. They never
+raise on bad input, because one odd cell must not stop a practice's import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import jellyfish
+import phonenumbers
+from dateutil import parser as date_parser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from phonenumbers import timezone as phone_timezone
+
+# The values of contacts.models.LastOutcome, kept here so this module stays model-free.
+OUTCOMES = ("inquiry", "scheduled", "canceled", "no_show", "treatment_plan", "not_now", "unknown")
+
+# Exports fill empty cells with these; they mean "nothing here", not a bad value.
+PLACEHOLDERS = frozenset(
+    {"", "-", "--", "---", "?", "n/a", "na", "n.a.", "#n/a", "none", "null", "nil", "unknown"}
+)
+
+
+def _blank(text: str) -> bool:
+    return text.strip().casefold() in PLACEHOLDERS
+
+
+def _quote(text: str, limit: int = 60) -> str:
+    """A cell value for a problem message, cut short so one wild cell can't flood the report."""
+    return f"'{text}'" if len(text) <= limit else f"'{text[: limit - 1]}…'"
+
+
+def _text(raw: object) -> str:
+    return "" if raw is None else str(raw).strip()
+
+
+# Letters NFKD does not split into base letter + accent.
+_FOLD = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "æ": "ae",
+        "Æ": "AE",
+        "\u0131": "i",
+    }
+)
+
+
+def _fold(text: str) -> str:
+    """Strip accents ("José" → "Jose") so spellings with and without them match."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Phones --------------------------------------------------------------------------------------
+
+NANP_COUNTRIES = frozenset({"US", "CA"})
+# "x204", "ext 204", "ext. 204", "extension: 204", "#204". Letters may not come right before,
+# so the x of "fax" is not read as an extension marker.
+_EXTENSION = re.compile(
+    r"(?<![a-z])(?:ext(?:ension)?\.?|x)\s*[:.]?\s*(\d{1,10})|#\s*(\d{1,10})", re.IGNORECASE
+)
+# Two numbers in one cell: "512-555-0123 / 512-555-9999", "… or …", "…; …".
+_SEPARATORS = re.compile(r"\s*(?:[/;,&|\n]|\bor\b|\band\b)\s*", re.IGNORECASE)
+# Excel stores a phone typed as a number as a float: "5125550123.0".
+_EXCEL_FLOAT = re.compile(r"(\d+)\.0+")
+# …or shows it in scientific notation, which may have dropped digits: "5.12555E+09".
+_SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?e\+?(\d+)", re.IGNORECASE)
+_UNKNOWN_ZONE = "Etc/Unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneResult:
+    raw: str  # as typed (stripped)
+    e164: str  # "+15125550123"; "" when invalid or blank
+    extension: str  # "204" from "512-555-0123 x204"; "" when none
+    valid: bool  # False for blank too
+    time_zone: str  # IANA zone of the number when it has exactly one; else ""
+    problem: str  # for the import report; "" when fine or blank
+
+
+def _phone_problem(raw: str, problem: str, extension: str = "") -> PhoneResult:
+    return PhoneResult(raw, "", extension, False, "", problem)
+
+
+def _split_extension(text: str) -> tuple[str, str]:
+    """The number and its extension. A marker counts only after 7+ digits of number, so
+    "Phone #: 512-555-0123" is not read as extension 512."""
+    for match in _EXTENSION.finditer(text):
+        if sum(c.isdigit() for c in text[: match.start()]) >= 7:
+            rest = text[: match.start()] + " " + text[match.end() :]
+            return rest, match.group(1) or match.group(2)
+    return text, ""
+
+
+def _from_scientific(text: str) -> tuple[str, bool]:
+    """Digits of an Excel scientific-notation number, and whether any digits were lost."""
+    match = _SCIENTIFIC.fullmatch(text)
+    if not match:
+        return text, False
+    lead, decimals, exponent = match.group(1), match.group(2) or "", int(match.group(3))
+    if len(decimals) > exponent:
+        return text, False  # not a whole number, so not a phone that Excel mangled
+    digits = (lead + decimals).ljust(exponent + 1, "0")
+    # Trailing zeros Excel filled in may have been any digits.
+    return digits, len(decimals) < exponent
+
+
+def _time_zone(number: phonenumbers.PhoneNumber) -> str:
+    """The number's zone when it has one (a 512 number is Chicago); "" for toll-free etc."""
+    zones = set(phone_timezone.time_zones_for_number(number)) - {_UNKNOWN_ZONE}
+    return zones.pop() if len(zones) == 1 else ""
+
+
+def phone_normalize(raw: str | None, *, country: str = "US", area_code: str = "") -> PhoneResult:
+    """Read a phone as typed in an export into E.164, an extension and a time zone.
+
+    ``country`` is the region for numbers without a ``+`` country code; ``area_code``
+    completes seven-digit local numbers in NANP countries. Invalid numbers keep ``raw``.
+    """
+    text = _text(raw)
+    if _blank(text):
+        return PhoneResult(text, "", "", False, "", "")
+    country = country.strip().upper()
+    work = text
+    if float_match := _EXCEL_FLOAT.fullmatch(work):
+        work = float_match.group(1)
+    work, digits_lost = _from_scientific(work)
+    if digits_lost:
+        return _phone_problem(
+            text, f"phone {_quote(text)} lost digits in a spreadsheet (scientific notation)"
+        )
+    problems = []
+    parts = [part for part in _SEPARATORS.split(work) if sum(map(str.isdigit, part)) >= 7]
+    if len(parts) > 1:
+        work = parts[0]
+        problems.append(f"phone {_quote(text)} holds {len(parts)} numbers; kept the first")
+    work, extension = _split_extension(work)
+    # Only digits and a leading "+" matter; the rest is punctuation or notes like "(cell)".
+    # (Vanity numbers like 1-800-FLOWERS are rare in patient records and are not decoded.)
+    digits = re.sub(r"\D", "", work)
+    if not digits:
+        return _phone_problem(text, f"phone {_quote(text)} has no digits", extension)
+    # "+" before the first digit: the number carries its own country code.
+    international = re.search(r"[+\d]", work).group() == "+"
+    if len(digits) == 7 and not international and country in NANP_COUNTRIES:
+        area = re.sub(r"\D", "", area_code)
+        if len(area) != 3:
+            return _phone_problem(text, "7-digit number needs the practice's area code", extension)
+        digits = area + digits
+    try:
+        number = phonenumbers.parse(("+" if international else "") + digits, country)
+    except phonenumbers.NumberParseException:
+        number = None
+    # phonenumbers accepts the reserved fictional range 555-0100..555-0199 used in demo data
+    # and tests ("(212) 555-0123" is valid), so it needs no special case here.
+    if number is None or not phonenumbers.is_valid_number(number):
+        where = f" for {country}" if country and not international else ""
+        return _phone_problem(text, f"phone {_quote(text)} is not a valid number{where}", extension)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return PhoneResult(text, e164, extension, True, _time_zone(number), "; ".join(problems))
+
+
+# Emails --------------------------------------------------------------------------------------
+
+# "Bob Smith <bob@example.com>" as mail programs copy an address.
+_NAMED_ADDRESS = re.compile(r"[^<>]*<([^<>]*)>")
+
+
+@dataclass(frozen=True, slots=True)
+class EmailResult:
+    raw: str  # as typed (stripped)
+    normalized: str  # lowercased address; kept even when invalid
+    valid: bool  # False for blank too
+    problem: str  # for the import report; "" when fine or blank
+
+
+def email_normalize(raw: str | None) -> EmailResult:
+    """Trim, unwrap ("<…>", "mailto:", "Name <…>"), lowercase and syntax-check an email.
+
+    Lowercasing the local part is technically lossy but no mailbox a patient uses depends on
+    it, and it makes the same address typed twice match for duplicate detection.
+    """
+    text = _text(raw)
+    if _blank(text):
+        return EmailResult(text, "", False, "")
+    address = text
+    if named := _NAMED_ADDRESS.fullmatch(address):
+        address = named.group(1)
+    address = address.strip().strip("<>").strip()
+    address = re.sub(r"^mailto:", "", address, flags=re.IGNORECASE)
+    # Trailing punctuation is from the sentence or list the address was copied from.
+    address = address.strip(" \t.,;:'\"").lower()
+    problem = ""
+    addresses = [part for part in re.split(r"[;,\s]+", address) if "@" in part]
+    if len(addresses) > 1:
+        address = addresses[0]
+        problem = f"email {_quote(text)} holds {len(addresses)} addresses; kept the first"
+    try:
+        validate_email(address)
+    except ValidationError:
+        return EmailResult(text, address, False, f"email {_quote(text)} is not valid")
+    return EmailResult(text, address, True, problem)
+
+
+# Names ---------------------------------------------------------------------------------------
+
+# Generational suffixes stay in capitals when a shouting name is recased ("JOHN SMITH III").
+_ROMAN_SUFFIXES = frozenset({"ii", "iii", "iv"})
+
+
+def _capitalize(match: re.Match[str]) -> str:
+    part = match.group(0)
+    if part.lower() in _ROMAN_SUFFIXES:
+        return part.upper()
+    return part[:1].upper() + part[1:].lower()
+
+
+def name_normalize(raw: str | None) -> str:
+    """Trim and collapse spaces; recase only names typed all in capitals or all lower case.
+
+    Mixed case ("DeAndre", "McKay", "van der Berg") is how the person writes it and is kept.
+    Recased names capitalize each part between spaces, hyphens and apostrophes, so "MCDONALD"
+    becomes "Mcdonald": a guess at "McDonald" would be wrong for "Macy" or "Mackey".
+    """
+    name = " ".join(_text(raw).split())
+    if name.isupper() or name.islower():
+        # \u2019 is the typographic apostrophe word processors type.
+        name = re.sub(r"[^\s\-'\u2019]+", _capitalize, name)
+    return name
+
+
+def _letters(text: str) -> str:
+    """Lower-case letters only, accents stripped: the spelling-insensitive part of a name."""
+    return "".join(c for c in _fold(text).casefold() if c.isalpha())
+
+
+def name_key(first: str, last: str) -> str:
+    """Identity key for "matching names": "jose|garcia-lopez" → "jose|garcialopez".
+
+    Letters outside Latin script are kept, so two different Cyrillic names never share the
+    key "|" and get merged as the same person.
+    """
+    return f"{_letters(first or '')}|{_letters(last or '')}"
+
+
+def surname_key(last: str) -> str:
+    """Phonetic key of the surname for finding duplicate candidates ("Smith" = "Smyth")."""
+    ascii_letters = "".join(c for c in _fold(last or "") if c.isascii() and c.isalpha())
+    return jellyfish.metaphone(ascii_letters) if ascii_letters else ""
+
+
+# Outcomes ------------------------------------------------------------------------------------
+
+
+def outcome_key(raw: str | None) -> str:
+    """The lookup form of an outcome word: "No-Show!" → "no show", "N/S" → "n s"."""
+    text = _fold(_text(raw)).casefold()
+    # Letters of any script stay, so a practice can add its own words in any language.
+    return " ".join(re.sub(r"[\W_]+", " ", text).split())
+
+
+# Exact words from exports, keyed by outcome_key. Checked before the keyword rules below.
+OUTCOME_SYNONYMS: dict[str, str] = {
+    **{outcome_key(outcome): outcome for outcome in OUTCOMES},  # our own exports read back
+    # no-show
+    "ns": "no_show",
+    "n s": "no_show",
+    "noshow": "no_show",
+    "no show": "no_show",
+    "fta": "no_show",  # failed to appear
+    "dna": "no_show",  # did not attend
+    "missed": "no_show",
+    "missed appt": "no_show",
+    "broken appt": "no_show",
+    # canceled
+    "cx": "canceled",
+    "cxl": "canceled",
+    "canx": "canceled",
+    "cancelled": "canceled",
+    "canceled": "canceled",
+    "pt cancelled": "canceled",
+    # treatment plan presented, not booked
+    "tp": "treatment_plan",
+    "tx plan": "treatment_plan",
+    "tx plan presented": "treatment_plan",
+    "treatment plan": "treatment_plan",
+    "quoted": "treatment_plan",
+    "consult no book": "treatment_plan",
+    "consult no schedule": "treatment_plan",
+    "pending tx": "treatment_plan",
+    # timing wasn't right
+    "not now": "not_now",
+    "maybe later": "not_now",
+    "call back later": "not_now",
+    "timing": "not_now",
+    "not interested right now": "not_now",
+    # inquiry
+    "inquiry": "inquiry",
+    "enquiry": "inquiry",
+    "lead": "inquiry",
+    "new lead": "inquiry",
+    "web inquiry": "inquiry",
+    "called no appt": "inquiry",
+    # scheduled
+    "scheduled": "scheduled",
+    "booked": "scheduled",
+    "appt made": "scheduled",
+    "confirmed": "scheduled",
+}
+
+# Keyword rules for words not listed above, tried in order: an explicit no-show or
+# cancellation outranks anything else the note says ("booked consult - no show").
+_NO_SHOW = re.compile(
+    r"\bno ?show(s|ed)?\b|\bns\b|\bmissed\b|\bfta\b|\bdna\b|\bfailed to (appear|show)"
+    r"|\bdid ?n[o ]?t (show|come)|\bbroken appt"
+)
+_CANCELED = re.compile(r"\bcancel|\bcxl|\bcx\b|\bcanx|\bcncl")
+# "not interested" alone is a refusal, not "not now": only time words make it "not now".
+_NOT_NOW = re.compile(
+    r"\bnot (now|yet|ready)\b|\b(right|for) now\b|\bat this time\b|\blater\b|\btiming\b"
+    r"|\bcall ?back\b|\bnext (week|month|year)\b|\bon hold\b|\bthinking\b"
+)
+_BOOKED = re.compile(r"\b(re)?sched|\bbook|\bappt\b|\bappointment|\bconfirm")
+# "no appt", "not scheduled", "unscheduled", "wants to book": a booking word that isn't one.
+_NOT_BOOKED = re.compile(
+    r"\b(no|not|never|didn t|did not|w o|without|un|needs?|wants?|to|will)\s*"
+    r"(re)?(book|sched|appt|appointment)"
+)
+_PLAN = re.compile(
+    r"\btx\b|\btreatment\b|\btp\b|\bplan\b|\bconsult|\bquote|\bestimate|\bpresented\b"
+)
+_INQUIRY = re.compile(r"\binquir|\benquir|\blead\b|\bcalled\b|\bweb\b|\bform\b|\binfo\b|\bnew pt")
+
+
+def _outcome_by_keywords(key: str) -> str:
+    if _NO_SHOW.search(key):
+        return "no_show"
+    if _CANCELED.search(key):
+        return "canceled"
+    if _NOT_NOW.search(key):
+        return "not_now"
+    not_booked = bool(_NOT_BOOKED.search(key))
+    if _BOOKED.search(key) and not not_booked:
+        return "scheduled"
+    if _PLAN.search(key):
+        return "treatment_plan"
+    if not_booked or _INQUIRY.search(key):
+        return "inquiry"
+    return "unknown"
+
+
+def outcome_normalize(raw: str | None, extra: Mapping[str, str] | None = None) -> str:
+    """Map a last-outcome or appointment-status word to one of OUTCOMES.
+
+    ``extra`` is the practice's own synonyms (keys made by ``outcome_key``); they override
+    the built-in words, because a practice knows what its own "Pending" means.
+    """
+    key = outcome_key(raw)
+    if not key:
+        return "unknown"
+    if extra and extra.get(key) in OUTCOMES:
+        return extra[key]
+    if key in OUTCOME_SYNONYMS:
+        return OUTCOME_SYNONYMS[key]
+    return _outcome_by_keywords(key)
+
+
+# Flags ---------------------------------------------------------------------------------------
+
+# Values of a do-not-contact or opt-out column that mean "yes", after outcome_key.
+TRUTHY = frozenset(
+    {
+        "y",
+        "yes",
+        "1",
+        "true",
+        "t",
+        "x",
+        "on",
+        "checked",
+        "dnc",
+        "do not contact",
+        "opt out",
+        "opted out",
+        "optout",
+        "unsubscribed",
+        "stop",
+    }
+)
+# Other text in such a column that still plainly asks not to be contacted ("DNC - moved on",
+# "Deceased"). Missing one of these risks messaging someone who must not be messaged.
+_TRUTHY_WORDS = re.compile(
+    r"\bdnc\b|\bdo not\b|\bdon ?t\b|\bopt(ed)? ?out\b|\bunsub|\bstop\b|\bdeceased\b"
+    r"|\bno (contact|texts?|sms|calls?|emails?)\b"
+)
+
+
+def flag_parse(raw: str | None) -> bool:
+    """Read a do-not-contact or opt-out cell: "Y", "DNC", "opted out" → True.
+
+    Blank, "N", "No", "0", "false" and unrecognized text → False.
+    """
+    if isinstance(raw, bool):
+        return raw
+    text = _text(raw)
+    if float_match := _EXCEL_FLOAT.fullmatch(text):
+        text = float_match.group(1)  # "1.0" from a spreadsheet number
+    key = outcome_key(text)
+    return key in TRUTHY or bool(_TRUTHY_WORDS.search(key))
+
+
+# Dates ---------------------------------------------------------------------------------------
+
+# Excel counts days from 1899-12-30 (this epoch absorbs its fictional 1900-02-29, so serials
+# from 61, i.e. 1900-03-01 on, are right; earlier ones are a day off and never matter here).
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+EXCEL_SERIAL_RANGE = (1, 80_000)
+YEAR_RANGE = (1900, 2100)
+# Two different defaults: a part that comes out different was missing from the text.
+_DEFAULTS = (dt.datetime(2000, 1, 1), dt.datetime(2001, 2, 2))
+
+
+def _in_range(day: dt.date, raw: object) -> tuple[dt.date | None, str]:
+    """Reject typo years ("3/5/2204", "0024-03-05") rather than store a nonsense date."""
+    if YEAR_RANGE[0] <= day.year <= YEAR_RANGE[1]:
+        return day, ""
+    return None, f"date {_quote(str(raw))} is out of range"
+
+
+def _excel_serial(value: float | Decimal, raw: object) -> tuple[dt.date | None, str]:
+    low, high = EXCEL_SERIAL_RANGE
+    if not low <= value <= high:
+        return None, f"date {_quote(str(raw))} not understood"
+    return _in_range(EXCEL_EPOCH + dt.timedelta(days=int(value)), raw)
+
+
+def date_parse(
+    raw: str | float | int | dt.date | None, *, dayfirst: bool = False
+) -> tuple[dt.date | None, str]:
+    """A date from an export cell, and the problem in words; (None, "") when blank.
+
+    Reads ISO, US ("3/5/24"; ``dayfirst`` for day-first practices), written-out months,
+    "20240305", date objects from XLSX and Excel serial numbers (45356 → 2024-03-05).
+    """
+    if isinstance(raw, dt.datetime):
+        return _in_range(raw.date(), raw)
+    if isinstance(raw, dt.date):
+        return _in_range(raw, raw)
+    if isinstance(raw, bool):
+        return None, f"date {_quote(str(raw))} not understood"
+    if isinstance(raw, int | float):
+        if raw != raw:  # NaN, as pandas writes an empty cell
+            return None, ""
+        return _excel_serial(raw, raw)
+    text = _text(raw)
+    if _blank(text):
+        return None, ""
+    if re.fullmatch(r"\d{4}", text) and YEAR_RANGE[0] <= int(text) <= YEAR_RANGE[1]:
+        # A bare year is far likelier than Excel day 2024 (1905-07-16).
+        return None, f"date {_quote(text)} has no month or day"
+    if re.fullmatch(r"\d{1,5}(\.\d+)?", text):
+        return _excel_serial(Decimal(text), text)
+    if re.fullmatch(r"\d{8}", text):
+        # Compact YYYYMMDD, which dateutil might read some other way round.
+        try:
+            return _in_range(dt.datetime.strptime(text, "%Y%m%d").date(), text)
+        except ValueError:
+            return None, f"date {_quote(text)} not understood"
+    # ignoretz: only the day matters, and zone names dateutil doesn't know ("PT") would warn.
+    try:
+        first, second = (
+            date_parser.parse(text, dayfirst=dayfirst, default=default, ignoretz=True)
+            for default in _DEFAULTS
+        )
+    except (ValueError, OverflowError, TypeError):  # dateutil's errors for odd text
+        return None, f"date {_quote(text)} not understood"
+    missing = [
+        part for part in ("year", "month", "day") if getattr(first, part) != getattr(second, part)
+    ]
+    if missing:
+        return None, f"date {_quote(text)} has no {' or '.join(missing)}"
+    return _in_range(first.date(), text)
+
+
+# Amounts -------------------------------------------------------------------------------------
+
+# Contact.quoted_amount is DecimalField(max_digits=10, decimal_places=2).
+CENT = Decimal("0.01")
+AMOUNT_LIMIT = Decimal("100000000")
+_CURRENCY = re.compile(r"us\$|usd|cad|c\$|\$|dollars?|€|eur|£|gbp", re.IGNORECASE)
+# US separators only: "1,200" and "1,200.50"; "4,5" is not read as 4.5.
+_AMOUNT = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)?(\.\d+)?\s*([km])?", re.IGNORECASE)
+_MULTIPLIERS = {"": 1, "k": 1_000, "m": 1_000_000}
+
+
+def amount_parse(raw: object) -> tuple[Decimal | None, str]:
+    """A money amount and the problem in words: "$4,500.00", "4.5k", "USD 1,200" → Decimal.
+
+    Rounded to cents. Negative, range ("3000-5000") and oversized values are problems.
+    """
+    if raw is None or isinstance(raw, bool):
+        return None, "" if raw is None else f"amount {_quote(str(raw))} not understood"
+    if isinstance(raw, int | float | Decimal):
+        text = str(raw)
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            return None, f"amount {_quote(text)} not understood"
+        if amount.is_nan():
+            return None, ""  # NaN: how pandas writes an empty cell
+        if not amount.is_finite():
+            return None, f"amount {_quote(text)} not understood"
+    else:
+        text = _text(raw)
+        if _blank(text):
+            return None, ""
+        cleaned = _CURRENCY.sub("", text).strip().replace(" ", "")
+        if cleaned.startswith("-") or (cleaned.startswith("(") and cleaned.endswith(")")):
+            return None, f"amount {_quote(text)} is negative"
+        match = _AMOUNT.fullmatch(cleaned)
+        if not match or not (match.group(1) or match.group(2)):
+            return None, f"amount {_quote(text)} not understood"
+        whole, fraction, suffix = match.group(1) or "0", match.group(2) or "", match.group(3)
+        amount = Decimal(whole.replace(",", "") + fraction) * _MULTIPLIERS[(suffix or "").lower()]
+    if amount < 0:
+        return None, f"amount {_quote(text)} is negative"
+    # Checked before rounding too: quantize fails on numbers wider than the decimal context.
+    if amount >= AMOUNT_LIMIT or amount.quantize(CENT, rounding=ROUND_HALF_UP) >= AMOUNT_LIMIT:
+        return None, f"amount {_quote(text)} is too large"
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP), ""

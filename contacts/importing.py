@@ -1,0 +1,480 @@
+"""The import pipeline, shared by the wizard and ``import_contacts``.
+
+upload → ``import_batch_create`` (file kept with its batch, header checked) → mapping and
+``import_preview`` → ``import_batch_start`` (queued after commit) → ``import_batch_run`` in
+a worker. Rows are applied in chunks; each chunk's contacts, per-row results and the
+batch's progress commit together, so a worker killed mid-import leaves whole chunks only,
+and the redelivered task resumes after the last applied row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contacts import hygiene
+from contacts.dedupe import Identity, candidates_find, identity_neighbours, matching_keys
+from contacts.mapping import mapping_guess, mapping_resolve
+from contacts.models import (
+    Contact,
+    ImportBatch,
+    ImportRow,
+    ImportStatus,
+    LastOutcome,
+    OutcomeSynonym,
+    RowResult,
+)
+from contacts.tabular import Table, TableError, table_open
+from reactivate.models import Practice
+
+logger = logging.getLogger(__name__)
+
+SUMMARY_KEYS = (
+    "rows",
+    "created",
+    "updated",
+    "merged",
+    "duplicate_candidates",
+    "invalid_phone",
+    "invalid_email",
+    "do_not_contact",
+    "errors",
+)
+TEXT_FIELDS = (
+    "external_id",
+    "address",
+    "city",
+    "state",
+    "postal_code",
+    "treatment_interest",
+    "preferred_language",
+    "notes",
+)
+OPT_OUT_FIELDS = {"sms_opt_out": "sms", "email_opt_out": "email"}
+IMPORT_VIA = "import"
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeRules:
+    """What cleaning needs to know about the practice, read once per run."""
+
+    country: str
+    area_code: str
+    time_zone: str
+    synonyms: dict[str, str]
+
+    @classmethod
+    def of(cls, practice: Practice) -> PracticeRules:
+        synonyms = dict(
+            OutcomeSynonym.objects.filter(practice=practice).values_list("key", "outcome")
+        )
+        return cls(practice.country, practice.default_area_code, str(practice.time_zone), synonyms)
+
+
+@dataclass(slots=True)
+class CleanRow:
+    row: int
+    values: dict[str, Any] = field(default_factory=dict)
+    opt_outs: set[str] = field(default_factory=set)
+    problems: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def identity(self) -> Identity:
+        v = self.values
+        return Identity(
+            v.get("external_id", ""),
+            v.get("name_key", ""),
+            v.get("phone", ""),
+            v.get("email", ""),
+            v.get("date_of_birth"),
+        )
+
+
+def _cell(cells: list[str], headers: list[str], mapping: dict[str, str], name: str) -> str:
+    header = mapping.get(name)
+    return cells[headers.index(header)] if header else ""
+
+
+def row_clean(
+    row: int,
+    cells: list[str] | None,
+    problem: str,
+    table: Table,
+    mapping: dict[str, str],
+    rules: PracticeRules,
+) -> CleanRow:
+    """One input row → the contact values it carries, with its problems in words."""
+    result = CleanRow(row=row)
+    if cells is None:
+        result.error = problem or "row could not be read"
+        return result
+    raw = {name: _cell(cells, table.headers, mapping, name) for name in mapping}
+    for name, value in raw.items():
+        if value.startswith("="):
+            result.problems.append(f"{name} holds a formula; kept as text, not evaluated")
+    v = result.values
+    v["first_name"] = hygiene.name_normalize(raw.get("first_name"))[:100]
+    v["last_name"] = hygiene.name_normalize(raw.get("last_name"))[:100]
+    for name in TEXT_FIELDS:
+        if name in raw:
+            v[name] = raw[name][: Contact._meta.get_field(name).max_length or None]
+    if "phone" in mapping:
+        phone = hygiene.phone_normalize(
+            raw["phone"], country=rules.country, area_code=rules.area_code
+        )
+        v.update(
+            phone_raw=phone.raw[:100],
+            phone=phone.e164,
+            phone_extension=phone.extension[:10],
+            phone_valid=phone.valid,
+            time_zone=phone.time_zone or rules.time_zone,
+        )
+        if phone.problem:
+            result.problems.append(phone.problem)
+    if "email" in mapping:
+        email = hygiene.email_normalize(raw["email"])
+        v.update(email_raw=email.raw[:254], email=email.normalized[:254], email_valid=email.valid)
+        if email.problem:
+            result.problems.append(email.problem)
+    for name in ("date_of_birth", "last_activity", "next_appointment"):
+        if name in mapping:
+            v[name], date_problem = hygiene.date_parse(raw[name])
+            if date_problem:
+                result.problems.append(date_problem)
+    if "quoted_amount" in mapping:
+        v["quoted_amount"], amount_problem = hygiene.amount_parse(raw["quoted_amount"])
+        if amount_problem:
+            result.problems.append(amount_problem)
+    if "last_outcome" in mapping:
+        v["last_outcome_raw"] = raw["last_outcome"][:100]
+        v["last_outcome"] = hygiene.outcome_normalize(raw["last_outcome"], rules.synonyms)
+    if "do_not_contact" in mapping and hygiene.flag_parse(raw["do_not_contact"]):
+        v["do_not_contact"] = True
+        v["do_not_contact_reason"] = "marked in import"
+    for name, channel in OPT_OUT_FIELDS.items():
+        if name in mapping and hygiene.flag_parse(raw[name]):
+            result.opt_outs.add(channel)
+    v.update(
+        matching_keys(
+            v["first_name"],
+            v["last_name"],
+            v.get("date_of_birth"),
+            v.get("postal_code", ""),
+            v.get("address", ""),
+        )
+    )
+    if not (v["name_key"] or v.get("phone_raw") or v.get("email_raw") or v.get("external_id")):
+        result.error = "row has no name, phone, email or EMR id"
+    return result
+
+
+def _apply(contact: Contact, row: CleanRow, now: dt.datetime) -> bool:
+    """Write a row's values onto a contact; returns whether anything changed.
+
+    Values present in the row win, except: consent only ever tightens (an import never
+    clears an opt-out or do-not-contact), and an invalid phone never replaces a valid one.
+    """
+    changed = False
+    for name, value in row.values.items():
+        if value in ("", None) or name == "phone_valid":
+            continue
+        if (
+            name in ("phone", "phone_raw", "phone_extension")
+            and contact.phone_valid
+            and not (row.values.get("phone_valid"))
+        ):
+            continue
+        if name == "last_outcome" and value == LastOutcome.UNKNOWN:
+            continue
+        if name == "do_not_contact" and contact.do_not_contact:
+            continue
+        if getattr(contact, name) != value:
+            setattr(contact, name, value)
+            changed = True
+    if row.values.get("phone_valid") and not contact.phone_valid:
+        contact.phone_valid = changed = True
+    for channel in row.opt_outs:
+        if getattr(contact, f"{channel}_opt_out_at") is None:
+            setattr(contact, f"{channel}_opt_out_at", now)
+            setattr(contact, f"{channel}_opt_out_via", IMPORT_VIA)
+            changed = True
+    return changed
+
+
+UPDATABLE = [
+    f.name
+    for f in Contact._meta.concrete_fields
+    if f.name not in ("id", "practice", "created_at", "merged_into", "assigned_to")
+]
+
+
+def _chunk_apply(batch: ImportBatch, rows: list[CleanRow], now: dt.datetime) -> Counter:
+    """Apply one chunk of clean rows; returns its summary counts. Runs in a transaction."""
+    practice = batch.practice
+    counts: Counter = Counter(rows=len(rows))
+    good = [r for r in rows if not r.error]
+    index = identity_neighbours(practice, (r.identity for r in good))
+    matched_ids: set[int] = set()
+    plan: list[tuple[CleanRow, int | None, str]] = []  # row, contact id (or -temp), reason
+    new_contacts: dict[int, Contact] = {}
+    for row in good:
+        match = index.match(row.identity)
+        if match is None:
+            temp_id = -(len(new_contacts) + 1)
+            new_contacts[temp_id] = Contact(practice=practice)
+            index.add(temp_id, row.identity)
+            plan.append((row, temp_id, ""))
+        else:
+            plan.append((row, match[0], match[1]))
+            if match[0] > 0:
+                matched_ids.add(match[0])
+    existing = Contact.objects.in_bulk(matched_ids)
+    created_here = set(
+        ImportRow.objects.filter(
+            batch=batch, contact_id__in=matched_ids, result=RowResult.CREATED
+        ).values_list("contact_id", flat=True)
+    )
+    first_row_of: dict[int, int] = {}
+    changed: set[int] = set()
+    outcome: list[tuple[CleanRow, int, str, str]] = []
+    for row, contact_id, reason in plan:
+        contact = new_contacts.get(contact_id) or existing[contact_id]
+        if _apply(contact, row, now) and contact_id > 0:
+            changed.add(contact_id)
+        if contact_id < 0 and contact_id not in first_row_of:
+            first_row_of[contact_id] = row.row
+            outcome.append((row, contact_id, RowResult.CREATED, ""))
+        elif contact_id < 0 or contact_id in created_here:
+            earlier = first_row_of.get(contact_id)
+            where = f"row {earlier}" if earlier else "an earlier row"
+            outcome.append((row, contact_id, RowResult.MERGED, f"same person as {where}: {reason}"))
+        else:
+            outcome.append((row, contact_id, RowResult.UPDATED, reason))
+    Contact.objects.bulk_create(new_contacts.values(), batch_size=1000)
+    if changed:
+        Contact.objects.bulk_update([existing[i] for i in changed], UPDATABLE, batch_size=500)
+    real_id = {temp: contact.pk for temp, contact in new_contacts.items()}
+    report = [
+        ImportRow(batch=batch, row=row.row, result=RowResult.ERROR, message=row.error)
+        for row in rows
+        if row.error
+    ]
+    for row, contact_id, result, reason in outcome:
+        contact_id = real_id.get(contact_id, contact_id)
+        message = "; ".join(filter(None, [reason, *row.problems]))
+        report.append(
+            ImportRow(
+                batch=batch, row=row.row, result=result, contact_id=contact_id, message=message
+            )
+        )
+        counts[result] += 1
+        counts["invalid_phone"] += bool(row.values.get("phone_raw")) and not row.values.get(
+            "phone_valid"
+        )
+        counts["invalid_email"] += bool(row.values.get("email_raw")) and not row.values.get(
+            "email_valid"
+        )
+        counts["do_not_contact"] += bool(row.values.get("do_not_contact"))
+    counts["errors"] = sum(1 for row in rows if row.error)
+    ImportRow.objects.bulk_create(report, batch_size=1000)
+    touched = set(real_id.values()) | changed
+    counts["duplicate_candidates"] = candidates_find(practice, touched)
+    return counts
+
+
+def _notify_progress(batch: ImportBatch) -> None:
+    # Listeners (tests, a future live view) learn of progress without polling.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_notify('contacts_import', %s)", [f"{batch.pk}:{batch.rows_done}"]
+            )
+
+
+def _chunk_commit(batch_id: int, rows: list[CleanRow]) -> ImportBatch:
+    with transaction.atomic():
+        # Lock the batch: two workers never apply the same rows.
+        batch = ImportBatch.objects.select_for_update().select_related("practice").get(pk=batch_id)
+        rows = [row for row in rows if row.row > batch.last_row]
+        if rows:
+            counts = _chunk_apply(batch, rows, timezone.now())
+            summary = Counter(batch.summary) + counts
+            batch.summary = {key: summary.get(key, 0) for key in SUMMARY_KEYS}
+            batch.rows_done += len(rows)
+            batch.last_row = rows[-1].row
+            batch.save(update_fields=["summary", "rows_done", "last_row"])
+            _notify_progress(batch)
+    return batch
+
+
+def _open(batch: ImportBatch) -> Table:
+    return table_open(
+        batch.file.path, filename=batch.original_name, max_bytes=settings.IMPORT_MAX_BYTES
+    )
+
+
+def import_batch_run(batch_id: int, *, chunk_rows: int | None = None) -> ImportBatch:
+    """Apply a queued batch, resuming after its last applied row. Marks it done or failed."""
+    chunk_rows = chunk_rows or settings.IMPORT_CHUNK_ROWS
+    claimed = ImportBatch.objects.filter(
+        pk=batch_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
+    ).update(status=ImportStatus.RUNNING, started_at=timezone.now())
+    batch = ImportBatch.objects.select_related("practice").get(pk=batch_id)
+    if not claimed:
+        return batch  # done, failed or never started: nothing to do
+    try:
+        table = _open(batch)
+        if not batch.rows_total:
+            batch.rows_total = sum(1 for _ in table.rows())
+            batch.save(update_fields=["rows_total"])
+        rules = PracticeRules.of(batch.practice)
+        mapping = mapping_resolve(table.headers, batch.mapping)
+        chunk: list[CleanRow] = []
+        for row, cells, problem in _open(batch).rows():
+            if row <= batch.last_row:
+                continue
+            chunk.append(row_clean(row, cells, problem, table, mapping, rules))
+            if len(chunk) >= chunk_rows:
+                batch = _chunk_commit(batch_id, chunk)
+                chunk = []
+        if chunk:
+            batch = _chunk_commit(batch_id, chunk)
+    except (TableError, ValueError) as error:
+        return _finish(batch_id, ImportStatus.FAILED, str(error))
+    except Exception as error:
+        logger.error("import %s stopped: %s", batch_id, type(error).__name__)
+        return _finish(
+            batch_id,
+            ImportStatus.FAILED,
+            "The import stopped on an internal error. The rows before it are imported and "
+            "listed in the report; nothing was half-applied.",
+        )
+    return _finish(batch_id, ImportStatus.DONE, "")
+
+
+def _finish(batch_id: int, status: ImportStatus, error: str) -> ImportBatch:
+    batch = ImportBatch.objects.get(pk=batch_id)
+    batch.status, batch.error, batch.finished_at = status, error, timezone.now()
+    batch.summary = {key: batch.summary.get(key, 0) for key in SUMMARY_KEYS}
+    batch.save(update_fields=["status", "error", "finished_at", "summary"])
+    _notify_progress(batch)
+    return batch
+
+
+# --- Upload, preview, start ------------------------------------------------------------
+
+
+def _sha256(fileobj: IO[bytes]) -> str:
+    digest = hashlib.sha256()
+    for block in iter(lambda: fileobj.read(1 << 20), b""):
+        digest.update(block)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def import_batch_create(
+    *, practice: Practice, fileobj: IO[bytes], name: str, user=None
+) -> ImportBatch:
+    """Keep the uploaded file with a new batch and check it can be read.
+
+    Raises ValidationError with a clear message (and keeps nothing) when it cannot.
+    """
+    size = fileobj.seek(0, 2)
+    fileobj.seek(0)
+    if size > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(
+            f"The file is {size / 1048576:.1f} MB; the limit is "
+            f"{settings.IMPORT_MAX_BYTES / 1048576:.0f} MB."
+        )
+    batch = ImportBatch(
+        practice=practice,
+        uploaded_by=user,
+        original_name=name[:255],
+        size=size,
+        sha256=_sha256(fileobj),
+    )
+    batch.file.save("upload", File(fileobj), save=False)
+    try:
+        table = _open(batch)
+    except TableError as error:
+        batch.file.delete(save=False)
+        raise ValidationError(str(error)) from error
+    batch.mapping = mapping_guess(table.headers)
+    batch.save()
+    return batch
+
+
+def import_headers(batch: ImportBatch) -> list[str]:
+    return _open(batch).headers
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    row: int
+    values: dict[str, Any]
+    problems: list[str]
+    error: str
+
+
+def import_preview(
+    batch: ImportBatch, mapping: dict[str, str], limit: int = 20
+) -> list[PreviewRow]:
+    table = _open(batch)
+    mapping = mapping_resolve(table.headers, mapping)
+    rules = PracticeRules.of(batch.practice)
+    preview = []
+    for row, cells, problem in table.rows():
+        clean = row_clean(row, cells, problem, table, mapping, rules)
+        shown = {k: v for k, v in clean.values.items() if not k.endswith("_key")}
+        preview.append(PreviewRow(row, shown, clean.problems, clean.error))
+        if len(preview) >= limit:
+            break
+    return preview
+
+
+def import_batch_start(*, batch: ImportBatch, mapping: dict[str, str]) -> ImportBatch:
+    """Fix the mapping and queue the batch; the task is sent once this commits."""
+    from contacts.tasks import import_run
+
+    batch.mapping = mapping_resolve(import_headers(batch), mapping)
+    batch.status = ImportStatus.QUEUED
+    batch.save(update_fields=["mapping", "status"])
+    transaction.on_commit(lambda: import_run.delay(batch.pk))
+    return batch
+
+
+# --- Report ----------------------------------------------------------------------------
+
+REPORT_COLUMNS = ("row", "result", "contact_id", "message")
+
+
+def csv_safe(value: Any) -> str:
+    """Neutralize spreadsheet formulas on export (OWASP CSV injection): a value starting
+    with = + - @ (or tab/CR) gets a leading apostrophe, unless it is a plain number such as
+    "-12.50" or "+15125550123", which a spreadsheet shows as the number it is."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        if text[:1] in "+-" and text[1:].replace(".", "", 1).isdigit():
+            return text
+        return "'" + text
+    return text
+
+
+def import_report_lines(batch: ImportBatch) -> Iterator[str]:
+    """The per-row report as CSV lines, streamed (DESIGN §7 columns)."""
+    from contacts.exports import csv_lines
+
+    rows = batch.rows.order_by("row").values_list("row", "result", "contact_id", "message")
+    return csv_lines(REPORT_COLUMNS, rows.iterator(chunk_size=5000))

@@ -1,0 +1,77 @@
+"""Merging two records of one patient, and dismissing a pair."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from contacts.dedupe import candidate_dismiss, candidates_find, contact_merge
+from contacts.models import CandidateStatus, Contact, ContactMerge, DuplicateCandidate
+from tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def make(practice, **fields):
+    defaults = {"first_name": "Jon", "last_name": "Smith", "date_of_birth": dt.date(1980, 4, 4)}
+    return ContactFactory(practice=practice, **{**defaults, "phone": "", **fields})
+
+
+def test_an_opt_out_on_either_side_survives_a_merge(practice):
+    opted_out_at = timezone.now() - dt.timedelta(days=3)
+    survivor = make(practice, phone="+12125550101")
+    merged = make(
+        practice,
+        first_name="John",
+        sms_opt_out_at=opted_out_at,
+        sms_opt_out_via="STOP reply",
+        do_not_contact=True,
+        do_not_contact_reason="asked",
+    )
+    contact_merge(survivor=survivor, merged=merged)
+    survivor.refresh_from_db()
+    assert survivor.sms_opt_out_at == opted_out_at and survivor.sms_opt_out_via == "STOP reply"
+    assert survivor.do_not_contact
+
+
+def test_a_merge_fills_blanks_but_keeps_the_survivors_values(practice):
+    survivor = make(practice, email="jon@example.com")
+    merged = make(practice, first_name="John", email="other@example.com", phone="+12125550102")
+    contact_merge(survivor=survivor, merged=merged)
+    survivor.refresh_from_db()
+    assert (survivor.email, survivor.phone) == ("jon@example.com", "+12125550102")
+
+
+def test_a_merge_is_recorded_and_hides_the_merged_record(practice, member):
+    user = member().user
+    survivor, merged = make(practice), make(practice, first_name="John")
+    record = contact_merge(survivor=survivor, merged=merged, user=user)
+    assert ContactMerge.objects.get() == record and record.merged_by == user
+    assert record.snapshot["first_name"] == "John"
+    assert list(Contact.objects.live()) == [survivor]
+
+
+def test_merging_closes_the_pairs_candidate(practice):
+    a, b = make(practice), make(practice, first_name="John")
+    candidates_find(practice, [a.pk, b.pk])
+    contact_merge(survivor=a, merged=b)
+    assert DuplicateCandidate.objects.get().status == CandidateStatus.MERGED
+
+
+def test_contacts_of_two_practices_cannot_be_merged(practice, other_practice):
+    with pytest.raises(ValueError, match="one practice"):
+        contact_merge(survivor=make(practice), merged=make(other_practice))
+
+
+def test_not_the_same_person_is_remembered(practice):
+    a, b = make(practice), make(practice, first_name="John")
+    candidates_find(practice, [a.pk, b.pk])
+    candidate_dismiss(candidate=DuplicateCandidate.objects.get(), user=None)
+    assert candidates_find(practice, [a.pk, b.pk]) == 0
+    assert DuplicateCandidate.objects.get().status == CandidateStatus.DISMISSED
+
+
+def test_different_birth_dates_with_similar_names_are_not_candidates(practice):
+    a = make(practice)
+    b = make(practice, first_name="John", date_of_birth=dt.date(1999, 1, 1))
+    assert candidates_find(practice, [a.pk, b.pk]) == 0

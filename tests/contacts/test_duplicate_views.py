@@ -1,0 +1,51 @@
+"""Reviewing duplicate candidates side by side."""
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import CandidateStatus, Contact
+from reactivate.models import Role
+from tests.factories import DuplicateCandidateFactory
+
+
+@pytest.fixture
+def candidate(practice):
+    return DuplicateCandidateFactory(practice=practice)
+
+
+def review_url(practice, candidate):
+    return reverse(
+        "contacts:duplicate_review",
+        kwargs={"practice_slug": practice.slug, "candidate_id": candidate.pk},
+    )
+
+
+def test_review_compares_the_two_records(client_for, member, practice, candidate):
+    response = client_for(member(Role.COORDINATOR)).get(review_url(practice, candidate))
+    labels = [label for label, _, _ in response.context["rows"]]
+    assert "Phone" in labels and "Birth date" in labels
+    assert candidate.contact_a.first_name in response.content.decode()
+
+
+def test_merge_keeps_the_chosen_record(client_for, member, practice, candidate):
+    client_for(member(Role.COORDINATOR)).post(
+        review_url(practice, candidate), {"decision": "keep_b"}
+    )
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.MERGED
+    assert list(Contact.objects.live()) == [candidate.contact_b]
+
+
+def test_not_the_same_person_dismisses(client_for, member, practice, candidate):
+    client_for(member(Role.COORDINATOR)).post(
+        review_url(practice, candidate), {"decision": "dismiss"}
+    )
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.DISMISSED
+    assert Contact.objects.live().count() == 2
+
+
+def test_owner_can_look_but_not_merge(client_for, member, practice, candidate):
+    client = client_for(member(Role.OWNER))
+    assert client.get(review_url(practice, candidate)).status_code == 200
+    assert client.post(review_url(practice, candidate), {"decision": "keep_a"}).status_code == 403

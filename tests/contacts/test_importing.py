@@ -1,0 +1,229 @@
+"""The import pipeline: what a practice's messy export becomes."""
+
+import pytest
+
+from contacts.importing import import_batch_run
+from contacts.models import (
+    CandidateStatus,
+    Contact,
+    DuplicateCandidate,
+    ImportRow,
+    ImportStatus,
+    LastOutcome,
+)
+from tests.contacts.helpers import HEADER, csv_bytes, run_import, upload
+
+pytestmark = pytest.mark.django_db
+
+ROWS = [
+    ["A-1", "JANE", "DOE", "(212) 555-0101", " Jane.Doe@Example.COM ", "03/05/1980", "NS", ""],
+    [
+        "A-2",
+        "john",
+        "smith",
+        "212.555.0102",
+        "john@example.com",
+        "1975-07-01",
+        "Tx plan presented",
+        "",
+    ],
+    ["A-3", "Mary", "Major", "12345", "not-an-email", "", "consult - no book", ""],
+]
+
+
+def test_rows_become_clean_contacts(practice):
+    batch = run_import(practice, csv_bytes(ROWS))
+    assert batch.status == ImportStatus.DONE
+    jane = Contact.objects.get(external_id="A-1")
+    assert (jane.first_name, jane.last_name) == ("Jane", "Doe")
+    assert jane.phone == "+12125550101" and jane.phone_valid
+    assert jane.email == "jane.doe@example.com" and jane.email_valid
+    assert str(jane.date_of_birth) == "1980-03-05"
+    assert jane.last_outcome == LastOutcome.NO_SHOW
+    assert Contact.objects.get(external_id="A-2").last_outcome == LastOutcome.TREATMENT_PLAN
+
+
+def test_invalid_phone_and_email_are_kept_as_typed_and_flagged(practice):
+    batch = run_import(practice, csv_bytes(ROWS))
+    mary = Contact.objects.get(external_id="A-3")
+    assert (mary.phone_raw, mary.phone, mary.phone_valid) == ("12345", "", False)
+    assert (mary.email_raw, mary.email_valid) == ("not-an-email", False)
+    assert batch.summary["invalid_phone"] == 1
+    assert batch.summary["invalid_email"] == 1
+    message = ImportRow.objects.get(batch=batch, row=3).message
+    assert "12345" in message and "not-an-email" in message
+
+
+def test_summary_counts_every_row(practice):
+    batch = run_import(practice, csv_bytes(ROWS))
+    assert batch.summary == {
+        "rows": 3,
+        "created": 3,
+        "updated": 0,
+        "merged": 0,
+        "duplicate_candidates": 0,
+        "invalid_phone": 1,
+        "invalid_email": 1,
+        "do_not_contact": 0,
+        "errors": 0,
+    }
+
+
+def test_importing_the_same_file_again_creates_nothing(practice):
+    run_import(practice, csv_bytes(ROWS))
+    again = run_import(practice, csv_bytes(ROWS))
+    assert Contact.objects.count() == 3
+    assert (again.summary["created"], again.summary["updated"]) == (0, 3)
+    assert DuplicateCandidate.objects.count() == 0
+
+
+def test_the_uploaded_file_is_kept_with_its_batch(practice):
+    data = csv_bytes(ROWS)
+    batch = run_import(practice, data)
+    with batch.file.open("rb") as stored:
+        assert stored.read() == data
+    assert batch.original_name == "export.csv"
+
+
+def test_spouses_sharing_a_phone_stay_two_patients(practice):
+    rows = [
+        ["", "Maria", "Lopez", "212-555-0110", "", "1970-01-01", "inquiry", ""],
+        ["", "Carlos", "Lopez", "212-555-0110", "", "1968-02-02", "inquiry", ""],
+    ]
+    batch = run_import(practice, csv_bytes(rows))
+    assert Contact.objects.count() == 2
+    candidate = DuplicateCandidate.objects.get()
+    assert candidate.status == CandidateStatus.OPEN
+    assert "same phone" in candidate.reason
+    assert batch.summary["duplicate_candidates"] == 1
+
+
+def test_similar_names_with_the_same_birth_date_become_a_candidate(practice):
+    rows = [
+        ["", "Jon", "Smith", "", "jon@example.com", "1980-04-04", "inquiry", ""],
+        ["", "John", "Smith", "", "john.smith@example.org", "1980-04-04", "inquiry", ""],
+    ]
+    run_import(practice, csv_bytes(rows))
+    assert Contact.objects.count() == 2
+    candidate = DuplicateCandidate.objects.get()
+    assert "same birth date" in candidate.reason
+
+
+def test_swapped_first_and_last_names_become_a_candidate(practice):
+    rows = [
+        ["", "Chen", "Wei", "", "", "1990-09-09", "inquiry", ""],
+        ["", "Wei", "Chen", "", "", "1990-09-09", "inquiry", ""],
+    ]
+    run_import(practice, csv_bytes(rows))
+    assert DuplicateCandidate.objects.count() == 1
+
+
+def test_the_same_emr_id_merges(practice):
+    rows = [
+        ["C-9", "Ann", "Lee", "212-555-0120", "", "", "inquiry", ""],
+        ["C-9", "Ann", "Lee-Park", "", "ann@example.com", "", "no show", ""],
+    ]
+    batch = run_import(practice, csv_bytes(rows))
+    ann = Contact.objects.get()
+    assert (ann.phone, ann.email, ann.last_name) == ("+12125550120", "ann@example.com", "Lee-Park")
+    second = ImportRow.objects.get(batch=batch, row=2)
+    assert second.result == "merged" and "row 1" in second.message
+
+
+def test_same_phone_and_name_merges_within_the_file(practice):
+    rows = [
+        ["", "Ben", "Ortiz", "212-555-0130", "", "", "inquiry", ""],
+        ["", "BEN", "ORTIZ", "(212) 555-0130", "ben@example.com", "", "", ""],
+    ]
+    batch = run_import(practice, csv_bytes(rows))
+    assert Contact.objects.count() == 1
+    assert batch.summary["merged"] == 1
+
+
+def test_different_emr_ids_are_never_merged(practice):
+    rows = [
+        ["D-1", "Sam", "Hill", "212-555-0140", "", "", "inquiry", ""],
+        ["D-2", "Sam", "Hill", "212-555-0140", "", "", "inquiry", ""],
+    ]
+    run_import(practice, csv_bytes(rows))
+    assert Contact.objects.count() == 2
+    assert DuplicateCandidate.objects.count() == 1
+
+
+def test_an_import_never_clears_an_opt_out(practice):
+    header = [*HEADER, "DNC", "SMS Opt Out"]
+    run_import(
+        practice,
+        csv_bytes([["E-1", "Eve", "Stone", "212-555-0150", "", "", "", "", "Y", "x"]], header),
+    )
+    run_import(
+        practice,
+        csv_bytes([["E-1", "Eve", "Stone", "212-555-0150", "", "", "", "", "", ""]], header),
+    )
+    eve = Contact.objects.get()
+    assert eve.do_not_contact
+    assert eve.sms_opt_out_at is not None and eve.sms_opt_out_via == "import"
+
+
+def test_contacts_are_scoped_to_the_importing_practice(practice, other_practice):
+    run_import(practice, csv_bytes(ROWS))
+    run_import(other_practice, csv_bytes(ROWS))
+    assert Contact.objects.filter(practice=practice).count() == 3
+    assert Contact.objects.filter(practice=other_practice).count() == 3
+
+
+def test_practice_synonyms_map_their_own_status_words(practice):
+    from contacts.services import outcome_synonym_add
+
+    outcome_synonym_add(practice=practice, text="Pending Tx", outcome=LastOutcome.TREATMENT_PLAN)
+    run_import(
+        practice, csv_bytes([["F-1", "Al", "Green", "212-555-0160", "", "", "PENDING TX", ""]])
+    )
+    assert Contact.objects.get().last_outcome == LastOutcome.TREATMENT_PLAN
+
+
+def test_an_explicit_mapping_overrides_the_guess(practice):
+    header = ["Chart #", "Pt First Name", "Pt Last Name", "Home Phone", "Cell"]
+    data = csv_bytes([["G-1", "Ida", "Moss", "212-555-0170", "212-555-0171"]], header)
+    run_import(practice, data, mapping={"phone": "Cell"})
+    assert Contact.objects.get().phone == "+12125550171"
+
+
+def test_a_killed_run_resumes_after_the_last_applied_chunk(practice):
+    rows = [
+        [f"K-{i}", f"Pat{i}", "Kay", f"212-555-01{i:02d}", "", "", "inquiry", ""] for i in range(10)
+    ]
+    batch = upload(practice, csv_bytes(rows))
+    batch.status = ImportStatus.QUEUED
+    batch.save()
+    # A worker that applied the first chunk and died: the chunk committed, nothing after it.
+    from contacts.importing import CleanRow, PracticeRules, _chunk_commit, _open, row_clean
+    from contacts.mapping import mapping_resolve
+
+    table = _open(batch)
+    mapping = mapping_resolve(table.headers, batch.mapping)
+    rules = PracticeRules.of(practice)
+    first: list[CleanRow] = [
+        row_clean(n, cells, problem, table, mapping, rules)
+        for n, cells, problem in table.rows()
+        if n <= 4
+    ]
+    _chunk_commit(batch.pk, first)
+    assert ImportRow.objects.filter(batch=batch).count() == 4
+    batch.status = ImportStatus.RUNNING  # as the dead worker left it
+    batch.save(update_fields=["status"])
+
+    finished = import_batch_run(batch.pk, chunk_rows=3)
+    assert finished.status == ImportStatus.DONE
+    assert Contact.objects.count() == 10
+    assert list(ImportRow.objects.filter(batch=batch).values_list("row", flat=True)) == list(
+        range(1, 11)
+    )
+    assert finished.summary["created"] == 10 and finished.rows_done == 10
+
+
+def test_a_finished_batch_is_not_applied_twice(practice):
+    batch = run_import(practice, csv_bytes(ROWS))
+    again = import_batch_run(batch.pk)
+    assert again.summary == batch.summary
+    assert ImportRow.objects.filter(batch=batch).count() == 3
