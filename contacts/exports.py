@@ -49,23 +49,9 @@ def csv_lines(header: tuple[str, ...], rows) -> Iterator[str]:
 
 def contacts_csv(practice: Practice, today: dt.date) -> Iterator[str]:
     qs = contacts_with_bucket(practice, today).order_by("id")
-    values = qs.values_list(
-        "id",
-        "external_id",
-        "first_name",
-        "last_name",
-        "phone",
-        "phone_raw",
-        "email",
-        "date_of_birth",
-        "last_outcome",
-        "bucket",
-        "do_not_contact",
-        "sms_opt_out_at",
-        "call_opt_out_at",
-        "email_opt_out_at",
-        "time_zone",
-    )
+    # The three opt-out columns are read from their timestamps and written as yes/no.
+    fields = [f"{c}_at" if c.endswith("_opt_out") else c for c in CONTACT_COLUMNS]
+    values = qs.values_list(*fields)
     rows = (
         (*row[:11], row[11] is not None, row[12] is not None, row[13] is not None, row[14])
         for row in values.iterator(chunk_size=5000)
