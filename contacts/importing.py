@@ -299,7 +299,8 @@ def _notify_progress(batch: ImportBatch) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT pg_notify('contacts_import', %s)", [f"{batch.pk}:{batch.rows_done}"]
+                "SELECT pg_notify('contacts_import', %s)",
+                [f"{batch.pk}:{batch.rows_done}:{batch.status}"],
             )
 
 

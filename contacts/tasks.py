@@ -3,7 +3,7 @@ from celery import shared_task
 from contacts.importing import import_batch_run
 
 
-@shared_task(queue="imports")
+@shared_task
 def import_run(batch_id: int) -> str:
     """Apply an import batch. Acks late: if the worker dies, the batch resumes elsewhere."""
     return import_batch_run(batch_id).status

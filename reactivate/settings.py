@@ -148,6 +148,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Imports and sends each have a queue, so a long import never delays a due text.
+CELERY_TASK_ROUTES = {
+    "contacts.tasks.*": {"queue": "imports"},
+    "outreach.tasks.send_*": {"queue": "outreach"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-touches": {"task": "outreach.tasks.dispatch_due", "schedule": 60.0},
