@@ -1,9 +1,297 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Campaigns, sequence and template editing, and an enrollment's decisions.
 
+Views parse the request, call a service or selector, and render.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from campaigns import selectors, services, tone
+from campaigns.forms import CampaignForm, ElsewhereForm, NotNowForm, RequalifyForm, TemplateForm
+from campaigns.models import Campaign, CampaignStatus, Enrollment, State, Template
+from campaigns.states import IllegalTransition
 from reactivate.access import Area, practice_view
+from reactivate.audit import audit_record
+from reactivate.models import AuditAction
+from reactivate.selectors import practice_coordinators
+
+
+def _today(request: HttpRequest):
+    return timezone.localdate(timezone=request.access.practice.time_zone)
+
+
+def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:
+    return get_object_or_404(
+        Campaign.objects.select_related("sequence"),
+        pk=campaign_id,
+        practice=request.access.practice,
+    )
+
+
+def _form(request: HttpRequest, data=None) -> CampaignForm:
+    return CampaignForm(
+        data,
+        coordinators=practice_coordinators(request.access.practice),
+        initial={"start_date": _today(request)},
+    )
 
 
 @practice_view(Area.CAMPAIGNS)
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "campaigns/index.html")
+    campaigns = selectors.campaigns_with_counts(request.access.practice)
+    return render(
+        request,
+        "campaigns/index.html",
+        {"campaigns": campaigns, "can_change": request.access.can_change(Area.CAMPAIGNS)},
+    )
+
+
+@practice_view(Area.CAMPAIGNS)
+def new(request: HttpRequest) -> HttpResponse:
+    form = _form(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = services.campaign_create(
+                practice=request.access.practice,
+                name=data["name"],
+                buckets=data["buckets"],
+                start_date=data["start_date"],
+                user=request.user,
+                filters=form.filters(),
+                holdout_percent=data["holdout_percent"],
+                coordinators=data["coordinators"],
+                assignment=data["assignment"],
+                variants=form.variants(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            audit_record(request, AuditAction.CREATED, campaign)
+            return redirect(
+                "campaigns:detail",
+                practice_slug=request.access.practice.slug,
+                campaign_id=campaign.pk,
+            )
+    return render(request, "campaigns/new.html", {"form": form})
+
+
+@practice_view(Area.CAMPAIGNS)
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """The live count under the campaign form: enrolled, and left out by reason."""
+    form = _form(request, request.POST)
+    form.is_valid()  # partial forms still preview what they can
+    buckets = form.cleaned_data.get("buckets") or []
+    result = selectors.audience_preview(
+        request.access.practice, buckets, form.filters() if form.is_bound else {}, _today(request)
+    )
+    holdout = form.cleaned_data.get("holdout_percent") or 0
+    held_out = round(result.eligible * holdout / 100)
+    return render(
+        request,
+        "campaigns/_preview.html",
+        {"preview": result, "held_out": held_out, "enrolled": result.eligible - held_out},
+    )
+
+
+@practice_view(Area.CAMPAIGNS)
+def detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    campaign = _campaign(request, campaign_id)
+    context = {
+        "campaign": campaign,
+        "can_change": request.access.can_change(Area.CAMPAIGNS),
+        "states": [
+            (State(state).label, count) for state, count in selectors.state_counts(campaign).items()
+        ],
+        "variants": campaign.variants.all(),
+    }
+    if campaign.status == CampaignStatus.DRAFT:
+        context["preview"] = selectors.audience_preview(
+            campaign.practice, campaign.buckets, campaign.filters, _today(request)
+        )
+    return render(request, "campaigns/detail.html", context)
+
+
+@practice_view(Area.CAMPAIGNS)
+@require_POST
+def control(request: HttpRequest, campaign_id: int) -> HttpResponse:
+    """Start, pause, resume or stop."""
+    campaign = _campaign(request, campaign_id)
+    action = request.POST.get("action", "")
+    try:
+        if action == "start":
+            result = services.campaign_start(campaign, today=_today(request))
+            messages.success(
+                request,
+                f"Started: {result['enrolled']} enrolled, {result['held_out']} held out, "
+                f"{sum(result['excluded'].values())} left out.",
+            )
+        elif action in ("pause", "resume", "stop"):
+            target = {
+                "pause": CampaignStatus.PAUSED,
+                "resume": CampaignStatus.RUNNING,
+                "stop": CampaignStatus.STOPPED,
+            }[action]
+            services.campaign_set_status(campaign, target)
+            messages.success(request, f"Campaign {target.label.lower()}.")
+        else:
+            raise ValidationError("Unknown action.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        audit_record(request, AuditAction.CHANGED, campaign, detail={"action": action})
+    return redirect(
+        "campaigns:detail", practice_slug=request.access.practice.slug, campaign_id=campaign.pk
+    )
+
+
+# --- Sequence and templates ------------------------------------------------------------
+
+
+@practice_view(Area.CAMPAIGNS)
+def sequence(request: HttpRequest) -> HttpResponse:
+    seq = services.sequence_default_ensure(request.access.practice)
+    steps = seq.steps.prefetch_related("templates")
+    return render(
+        request,
+        "campaigns/sequence.html",
+        {"sequence": seq, "steps": steps, "can_change": request.access.can_change(Area.CAMPAIGNS)},
+    )
+
+
+def _template(request: HttpRequest, template_id: int) -> Template:
+    return get_object_or_404(
+        Template.objects.select_related("step__sequence"),
+        pk=template_id,
+        step__sequence__practice=request.access.practice,
+    )
+
+
+@practice_view(Area.CAMPAIGNS)
+def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
+    template = _template(request, template_id)
+    form = TemplateForm(
+        request.POST or None, initial={"body": template.body, "subject": template.subject}
+    )
+    findings = _findings(template, template.body)
+    if request.method == "POST" and form.is_valid():
+        try:
+            findings = services.template_save(
+                template=template,
+                body=form.cleaned_data["body"],
+                subject=form.cleaned_data["subject"],
+            )
+        except ValidationError as error:
+            body = form.cleaned_data["body"]
+            form.add_error("body", error)
+            findings = _findings(template, body)
+        else:
+            audit_record(request, AuditAction.CHANGED, template)
+            messages.success(request, "Template saved.")
+            return redirect("campaigns:sequence", practice_slug=request.access.practice.slug)
+    return render(
+        request,
+        "campaigns/template_edit.html",
+        {"template": template, "form": form, "findings": findings},
+    )
+
+
+def _findings(template: Template, body: str) -> list[tone.Finding]:
+    return tone.tone_check(
+        body, channel=template.step.channel, one_question=template.step.one_question
+    )
+
+
+@practice_view(Area.CAMPAIGNS)
+@require_POST
+def tone_check(request: HttpRequest, template_id: int) -> HttpResponse:
+    """Live tone check for the template editor (htmx, as the admin types)."""
+    template = _template(request, template_id)
+    return render(
+        request,
+        "campaigns/_findings.html",
+        {"findings": _findings(template, request.POST.get("body", ""))},
+    )
+
+
+# --- An enrollment's decisions (a coordinator's work) -----------------------------------
+
+
+def _enrollment(request: HttpRequest, enrollment_id: int) -> Enrollment:
+    return get_object_or_404(
+        Enrollment.objects.select_related("contact", "campaign", "coordinator"),
+        pk=enrollment_id,
+        practice=request.access.practice,
+    )
+
+
+DECISION_FORMS = {"requalify": RequalifyForm, "not_now": NotNowForm, "elsewhere": ElsewhereForm}
+
+
+@practice_view(Area.QUEUE)
+def enrollment(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    item = _enrollment(request, enrollment_id)
+    forms = {
+        "requalify": RequalifyForm(),
+        "not_now": NotNowForm(),
+        "elsewhere": ElsewhereForm(),
+    }
+    if request.method == "POST":
+        kind = request.POST.get("decision", "")
+        if kind not in DECISION_FORMS:
+            raise Http404
+        form = DECISION_FORMS[kind](request.POST)
+        forms[kind] = form
+        if form.is_valid() and _decide(request, item, kind, form):
+            return redirect(
+                "campaigns:enrollment",
+                practice_slug=request.access.practice.slug,
+                enrollment_id=item.pk,
+            )
+    audit_record(request, AuditAction.VIEWED, item.contact)
+    return render(
+        request,
+        "campaigns/enrollment.html",
+        {
+            "enrollment": item,
+            "forms": forms,
+            "outcomes": item.outcomes.select_related("user"),
+            "touches": item.touches.select_related("step"),
+            "can_change": request.access.can_change(Area.QUEUE) and item.is_open,
+        },
+    )
+
+
+def _decide(request: HttpRequest, item: Enrollment, kind: str, form) -> bool:
+    data, user = form.cleaned_data, request.user
+    try:
+        if kind == "requalify":
+            services.enrollment_requalify(
+                item,
+                user=user,
+                soon=data["soon"],
+                fit=data["fit"],
+                appointment_at=data["appointment_at"],
+                note=data["note"],
+            )
+        elif kind == "not_now":
+            services.enrollment_not_now(
+                item, user=user, return_date=data["return_date"], note=data["note"]
+            )
+        else:
+            services.enrollment_elsewhere(
+                item, user=user, category=data["category"], what_mattered=data["what_mattered"]
+            )
+    except (ValidationError, IllegalTransition) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return False
+    audit_record(request, AuditAction.CHANGED, item, detail={"decision": kind})
+    messages.success(request, f"Recorded: {State(item.state).label}.")
+    return True

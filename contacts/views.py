@@ -6,7 +6,6 @@ Search text is posted, never put in the URL: a patient's name must not reach acc
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -28,23 +27,14 @@ from contacts.services import (
 )
 from reactivate.access import Area, practice_view
 from reactivate.audit import audit_record
-from reactivate.models import AuditAction, Role
+from reactivate.models import AuditAction
+from reactivate.selectors import practice_coordinators
 
 PAGE_SIZE = 50
 
 
 def _today(request: HttpRequest):
     return timezone.localdate(timezone=request.access.practice.time_zone)
-
-
-def _coordinators(practice):
-    return (
-        get_user_model()
-        .objects.filter(
-            memberships__practice=practice, memberships__role__in=[Role.COORDINATOR, Role.ADMIN]
-        )
-        .order_by("first_name", "username")
-    )
 
 
 def _slug(request: HttpRequest) -> str:
@@ -58,7 +48,7 @@ def _slug(request: HttpRequest) -> str:
 def index(request: HttpRequest) -> HttpResponse:
     practice = request.access.practice
     today = _today(request)
-    coordinators = _coordinators(practice)
+    coordinators = practice_coordinators(practice)
     form = ContactFilterForm(request.POST or request.GET or None, coordinators=coordinators)
     filters = form.cleaned_data if form.is_valid() else {}
     page_number = filters.pop("page", None) or 1

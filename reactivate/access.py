@@ -16,6 +16,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 from reactivate.models import Membership, Practice, Role
 
@@ -99,7 +100,9 @@ def practice_view(area: Area) -> Callable:
                 raise PermissionDenied
             request.access = access
             request.area = area
-            return view(request, *args, **kwargs)
+            # Times are shown and typed in the practice's own zone.
+            with timezone.override(access.practice.time_zone):
+                return view(request, *args, **kwargs)
 
         wrapped.practice_area = area
         return wrapped

@@ -97,14 +97,33 @@ class AuditAction(models.TextChoices):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    """For logs that are never rewritten: the audit trail, the outcome log."""
+
     def update(self, **kwargs):
-        raise TypeError("The audit trail is append-only.")
+        raise TypeError(f"{self.model._meta.verbose_name} rows are append-only.")
 
     def delete(self):
-        raise TypeError("The audit trail is append-only.")
+        raise TypeError(f"{self.model._meta.verbose_name} rows are append-only.")
 
 
-class AuditEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A row is written once; a correction is a new row."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError(f"{self._meta.verbose_name} rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError(f"{self._meta.verbose_name} rows are append-only.")
+
+
+class AuditEvent(AppendOnlyModel):
     """Who viewed, exported or changed patient data, and when.
 
     Append-only: rows are never updated or deleted (refused here, and on PostgreSQL by a
@@ -122,22 +141,12 @@ class AuditEvent(models.Model):
     detail = models.JSONField(default=dict, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["practice", "object_type", "object_id"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("The audit trail is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The audit trail is append-only.")
 
 
 class Heartbeat(models.Model):

@@ -157,6 +157,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-touches": {"task": "outreach.tasks.dispatch_due", "schedule": 60.0},
     "heartbeat": {"task": "reactivate.tasks.heartbeat", "schedule": 60.0},
+    "campaign-sweep": {"task": "campaigns.tasks.sweep", "schedule": 3600.0},
 }
 
 # --- Auth, sessions, lockout ----------------------------------------------------------

@@ -1,6 +1,10 @@
+import datetime as dt
+
 import factory
 from django.contrib.auth import get_user_model
 
+from campaigns.models import Campaign, Enrollment
+from campaigns.services import sequence_default_ensure
 from contacts.dedupe import matching_keys
 from contacts.models import Contact, DuplicateCandidate, ImportBatch, LastOutcome
 from reactivate.models import Membership, Practice, Role
@@ -96,3 +100,27 @@ class DuplicateCandidateFactory(factory.django.DjangoModelFactory):
         if a.pk > b.pk:
             kwargs["contact_a"], kwargs["contact_b"] = b, a
         return super()._create(model_class, *args, **kwargs)
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A draft campaign on the practice's default sequence (made when missing)."""
+
+    class Meta:
+        model = Campaign
+
+    practice = factory.SubFactory(PracticeFactory)
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    sequence = factory.LazyAttribute(lambda c: sequence_default_ensure(c.practice))
+    buckets = factory.LazyFunction(lambda: ["inquiry", "scheduling", "consultation", "not_now"])
+    start_date = dt.date(2026, 12, 1)
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    campaign = factory.SubFactory(CampaignFactory)
+    practice = factory.SelfAttribute("campaign.practice")
+    contact = factory.SubFactory(ContactFactory, practice=factory.SelfAttribute("..practice"))
+    bucket = "inquiry"
+    start_day = dt.date(2026, 12, 1)

@@ -3,10 +3,13 @@
 import pytest
 from django.urls import reverse
 
+from campaigns.services import sequence_default_ensure
 from reactivate.models import Role
 from tests.factories import (
+    CampaignFactory,
     ContactFactory,
     DuplicateCandidateFactory,
+    EnrollmentFactory,
     ImportBatchFactory,
     MembershipFactory,
 )
@@ -19,6 +22,11 @@ OBJECT_BUILDERS = {
     "contact_id": lambda practice: ContactFactory(practice=practice).pk,
     "batch_id": lambda practice: ImportBatchFactory(practice=practice).pk,
     "candidate_id": lambda practice: DuplicateCandidateFactory(practice=practice).pk,
+    "campaign_id": lambda practice: CampaignFactory(practice=practice).pk,
+    "template_id": lambda practice: (
+        sequence_default_ensure(practice).steps.first().templates.first().pk
+    ),
+    "enrollment_id": lambda practice: EnrollmentFactory(campaign__practice=practice).pk,
 }
 
 

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from contacts.exports import contacts_csv
-from contacts.management.commands._practice import practice_from_slug
+from reactivate.cli import practice_from_slug
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from contacts.exports import duplicates_csv
-from contacts.management.commands._practice import practice_from_slug
+from reactivate.cli import practice_from_slug
 
 
 class Command(BaseCommand):

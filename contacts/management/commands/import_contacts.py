@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from contacts.importing import import_batch_create, import_batch_run, import_report_lines
-from contacts.management.commands._practice import practice_from_slug
 from contacts.mapping import mapping_resolve
 from contacts.models import ImportStatus
+from reactivate.cli import practice_from_slug
 
 
 class _DryRun(Exception):

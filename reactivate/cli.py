@@ -1,4 +1,4 @@
-"""Shared by the contacts commands: resolve --practice with a one-line error."""
+"""Shared by the management commands: resolve --practice with a one-line error."""
 
 from django.core.management.base import CommandError
 

@@ -1,0 +1,320 @@
+"""When a touch may reach a patient: sending windows, quiet hours, weekends and DST.
+
+Planning (due times of an enrollment's touches) and the outreach send guard share these
+rules, so a touch planned here is also allowed at send time, and a touch held at send time is
+moved to the next allowed minute, never dropped (DESIGN.md section 4).
+
+A moment is allowed when, in the recipient's local time, its day is a sending day of the
+practice and its time lies in the practice's sending window intersected with 08:00-21:00
+(08:00-20:00 for Florida numbers or addresses). Windows are half-open: 21:00 itself is not
+allowed.
+
+Pure functions over ``datetime``: no database access. All instants returned are aware and
+in UTC. Arithmetic and comparisons are done in UTC only, because Python compares two
+datetimes that share a tzinfo by wall clock, ignoring DST offsets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import zoneinfo
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from contacts.models import Contact
+    from reactivate.models import Practice
+
+UTC = dt.UTC
+
+LEGAL_START = dt.time(8, 0)
+LEGAL_END = dt.time(21, 0)
+FLORIDA_END = dt.time(20, 0)  # Florida Telephone Solicitation Act: 8 a.m. to 8 p.m.
+
+# Every Florida area code in service or assigned, overlays included.
+FLORIDA_AREA_CODES = frozenset(
+    {
+        "239", "305", "321", "324", "352", "386", "407", "448", "561", "645", "656", "689",
+        "727", "728", "754", "772", "786", "813", "850", "863", "904", "941", "954",
+    }
+)  # fmt: skip
+_FLORIDA_STATES = frozenset({"fl", "fla", "florida"})
+_NANP = re.compile(r"\+1(\d{3})\d{7}")  # +1, area code, seven digits
+
+# Weekdays are always sending days, so an allowed minute is at most a weekend plus one
+# day away; the extra days cover days a zone skips (Samoa skipped 2011-12-30).
+_SEARCH_DAYS = 14
+# Sampling this often finds every offset change: no zone changed twice within two days
+# from 2000 to 2040 (checked against the tz database), let alone six hours.
+_OFFSET_SAMPLE = dt.timedelta(hours=6)
+
+
+# Loadable names that say nothing about where a patient is: the host's own zone, a
+# tz database internal, and the "no zone configured" placeholder.
+_NOT_A_PLACE = frozenset({"localtime", "posixrules", "Factory"})
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones()) - _NOT_A_PLACE
+
+
+def _zone(name: object) -> ZoneInfo | None:
+    """The zone named ``name`` when it is a known IANA name (or already a zone); else None."""
+    if isinstance(name, ZoneInfo):
+        return name
+    key = str(name or "").strip()
+    # Checked against the list rather than by loading: a directory name ("America") or a
+    # wrong case fails in ways that depend on the host's file system.
+    return ZoneInfo(key) if key in _known_zones() else None
+
+
+def is_florida(phone_e164: str, state: str) -> bool:
+    """True for a Florida area code (+1 NPA) or a Florida address ("FL", "Fla.", "Florida")."""
+    number = _NANP.fullmatch((phone_e164 or "").strip())
+    if number and number[1] in FLORIDA_AREA_CODES:
+        return True
+    key = "".join((state or "").split()).replace(".", "").casefold()
+    return key in _FLORIDA_STATES
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where the patient's clock is, and whether Florida's stricter evening limit applies."""
+
+    zone: ZoneInfo
+    florida: bool
+
+    @classmethod
+    def of(cls, contact: Contact, practice: Practice) -> Recipient:
+        # The contact's zone comes from its phone number at import; a blank or unknown
+        # name (toll-free numbers, hand-edited rows) falls back to the practice's.
+        zone = _zone(contact.time_zone) or _zone(practice.time_zone)
+        if zone is None:
+            raise ValueError(f"Practice time zone {practice.time_zone!r} is not an IANA zone.")
+        return cls(zone=zone, florida=is_florida(contact.phone, contact.state))
+
+
+@dataclass(frozen=True)
+class SendingRules:
+    """The practice's own sending window (local to the patient) and weekend choices."""
+
+    window_start: dt.time
+    window_end: dt.time
+    saturday: bool
+    sunday: bool
+
+    @classmethod
+    def of(cls, practice: Practice) -> SendingRules:
+        return cls(
+            window_start=practice.sending_window_start,
+            window_end=practice.sending_window_end,
+            saturday=practice.sends_on_saturday,
+            sunday=practice.sends_on_sunday,
+        )
+
+
+def _legal_end(recipient: Recipient) -> dt.time:
+    return FLORIDA_END if recipient.florida else LEGAL_END
+
+
+def daily_window(rules: SendingRules, recipient: Recipient) -> tuple[dt.time, dt.time] | None:
+    """The practice's window intersected with the legal hours; None when they do not overlap."""
+    start = max(rules.window_start, LEGAL_START)
+    end = min(rules.window_end, _legal_end(recipient))
+    return (start, end) if start < end else None
+
+
+def _require_window(rules: SendingRules, recipient: Recipient) -> tuple[dt.time, dt.time]:
+    window = daily_window(rules, recipient)
+    if window is None:
+        legal = "Florida" if recipient.florida else "legal"
+        raise ValueError(
+            f"No time is ever allowed: the practice's sending window "
+            f"{rules.window_start:%H:%M}-{rules.window_end:%H:%M} does not overlap the "
+            f"{legal} hours {LEGAL_START:%H:%M}-{_legal_end(recipient):%H:%M}."
+        )
+    return window
+
+
+def _is_sending_day(day: dt.date, rules: SendingRules) -> bool:
+    weekday = day.weekday()
+    if weekday == 5:
+        return rules.saturday
+    if weekday == 6:
+        return rules.sunday
+    return True
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"Moment {moment!r} must be timezone-aware.")
+    return moment.astimezone(UTC)
+
+
+def is_allowed(moment: dt.datetime, rules: SendingRules, recipient: Recipient) -> bool:
+    """Whether a message may reach the recipient at ``moment`` (aware)."""
+    window = daily_window(rules, recipient)
+    if window is None:
+        return False
+    local = _utc(moment).astimezone(recipient.zone)
+    return _is_sending_day(local.date(), rules) and window[0] <= local.time() < window[1]
+
+
+def _offset(instant: dt.datetime, zone: ZoneInfo) -> dt.timedelta | None:
+    return instant.astimezone(zone).utcoffset()
+
+
+def _offset_change(lo: dt.datetime, hi: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The first instant in (lo, hi] with hi's offset; exactly one change lies between."""
+    before = _offset(lo, zone)
+    low, high = int(lo.timestamp()), int(hi.timestamp())
+    # Bisect on whole seconds: tz database transitions fall on whole seconds.
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _offset(dt.datetime.fromtimestamp(middle, UTC), zone) == before:
+            low = middle
+        else:
+            high = middle
+    return dt.datetime.fromtimestamp(high, UTC)
+
+
+def _offset_changes(day: dt.date, zone: ZoneInfo) -> Iterator[dt.datetime]:
+    """Instants on local ``day`` at which the zone's offset changes (DST or a new rule)."""
+    # The local day lies within this UTC span whatever the offset (-12:00 to +14:00).
+    instant = dt.datetime.combine(day, dt.time(), tzinfo=UTC) - dt.timedelta(hours=15)
+    end = instant + dt.timedelta(hours=15 + 24 + 13)
+    while instant < end:
+        following = instant + _OFFSET_SAMPLE
+        if _offset(instant, zone) != _offset(following, zone):
+            change = _offset_change(instant, following, zone)
+            if change.astimezone(zone).date() == day:
+                yield change
+        instant = following
+
+
+def _wall_instants(day: dt.date, wall: dt.time, zone: ZoneInfo) -> list[dt.datetime]:
+    """Each real instant whose local clock reads ``wall`` on ``day``: none in a DST gap,
+    two in a DST overlap (fold 0 and 1), else one."""
+    naive = dt.datetime.combine(day, wall)
+    found: set[dt.datetime] = set()
+    for fold in (0, 1):
+        instant = naive.replace(tzinfo=zone, fold=fold).astimezone(UTC)
+        if instant.astimezone(zone).replace(tzinfo=None) == naive:
+            found.add(instant)
+    return sorted(found)
+
+
+def _resolve_wall(day: dt.date, wall: dt.time, zone: ZoneInfo) -> dt.datetime:
+    """The first real instant at or after the local wall time: the earlier one when it
+    happens twice, the end of the gap when the clock skips it."""
+    instants = _wall_instants(day, wall, zone)
+    if instants:
+        return instants[0]
+    naive = dt.datetime.combine(day, wall)
+    # In a gap, fold=1 reads the wall time with the offset after the change (an instant
+    # before the gap) and fold=0 with the offset before it (an instant after the gap).
+    lo = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    hi = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    return _offset_change(min(lo, hi), max(lo, hi), zone)
+
+
+def next_allowed(moment: dt.datetime, rules: SendingRules, recipient: Recipient) -> dt.datetime:
+    """The first allowed instant at or after ``moment`` (aware), in UTC.
+
+    Raises ValueError when the practice's window and the legal hours never overlap.
+    """
+    start, _ = _require_window(rules, recipient)
+    moment = _utc(moment)
+    if is_allowed(moment, rules, recipient):
+        return moment
+    zone = recipient.zone
+    day = moment.astimezone(zone).date()
+    for _ in range(_SEARCH_DAYS):
+        # Allowed time can only begin when the clock reaches the window start, or when it
+        # jumps into the window at an offset change (a DST gap that swallows the start).
+        candidates = sorted({*_wall_instants(day, start, zone), *_offset_changes(day, zone)})
+        for candidate in candidates:
+            if candidate >= moment and is_allowed(candidate, rules, recipient):
+                return candidate
+        day += dt.timedelta(days=1)
+    raise RuntimeError(f"No allowed time within {_SEARCH_DAYS} days of {moment.isoformat()}.")
+
+
+def _limit_broken(local: dt.datetime, rules: SendingRules, recipient: Recipient) -> str:
+    """Which rule a local time outside the window breaks, in words."""
+    if local.time() < max(rules.window_start, LEGAL_START):
+        if rules.window_start > LEGAL_START:
+            return f"before the practice's {rules.window_start:%H:%M} window start"
+        return f"before the {LEGAL_START:%H:%M} start"
+    legal_end = _legal_end(recipient)
+    if rules.window_end < legal_end:
+        return f"past the practice's {rules.window_end:%H:%M} window end"
+    if recipient.florida:
+        return f"past the {FLORIDA_END:%H:%M} Florida limit"
+    return f"past the {LEGAL_END:%H:%M} legal limit"
+
+
+def hold_reason(moment: dt.datetime, rules: SendingRules, recipient: Recipient) -> str | None:
+    """Why a touch due at ``moment`` is held, and where it moves; None when it may go now.
+
+    e.g. "held: 20:41 in America/New_York is past the 20:00 Florida limit; moved to 08:00".
+    The weekday is named when the touch moves beyond today (or beyond tomorrow morning for
+    a touch that was too late in the evening). Raises ValueError like ``next_allowed``.
+    """
+    if is_allowed(moment, rules, recipient):
+        return None
+    zone = recipient.zone
+    local = _utc(moment).astimezone(zone)
+    moved = next_allowed(moment, rules, recipient).astimezone(zone)
+    days_on = (moved.date() - local.date()).days
+    if not _is_sending_day(local.date(), rules):
+        what = f"{local:%A} in {zone.key} is outside the practice's sending days"
+        return f"held: {what}; moved to {moved:%A %H:%M}"
+    broken = _limit_broken(local, rules, recipient)
+    next_morning = broken.startswith("past") and days_on == 1
+    when = f"{moved:%H:%M}" if days_on == 0 or next_morning else f"{moved:%A %H:%M}"
+    return f"held: {local:%H:%M} in {zone.key} is {broken}; moved to {when}"
+
+
+def due_at(
+    start_day: dt.date,
+    day_offset: int,
+    rules: SendingRules,
+    recipient: Recipient,
+    *,
+    at: dt.time | None = None,
+) -> dt.datetime:
+    """When the touch of sequence day ``day_offset`` is due, in UTC.
+
+    Day 1 is ``start_day``, a calendar date in the recipient's zone; offsets count local
+    calendar days, so a DST change does not shift 09:00 to 08:00 or 10:00. The touch is
+    due at ``at`` (default: the window start) on that day, or at the next allowed minute.
+    """
+    if day_offset < 1:
+        raise ValueError(f"Day offsets start at 1 (the start day), got {day_offset}.")
+    start, _ = _require_window(rules, recipient)
+    day = start_day + dt.timedelta(days=day_offset - 1)
+    wall = _resolve_wall(day, at if at is not None else start, recipient.zone)
+    due = next_allowed(wall, rules, recipient)
+    assert is_allowed(due, rules, recipient), due
+    return due
+
+
+def sequence_due_times(
+    start_day: dt.date, offsets: Sequence[int], rules: SendingRules, recipient: Recipient
+) -> list[dt.datetime]:
+    """Due times of a sequence's steps, in step order and never decreasing.
+
+    A step moved forward (past a weekend) may land on a later step's day; a step listed
+    after another is never due before it.
+    """
+    times: list[dt.datetime] = []
+    for offset in offsets:
+        due = due_at(start_day, offset, rules, recipient)
+        times.append(max(due, times[-1]) if times else due)
+    return times
