@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from campaigns.models import Assignment, ElsewhereReason
+from campaigns.models import Assignment, Channel, ElsewhereReason
 from contacts.models import Bucket, LastOutcome
 
 
@@ -100,3 +100,14 @@ class ElsewhereForm(forms.Form):
     what_mattered = forms.CharField(
         required=False, label="In their words", widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class StepForm(forms.Form):
+    day = forms.IntegerField(min_value=1, max_value=60)
+    channel = forms.ChoiceField(choices=Channel.choices)
+    name = forms.CharField(max_length=60)
+    one_question = forms.BooleanField(required=False, label="Asks exactly one question")
+
+
+class LanguageForm(forms.Form):
+    language = forms.CharField(max_length=20, help_text="A code such as es or fr.")

@@ -65,6 +65,55 @@ def sequence_default_ensure(practice: Practice) -> Sequence:
     return sequence
 
 
+NEW_STEP_WORDS = "Hi {first_name}, it's {coordinator_name} at {practice_name}. Just checking in."
+
+
+@transaction.atomic
+def step_add(*, sequence: Sequence, day: int, channel: str, name: str) -> Step:
+    """A new step with neutral words for every bucket, for the admin to edit."""
+    position = sequence.steps.filter(day=day).count()
+    step = Step.objects.create(
+        sequence=sequence, day=day, position=position, channel=channel, name=name
+    )
+    Template.objects.bulk_create(
+        Template(step=step, bucket=bucket, body=NEW_STEP_WORDS) for bucket in Bucket.values
+    )
+    return step
+
+
+def step_update(step: Step, *, day: int, channel: str, name: str, one_question: bool) -> Step:
+    """Changes apply to touches planned from now on; planned touches keep their times."""
+    if day != step.day:  # it joins the end of its new day
+        step.position = step.sequence.steps.filter(day=day).count()
+    step.day, step.channel, step.name, step.one_question = day, channel, name, one_question
+    step.save()
+    return step
+
+
+def step_remove(step: Step) -> None:
+    if Touch.objects.filter(step=step).exists():
+        raise ValidationError(
+            "Patients already have touches planned from this step; "
+            "stop those campaigns first, or edit the step's words instead."
+        )
+    step.delete()
+
+
+@transaction.atomic
+def template_language_add(step: Step, language: str) -> list[Template]:
+    """Words in another language for each bucket, copied from the default to translate."""
+    language = language.strip().lower()
+    if not language:
+        raise ValidationError("Give a language code, e.g. es.")
+    existing = set(step.templates.filter(language=language).values_list("bucket", flat=True))
+    copies = [
+        Template(step=step, bucket=t.bucket, language=language, subject=t.subject, body=t.body)
+        for t in step.templates.filter(language="")
+        if t.bucket not in existing
+    ]
+    return Template.objects.bulk_create(copies)
+
+
 def template_save(*, template: Template, body: str, subject: str = "") -> list[tone.Finding]:
     """Save new words unless the tone check blocks them; returns its warnings."""
     findings = tone.tone_check(

@@ -13,8 +13,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from campaigns import selectors, services, tone
-from campaigns.forms import CampaignForm, ElsewhereForm, NotNowForm, RequalifyForm, TemplateForm
-from campaigns.models import Campaign, CampaignStatus, Enrollment, State, Template
+from campaigns.forms import (
+    CampaignForm,
+    ElsewhereForm,
+    LanguageForm,
+    NotNowForm,
+    RequalifyForm,
+    StepForm,
+    TemplateForm,
+)
+from campaigns.models import Campaign, CampaignStatus, Enrollment, State, Step, Template
 from campaigns.states import IllegalTransition
 from reactivate.access import Area, practice_view
 from reactivate.audit import audit_record
@@ -162,8 +170,61 @@ def sequence(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "campaigns/sequence.html",
-        {"sequence": seq, "steps": steps, "can_change": request.access.can_change(Area.CAMPAIGNS)},
+        {
+            "sequence": seq,
+            "steps": steps,
+            "can_change": request.access.can_change(Area.CAMPAIGNS),
+            "step_form": StepForm(),
+            "language_form": LanguageForm(),
+        },
     )
+
+
+def _step(request: HttpRequest, step_id: int) -> Step:
+    return get_object_or_404(
+        Step.objects.select_related("sequence"),
+        pk=step_id,
+        sequence__practice=request.access.practice,
+    )
+
+
+@practice_view(Area.CAMPAIGNS)
+@require_POST
+def step_save(request: HttpRequest, step_id: int | None = None) -> HttpResponse:
+    """Add a step (no id), change one, remove one, or add a language to one."""
+    form = StepForm(request.POST)
+    action = request.POST.get("action", "save")
+    step = _step(request, step_id) if step_id is not None else None
+    try:
+        if action in ("remove", "language") and step:
+            if action == "remove":
+                services.step_remove(step)
+            else:
+                services.template_language_add(step, request.POST.get("language", ""))
+        elif not form.is_valid():
+            raise ValidationError("Give the step a day from 1 to 60, a channel and a name.")
+        elif step:
+            services.step_update(step, **form.cleaned_data)
+        else:
+            data = form.cleaned_data
+            services.step_add(
+                sequence=services.sequence_default_ensure(request.access.practice),
+                day=data["day"],
+                channel=data["channel"],
+                name=data["name"],
+            )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        audit_record(
+            request,
+            AuditAction.CHANGED,
+            object_type="campaigns.step",
+            object_id=step_id or "",
+            detail={"action": action if step_id else "add"},
+        )
+        messages.success(request, "Sequence saved.")
+    return redirect("campaigns:sequence", practice_slug=request.access.practice.slug)
 
 
 def _template(request: HttpRequest, template_id: int) -> Template:

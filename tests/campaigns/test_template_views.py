@@ -50,3 +50,49 @@ def test_the_sequence_page_lists_every_step(admin, practice, template):
     text = page.content.decode()
     for name in ("Day 1 call", "Day 2 short text", "Day 4 voicemail", "Day 10 closeout"):
         assert name in text
+
+
+def sequence_url(name, practice, **kwargs):
+    return reverse(f"campaigns:{name}", kwargs={"practice_slug": practice.slug, **kwargs})
+
+
+def test_an_admin_adds_a_step_with_words_for_every_bucket(admin, practice, template):
+    admin.post(
+        sequence_url("step_add", practice), {"day": "14", "channel": "email", "name": "Check-in"}
+    )
+    step = template.step.sequence.steps.get(day=14)
+    assert step.templates.count() == 4 and step.channel == "email"
+
+
+def test_an_admin_moves_a_step_to_another_day(admin, practice, template):
+    step = template.step
+    admin.post(
+        sequence_url("step_save", practice, step_id=step.pk),
+        {"action": "save", "day": "3", "channel": "sms", "name": "Day 3 text"},
+    )
+    step.refresh_from_db()
+    assert (step.day, step.name) == (3, "Day 3 text")
+
+
+def test_a_step_with_planned_touches_cannot_be_removed(admin, practice, template):
+    from tests.factories import EnrollmentFactory
+
+    enrollment = EnrollmentFactory(campaign__practice=practice)
+    enrollment.touches.create(
+        practice=practice, step=template.step, channel="sms", due_at="2026-12-02T15:00Z"
+    )
+    response = admin.post(
+        sequence_url("step_save", practice, step_id=template.step.pk), {"action": "remove"}
+    )
+    assert "already have touches planned" in admin.get(response["Location"]).content.decode()
+    assert template.step.sequence.steps.filter(pk=template.step.pk).exists()
+
+
+def test_adding_a_language_copies_the_words_to_translate(admin, practice, template):
+    admin.post(
+        sequence_url("step_save", practice, step_id=template.step.pk),
+        {"action": "language", "language": "ES"},
+    )
+    spanish = template.step.templates.filter(language="es")
+    assert spanish.count() == 4
+    assert spanish.get(bucket="inquiry").body == template.body

@@ -26,6 +26,7 @@ OBJECT_BUILDERS = {
     "template_id": lambda practice: (
         sequence_default_ensure(practice).steps.first().templates.first().pk
     ),
+    "step_id": lambda practice: sequence_default_ensure(practice).steps.first().pk,
     "enrollment_id": lambda practice: EnrollmentFactory(campaign__practice=practice).pk,
 }
 

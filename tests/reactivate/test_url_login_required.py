@@ -28,6 +28,7 @@ SAMPLE = {
     "campaign_id": 1,
     "template_id": 1,
     "enrollment_id": 1,
+    "step_id": 1,
     "app_label": "reactivate",
     "model_name": "practice",
     "object_id": "1",
