@@ -234,6 +234,7 @@ class Touch(models.Model):
     status = models.CharField(max_length=10, choices=TouchStatus.choices, default="planned")
     reason = models.CharField(max_length=200, blank=True, help_text="Why held or skipped.")
     claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
 

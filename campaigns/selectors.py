@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from campaigns.models import OPEN_STATES, Campaign, Enrollment, State
-from contacts.models import Bucket, Contact
+from contacts.models import Bucket, Contact, callable_q, emailable_q, textable_q
 from contacts.segments import OUTCOME_BUCKET, bucket_expression
 from reactivate.models import Practice
 
@@ -21,18 +21,6 @@ EXCLUSIONS: tuple[tuple[str, str], ...] = (
     ("open_enrollment", "Already in an open enrollment"),
     ("no_valid_channel", "No valid phone or email"),
 )
-
-
-def textable_q() -> Q:
-    return Q(phone_valid=True, sms_opt_out_at__isnull=True)
-
-
-def callable_q() -> Q:
-    return Q(phone_valid=True, call_opt_out_at__isnull=True)
-
-
-def emailable_q() -> Q:
-    return Q(email_valid=True, email_opt_out_at__isnull=True)
 
 
 def _exclusion_q(practice: Practice, today: dt.date) -> dict[str, Q]:

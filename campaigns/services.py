@@ -192,7 +192,7 @@ def _plan(
 ) -> list[Touch]:
     """The enrollment's touches: one per step, on the channel the patient can receive."""
     recipient = Recipient.of(contact, enrollment.practice)
-    textable = contact.phone_valid and not contact.sms_opt_out_at
+    textable = contact.phone_valid and not contact.sms_unreachable and not contact.sms_opt_out_at
     callable_ = contact.phone_valid and not contact.call_opt_out_at
     emailable = contact.email_valid and not contact.email_opt_out_at
     touches = []

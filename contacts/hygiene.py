@@ -432,6 +432,8 @@ EXCEL_SERIAL_RANGE = (1, 80_000)
 YEAR_RANGE = (1900, 2100)
 # Two different defaults: a part that comes out different was missing from the text.
 _DEFAULTS = (dt.datetime(2000, 1, 1), dt.datetime(2001, 2, 2))
+# "3/5/2024", "03/05/2024" (month first) and "2024-03-05": four-digit years only.
+_PLAIN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
 
 
 def _in_range(day: dt.date, raw: object) -> tuple[dt.date | None, str]:
@@ -480,6 +482,16 @@ def date_parse(
             return _in_range(dt.datetime.strptime(text, "%Y%m%d").date(), text)
         except ValueError:
             return None, f"date {_quote(text)} not understood"
+    if not dayfirst and (plain := _PLAIN_DATE.fullmatch(text)):
+        # The commonest export forms, read as dateutil reads them, without its cost.
+        us_month, us_day, us_year, iso_year, iso_month, iso_day = plain.groups()
+        year, month, day = (
+            (us_year, us_month, us_day) if us_year else (iso_year, iso_month, iso_day)
+        )
+        try:
+            return _in_range(dt.date(int(year), int(month), int(day)), text)
+        except ValueError:
+            pass  # "2/30/2024", "13/5/2024": dateutil decides, as before
     # ignoretz: only the day matters, and zone names dateutil doesn't know ("PT") would warn.
     try:
         first, second = (

@@ -220,6 +220,22 @@ UPDATABLE = [
 ]
 
 
+def _contacts_update(contacts: list[Contact]) -> None:
+    """Write UPDATABLE of each contact: what ``bulk_update(contacts, UPDATABLE)`` writes
+    (``updated_at`` as loaded, like it), as one UPDATE per contact sent in one batch.
+    Django's CASE WHEN per field and contact cost more than the rest of a chunk."""
+    fields = [Contact._meta.get_field(name) for name in UPDATABLE]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = f"UPDATE {quote(Contact._meta.db_table)} SET {assignments} WHERE id = %s"  # noqa: S608
+    params = [
+        [f.get_db_prep_save(getattr(c, f.attname), connection) for f in fields] + [c.pk]
+        for c in contacts
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
 def _chunk_apply(batch: ImportBatch, rows: list[CleanRow], now: dt.datetime) -> Counter:
     """Apply one chunk of clean rows; returns its summary counts. Runs in a transaction."""
     practice = batch.practice
@@ -264,7 +280,7 @@ def _chunk_apply(batch: ImportBatch, rows: list[CleanRow], now: dt.datetime) -> 
             outcome.append((row, contact_id, RowResult.UPDATED, reason))
     Contact.objects.bulk_create(new_contacts.values(), batch_size=1000)
     if changed:
-        Contact.objects.bulk_update([existing[i] for i in changed], UPDATABLE, batch_size=500)
+        _contacts_update([existing[i] for i in changed])
     real_id = {temp: contact.pk for temp, contact in new_contacts.items()}
     report = [
         ImportRow(batch=batch, row=row.row, result=RowResult.ERROR, message=row.error)

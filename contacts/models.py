@@ -74,6 +74,9 @@ class Contact(models.Model):
     notes = models.TextField(blank=True)
 
     # Consent: per channel, when and how. An opt-out is never cleared by an import.
+    # Set when the carrier says texts cannot reach the number (landline, invalid): calls
+    # may still work. Cleared when the phone changes.
+    sms_unreachable = models.CharField(max_length=120, blank=True)
     sms_opt_out_at = models.DateTimeField(null=True, blank=True)
     sms_opt_out_via = models.CharField(max_length=50, blank=True)
     call_opt_out_at = models.DateTimeField(null=True, blank=True)
@@ -128,7 +131,26 @@ class Contact(models.Model):
 
     @property
     def textable(self) -> bool:
-        return self.phone_valid and self.sms_opt_out_at is None and not self.do_not_contact
+        return (
+            self.phone_valid
+            and not self.sms_unreachable
+            and self.sms_opt_out_at is None
+            and not self.do_not_contact
+        )
+
+
+# Who each channel can reach, as queries (consent is a contacts rule; campaigns and
+# outreach reuse these). Do-not-contact is checked on its own.
+def textable_q() -> Q:
+    return Q(phone_valid=True, sms_unreachable="", sms_opt_out_at__isnull=True)
+
+
+def callable_q() -> Q:
+    return Q(phone_valid=True, call_opt_out_at__isnull=True)
+
+
+def emailable_q() -> Q:
+    return Q(email_valid=True, email_opt_out_at__isnull=True)
 
 
 class OutcomeSynonym(models.Model):

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from contacts.models import CandidateStatus, Contact, DuplicateCandidate
+from contacts.models import CandidateStatus, Contact, DuplicateCandidate, textable_q
 from contacts.segments import contacts_with_bucket
 from reactivate.models import Practice
 
@@ -36,9 +36,9 @@ def contact_list(
     elif coordinator.isdigit():
         qs = qs.filter(assigned_to_id=int(coordinator))
     if textable == "yes":
-        qs = qs.filter(phone_valid=True, sms_opt_out_at__isnull=True, do_not_contact=False)
+        qs = qs.filter(textable_q(), do_not_contact=False)
     elif textable == "no":
-        qs = qs.exclude(phone_valid=True, sms_opt_out_at__isnull=True, do_not_contact=False)
+        qs = qs.exclude(textable_q() & Q(do_not_contact=False))
     if search:
         qs = qs.filter(_search_q(search))
     return qs

@@ -53,3 +53,45 @@ def outcome_synonym_add(*, practice: Practice, text: str, outcome: str) -> Outco
         practice=practice, key=key, defaults={"text": text.strip()[:100], "outcome": outcome}
     )
     return synonym
+
+
+# --- Consent (called by outreach when a patient or the carrier tells us) -----------------
+
+CHANNELS = ("sms", "call", "email")
+
+
+def contact_opt_out(contact: Contact, channels: list[str], *, via: str) -> list[str]:
+    """Opt a patient out of channels at once; returns those newly opted out.
+
+    An existing opt-out keeps its first date and source.
+    """
+    now, newly = timezone.now(), []
+    for channel in channels:
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel}")
+        if Contact.objects.filter(pk=contact.pk, **{f"{channel}_opt_out_at__isnull": True}).update(
+            **{f"{channel}_opt_out_at": now, f"{channel}_opt_out_via": via[:50]},
+            updated_at=now,
+        ):
+            setattr(contact, f"{channel}_opt_out_at", now)
+            setattr(contact, f"{channel}_opt_out_via", via[:50])
+            newly.append(channel)
+    return newly
+
+
+def contact_opt_in_sms(contact: Contact, *, via: str) -> bool:
+    """START/UNSTOP: the patient asked for texts again (their own word, so it may clear
+    an opt-out; an import never does)."""
+    changed = Contact.objects.filter(pk=contact.pk, sms_opt_out_at__isnull=False).update(
+        sms_opt_out_at=None, sms_opt_out_via="", updated_at=timezone.now()
+    )
+    contact.sms_opt_out_at, contact.sms_opt_out_via = None, ""
+    return bool(changed)
+
+
+def contact_sms_unreachable(contact: Contact, reason: str) -> None:
+    """The carrier says texts cannot reach this number; calls and email still may."""
+    Contact.objects.filter(pk=contact.pk).update(
+        sms_unreachable=reason[:120], updated_at=timezone.now()
+    )
+    contact.sms_unreachable = reason[:120]

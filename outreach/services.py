@@ -1,7 +1,5 @@
-"""Executing touches. The dispatcher is filled in by the outreach issue; its beat entry and
-command exist from the start so deployments schedule it."""
+"""Executing touches: see ``outreach.dispatch`` (claim, send, reconcile)."""
 
+from outreach.dispatch import touches_dispatch_due
 
-def touches_dispatch_due() -> int:
-    """Claim due touches and queue their sends; returns how many were claimed."""
-    return 0
+__all__ = ["touches_dispatch_due"]

@@ -227,6 +227,10 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "reactivate.errors.PatientSafeExceptionRepor
 
 # --- Email ----------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Production email goes through django-anymail (SendGrid) when its key is set.
+if env.str("SENDGRID_API_KEY", default=""):
+    EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
+    ANYMAIL = {"SENDGRID_API_KEY": env.str("SENDGRID_API_KEY")}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Reactivate <noreply@localhost>")
 
 # --- Messaging (Twilio) ---------------------------------------------------------------
@@ -234,7 +238,17 @@ TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="https://api.twilio.com")
 # Without credentials every message goes to the sandbox, which records instead of sending.
-MESSAGING_BACKEND = "twilio" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "sandbox"
+MESSAGING_BACKEND = env.str(
+    "MESSAGING_BACKEND",
+    default="twilio" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "sandbox",
+)
+# Dispatcher: touches per send task, claims older than this go back to planned, and
+# sends stuck in "sending" this long are reconciled with Twilio.
+OUTREACH_TASK_TOUCHES = env.int("OUTREACH_TASK_TOUCHES", default=50)
+OUTREACH_CLAIM_STALE_MINUTES = env.int("OUTREACH_CLAIM_STALE_MINUTES", default=10)
+OUTREACH_SENDING_STALE_MINUTES = env.int("OUTREACH_SENDING_STALE_MINUTES", default=5)
+# Texts per second per sender (a token bucket in Redis); 0 turns the limit off.
+OUTREACH_SEND_RATE = env.float("OUTREACH_SEND_RATE", default=10.0)
 
 # --- Files ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -276,3 +290,11 @@ LOGGING = {
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Twilio client (outreach/twilio_client.py) ----------------------------------------
+# TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_API_BASE_URL and PUBLIC_BASE_URL are read
+# above. Seconds per connect/read: a hung request must not hold a send's claim forever.
+TWILIO_TIMEOUT = env.float("TWILIO_TIMEOUT", default=10.0)
+# The SDK's HTTP client logs each request at INFO with its query parameters (phone numbers).
+LOGGING["loggers"]["twilio.http_client"] = {"level": "WARNING"}
+# --- end Twilio client -----------------------------------------------------------------

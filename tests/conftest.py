@@ -17,6 +17,9 @@ from tests.factories import MembershipFactory, PracticeFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytest_plugins = ["tests.fake_twilio.fixtures"]
+WORKER_QUEUES = ("celery", "imports", "outreach")
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _require_postgresql(django_db_setup, django_db_blocker):
@@ -62,7 +65,7 @@ def worker_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     """A real ``celery worker`` process on Redis, using the test database.
 
     Started once per session; tests that use it must commit their data
@@ -72,7 +75,11 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 
     if not settings.CELERY_BROKER_URL.startswith("redis://"):
         pytest.exit("The worker tests need REDIS_URL (use bin/test).", returncode=2)
-    app.control.purge()
+    # Tasks queued by earlier in-process tests (on_commit callbacks run by
+    # django_capture_on_commit_callbacks) must not reach this worker.
+    with app.connection_for_write() as conn:
+        for queue in WORKER_QUEUES:
+            conn.default_channel.queue_purge(queue)
     env = {
         **os.environ,
         "DATABASE_URL": worker_database_url(),
@@ -93,7 +100,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             "--without-gossip",
             "--without-mingle",
             "-Q",
-            "celery,imports,outreach",
+            ",".join(WORKER_QUEUES),
             "--loglevel=INFO",
             f"--hostname=test-worker-{os.getpid()}@%h",
         ],
@@ -111,8 +118,18 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             break
     else:
         pytest.fail("The Celery worker exited before it was ready:\n" + "".join(startup))
-    # Keep draining its output so a full pipe never blocks the worker.
-    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
+    # Keep draining its output (to a file, for debugging) so a full pipe never blocks it.
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+
+    def drain():
+        with log_path.open("w") as log:
+            log.writelines(startup)
+            for line in process.stdout:
+                log.write(line)
+                log.flush()
+
+    threading.Thread(target=drain, daemon=True).start()
+    process.log_path = log_path
     yield process
     process.terminate()
     process.wait(timeout=30)

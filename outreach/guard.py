@@ -1,0 +1,85 @@
+"""The send guard (DESIGN §4): checked for every touch at send time, not only when planned.
+
+The answer is send, hold (with the next allowed time) or skip, with a reason in words the
+coordinator sees on the touch. Rules are checked in order; the first that applies wins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from campaigns.models import CampaignStatus, Channel, State, Touch
+from campaigns.scheduling import Recipient, SendingRules, hold_reason, next_allowed
+
+
+class Action(StrEnum):
+    SEND = "send"
+    HOLD = "hold"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: Action
+    reason: str = ""
+    until: dt.datetime | None = None
+
+
+SEND = Verdict(Action.SEND)
+OPT_OUT_FIELD = {
+    Channel.SMS: "sms_opt_out_at",
+    Channel.CALL: "call_opt_out_at",
+    Channel.VOICEMAIL: "call_opt_out_at",
+    Channel.EMAIL: "email_opt_out_at",
+}
+CHANNEL_WORDS = {
+    Channel.SMS: "texts",
+    Channel.CALL: "calls",
+    Channel.VOICEMAIL: "calls",
+    Channel.EMAIL: "email",
+}
+
+
+def _reachable(touch: Touch) -> str:
+    """Why the channel cannot reach the patient, or ''."""
+    contact = touch.enrollment.contact
+    if touch.channel == Channel.EMAIL:
+        return "" if contact.email_valid else "no valid email address"
+    if not contact.phone_valid:
+        return "no valid phone number"
+    if touch.channel == Channel.SMS and contact.sms_unreachable:
+        return f"texts cannot reach this number ({contact.sms_unreachable})"
+    return ""
+
+
+def guard_check(touch: Touch, now: dt.datetime) -> Verdict:
+    """May this touch go out now? ``touch`` must come with enrollment, campaign, contact
+    and practice loaded (see ``outreach.dispatch``)."""
+    enrollment = touch.enrollment
+    contact, campaign = enrollment.contact, enrollment.campaign
+    if enrollment.state != State.ACTIVE:
+        return Verdict(Action.SKIP, f"skipped: enrollment {State(enrollment.state).label.lower()}")
+    if campaign.status == CampaignStatus.STOPPED:
+        return Verdict(Action.SKIP, "skipped: campaign stopped")
+    if campaign.status != CampaignStatus.RUNNING:
+        return Verdict(Action.HOLD, "held: campaign paused", None)
+    if contact.do_not_contact:
+        return Verdict(Action.SKIP, "skipped: do not contact")
+    opted_out = getattr(contact, OPT_OUT_FIELD[touch.channel])
+    if opted_out:
+        via = getattr(contact, OPT_OUT_FIELD[touch.channel].replace("_at", "_via"))
+        return Verdict(
+            Action.SKIP,
+            f"skipped: opted out of {CHANNEL_WORDS[touch.channel]} on {opted_out:%Y-%m-%d}"
+            + (f" ({via})" if via else ""),
+        )
+    unreachable = _reachable(touch)
+    if unreachable:
+        return Verdict(Action.SKIP, f"skipped: {unreachable}")
+    rules, recipient = SendingRules.of(touch.practice), Recipient.of(contact, touch.practice)
+    reason = hold_reason(now, rules, recipient)
+    if reason:
+        return Verdict(Action.HOLD, reason, next_allowed(now, rules, recipient))
+    return SEND

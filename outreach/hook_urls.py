@@ -1,0 +1,15 @@
+"""Webhook URLs (not practice-scoped: Twilio and mail clients call them)."""
+
+from django.urls import path
+
+from outreach import webhooks
+
+app_name = "hooks"
+urlpatterns = [
+    path("twilio/sms/inbound/", webhooks.sms_inbound, name="sms_inbound"),
+    path("twilio/sms/status/", webhooks.sms_status, name="sms_status"),
+    path("twilio/voice/status/", webhooks.voice_status, name="voice_status"),
+    path("twilio/voice/amd/", webhooks.voicemail_amd, name="voicemail_amd"),
+    path("twilio/voice/<int:message_id>/twiml/", webhooks.voicemail_twiml, name="voicemail_twiml"),
+    path("email/unsubscribe/<str:token>/", webhooks.email_unsubscribe, name="email_unsubscribe"),
+]

@@ -1,0 +1,257 @@
+"""What comes back: replies, opt-outs and delivery news (DESIGN §4, §5).
+
+Every function here is idempotent on the provider's SID, so Twilio retrying a webhook
+changes nothing the second time, and statuses only move forward.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from campaigns.models import OPEN_STATES, Enrollment, State
+from campaigns.services import enrollment_move, enrollment_reply
+from contacts.models import Contact
+from contacts.services import contact_opt_in_sms, contact_opt_out
+from outreach.models import STATUS_RANK, Attention, Direction, Kind, Message, SenderProfile
+from outreach.twilio_client import ERROR_ACTIONS
+
+# Twilio's own opt-out, opt-in and help keywords (the whole message, any case).
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+START_WORDS = {"START", "UNSTOP", "YES"}
+HELP_WORDS = {"HELP", "INFO"}
+
+# Plain requests that clearly mean "stop": acted on at once, like STOP.
+_CLEAR_STOP = re.compile(
+    r"\b(stop|quit|cease)\s+(texting|messaging|contacting|calling|sending)\b"
+    r"|\bremove\s+me\b|\btake\s+me\s+off\b|\bunsubscribe\s+me\b|\bopt\s*(me\s+)?out\b"
+    r"|\bdo\s*n[o']?t\s+(text|message|contact|call)\s+me\b|\bno\s+more\s+(texts|messages)\b"
+    r"|\bleave\s+me\s+alone\b|\blose\s+my\s+number\b",
+    re.IGNORECASE,
+)
+# Words that may mean "stop" (or a wrong number): a coordinator decides.
+_UNCLEAR_STOP = re.compile(
+    r"\b(not\s+interested|stop|spam|harass\w*|block(ed)?|annoy\w*|who\s+is\s+this)\b",
+    re.IGNORECASE,
+)
+_WRONG_NUMBER = re.compile(r"\bwrong\s+(number|person)\b|\bnot\s+\w+\s*,?\s*this\s+is\b", re.I)
+
+CONFIRMATION = (
+    "You're unsubscribed from {practice} texts and won't get more. Reply START to resubscribe."
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    kind: str  # "stop", "start", "help", "unclear_stop", "wrong_number", "reply"
+    channels: tuple[str, ...] = ("sms",)
+
+
+def intent_of(body: str, opt_out_type: str = "") -> Intent:
+    """What an inbound text asks for. Twilio's ``OptOutType`` wins when present."""
+    if opt_out_type.upper() == "STOP":
+        return Intent("stop")
+    if opt_out_type.upper() == "START":
+        return Intent("start")
+    if opt_out_type.upper() == "HELP":
+        return Intent("help")
+    word = re.sub(r"[^A-Za-z]", "", body).upper()
+    if word in STOP_WORDS:
+        return Intent("stop", ("sms", "call", "email") if word == "STOPALL" else ("sms",))
+    if word in START_WORDS - {"YES"}:
+        return Intent("start")
+    if word in HELP_WORDS:
+        return Intent("help")
+    if _CLEAR_STOP.search(body):
+        channels = ("sms", "call") if re.search(r"\bcall", body, re.I) else ("sms",)
+        return Intent("stop", channels)
+    if _WRONG_NUMBER.search(body):
+        return Intent("wrong_number")
+    if _UNCLEAR_STOP.search(body):
+        return Intent("unclear_stop")
+    return Intent("reply")
+
+
+def _practice_for(to: str, messaging_service_sid: str) -> SenderProfile | None:
+    query = Q(sms_number=to) if to else Q(pk__in=[])
+    if messaging_service_sid:
+        query |= Q(messaging_service_sid=messaging_service_sid)
+    return SenderProfile.objects.select_related("practice").filter(query).first()
+
+
+def _contact_for(practice_id: int, phone: str) -> Contact | None:
+    """The patient who texted: family members may share the phone, so prefer the one we
+    are talking to (an open enrollment), then the one most recently written to."""
+    candidates = Contact.objects.live().filter(practice_id=practice_id, phone=phone)
+    in_talks = candidates.filter(enrollments__state__in=OPEN_STATES).first()
+    if in_talks:
+        return in_talks
+    recent = (
+        Message.objects.filter(practice_id=practice_id, contact__in=candidates)
+        .order_by("-created_at")
+        .values_list("contact_id", flat=True)
+        .first()
+    )
+    return candidates.filter(pk=recent).first() if recent else candidates.first()
+
+
+def _open_enrollment(contact: Contact) -> Enrollment | None:
+    return contact.enrollments.filter(state__in=OPEN_STATES).select_related("campaign").first()
+
+
+@transaction.atomic
+def inbound_sms_receive(params: dict[str, str]) -> tuple[Message, str]:
+    """Record an inbound text and act on it; returns the message and the auto-answer to
+    send back ('' for none). Twilio retrying the webhook returns the first result."""
+    sid = params.get("MessageSid") or params.get("SmsSid", "")
+    existing = Message.objects.filter(provider_id=sid).first()
+    if existing:
+        return existing, ""
+    sender = _practice_for(params.get("To", ""), params.get("MessagingServiceSid", ""))
+    practice = sender.practice if sender else None
+    contact = _contact_for(practice.pk, params.get("From", "")) if practice else None
+    body = params.get("Body", "")
+    intent = intent_of(body, params.get("OptOutType", ""))
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                practice=practice,
+                contact=contact,
+                direction=Direction.IN,
+                channel="sms",
+                kind=Kind.REPLY,
+                body=body,
+                from_number=params.get("From", "")[:40],
+                to_number=params.get("To", "")[:40],
+                provider_id=sid or None,
+                status="received",
+                status_at=timezone.now(),
+                attention=Attention.UNMATCHED if contact is None else "",
+            )
+    except IntegrityError:  # the same webhook, concurrently
+        return Message.objects.get(provider_id=sid), ""
+    if contact is None:
+        return message, ""
+    return message, _act(message, contact, intent)
+
+
+def _act(message: Message, contact: Contact, intent: Intent) -> str:
+    enrollment = _open_enrollment(contact)
+    practice = message.practice
+    if intent.kind == "stop":
+        newly = contact_opt_out(contact, list(intent.channels), via=f"text: {message.body[:30]}")
+        if enrollment:
+            enrollment_move(enrollment, State.OPTED_OUT, note="patient asked to stop")
+        message.handled_at = timezone.now()
+        message.save(update_fields=["handled_at"])
+        # Twilio answers its own keywords; a plain request gets our one confirmation.
+        plain = message.body.strip().upper() not in STOP_WORDS
+        return CONFIRMATION.format(practice=practice.name) if newly and plain else ""
+    if intent.kind == "start":
+        contact_opt_in_sms(contact, via="text: START")
+        message.handled_at = timezone.now()
+        message.save(update_fields=["handled_at"])
+        return ""
+    if intent.kind == "help":
+        message.handled_at = timezone.now()
+        message.save(update_fields=["handled_at"])
+        return practice.help_text or f"{practice.name}. Reply STOP to stop texts."
+    if intent.kind in ("unclear_stop", "wrong_number"):
+        message.attention = (
+            Attention.WRONG_NUMBER if intent.kind == "wrong_number" else Attention.UNCLEAR_OPT_OUT
+        )
+        message.save(update_fields=["attention"])
+    if enrollment:
+        enrollment_reply(enrollment)
+    return ""
+
+
+def message_status_update(params: dict[str, str]) -> Message | None:
+    """A delivery status callback: statuses only move forward; error codes act once."""
+    sid = params.get("MessageSid") or params.get("SmsSid") or params.get("CallSid", "")
+    status = (
+        params.get("MessageStatus") or params.get("SmsStatus") or params.get("CallStatus") or ""
+    ).lower()
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .select_related("contact", "touch")
+            .filter(provider_id=sid)
+            .first()
+        )
+        if message is None or STATUS_RANK.get(status, -1) <= STATUS_RANK.get(message.status, -1):
+            return message
+        message.status, message.status_at = status, timezone.now()
+        code = int(params["ErrorCode"]) if params.get("ErrorCode", "").isdigit() else None
+        message.error_code = code or message.error_code
+        action = ERROR_ACTIONS.get(code, "") if code else ""
+        if action == "alert_no_resend":
+            message.attention = Attention.CARRIER_BLOCKED
+        message.save(update_fields=["status", "status_at", "error_code", "attention"])
+        _touch_status(message, status, action)
+    return message
+
+
+def _touch_status(message: Message, status: str, action: str) -> None:
+    from outreach.dispatch import error_action_apply
+
+    touch, contact = message.touch, message.contact
+    if touch is None or contact is None:
+        return
+    if status == "delivered":
+        type(touch).objects.filter(pk=touch.pk, status="sent").update(status="delivered")
+    elif status in ("failed", "undelivered"):
+        reason = f"failed: {status}" + (
+            f" (Twilio {message.error_code})" if message.error_code else ""
+        )
+        type(touch).objects.filter(pk=touch.pk, status__in=["sent", "delivered"]).update(
+            status="failed", reason=reason[:200]
+        )
+        if action == "retry_later_day":
+            _retry_tomorrow(touch)
+        error_action_apply(contact, action, touch.enrollment)
+
+
+def _retry_tomorrow(touch) -> None:
+    """30003 (handset unreachable): the same step again on a later day, as a new touch."""
+    from campaigns.models import Touch
+
+    if Touch.objects.filter(
+        enrollment=touch.enrollment, step=touch.step, status="planned"
+    ).exists():
+        return
+    Touch.objects.create(
+        practice=touch.practice,
+        enrollment=touch.enrollment,
+        step=touch.step,
+        channel=touch.channel,
+        due_at=timezone.now() + timezone.timedelta(days=1),
+        reason="retry: the phone was unreachable",
+    )
+
+
+# --- Email unsubscribe ------------------------------------------------------------------
+
+_SALT = "outreach.unsubscribe"
+
+
+def unsubscribe_token(contact: Contact) -> str:
+    """An opaque signed token for the one-click link: no patient data in the URL."""
+    return signing.dumps(contact.pk, salt=_SALT, compress=True)
+
+
+def email_unsubscribe(token: str) -> bool:
+    try:
+        contact_id = signing.loads(token, salt=_SALT)
+    except signing.BadSignature:
+        return False
+    contact = Contact.objects.filter(pk=contact_id).first()
+    if contact is None:
+        return False
+    contact_opt_out(contact, ["email"], via="email: one-click unsubscribe")
+    return True

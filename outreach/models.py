@@ -1,0 +1,123 @@
+"""Messages and calls as sent and received: one thread per patient (DESIGN §3, §4).
+
+A ``Message`` row is written *before* each send (status ``sending``) and updated by the
+provider's answer and its status callbacks, so a crash between the two is visible and
+reconciled, never resent blindly.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from campaigns.models import Channel, Touch
+from contacts.models import Contact
+from reactivate.models import Practice
+
+
+class SenderProfile(models.Model):
+    """How a practice sends: its Twilio Messaging Service and numbers, and email sender."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="sender")
+    messaging_service_sid = models.CharField(max_length=40, blank=True)
+    sms_number = models.CharField(
+        max_length=20, blank=True, help_text="E.164; inbound texts to it reach this practice."
+    )
+    voice_number = models.CharField(
+        max_length=20, blank=True, help_text="Caller id for calls and voicemail drops (E.164)."
+    )
+    email_from = models.EmailField(blank=True)
+    forward_to = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Front desk (E.164): a person who picks up a voicemail call is connected here.",
+    )
+
+    def __str__(self) -> str:
+        return f"Sender of {self.practice}"
+
+
+class Direction(models.TextChoices):
+    OUT = "out", "Sent"
+    IN = "in", "Received"
+
+
+class Kind(models.TextChoices):
+    TOUCH = "touch", "Sequence touch"
+    REPLY = "reply", "Reply"
+    MANUAL = "manual", "Written by staff"
+    CONFIRMATION = "confirmation", "Opt-out confirmation"
+    HELP = "help", "Help answer"
+
+
+class Attention(models.TextChoices):
+    NONE = "", "—"
+    UNMATCHED = "unmatched", "Sender not recognized"
+    UNCLEAR_OPT_OUT = "unclear_opt_out", "May want to stop: please check"
+    WRONG_NUMBER = "wrong_number", "Says wrong number"
+    CARRIER_BLOCKED = "carrier_blocked", "Carrier blocked the words: do not resend"
+
+
+# Provider statuses in the order they can happen; a callback never moves a message back.
+STATUS_RANK = {
+    "sending": 0,
+    "queued": 1,
+    "accepted": 1,
+    "scheduled": 1,
+    "initiated": 1,
+    "ringing": 2,
+    "sent": 3,
+    "in-progress": 3,
+    "received": 4,
+    "delivered": 5,
+    "read": 6,
+    "completed": 6,
+    "undelivered": 6,
+    "failed": 6,
+    "busy": 6,
+    "no-answer": 6,
+    "canceled": 6,
+}
+
+
+class Message(models.Model):
+    practice = models.ForeignKey(
+        Practice, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    touch = models.OneToOneField(
+        Touch, null=True, blank=True, on_delete=models.SET_NULL, related_name="message"
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TOUCH)
+    body = models.TextField(blank=True)
+    from_number = models.CharField(max_length=40, blank=True)
+    to_number = models.CharField(max_length=40, blank=True)
+    provider_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=20, default="sending")
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    attention = models.CharField(max_length=20, choices=Attention.choices, blank=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["contact", "created_at"]),
+            models.Index(
+                fields=["practice", "created_at"],
+                condition=Q(direction="in", handled_at__isnull=True),
+                name="message_waiting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.get_channel_display()} #{self.pk}"

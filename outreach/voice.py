@@ -1,0 +1,70 @@
+"""Voicemail drops after answering-machine detection (asynchronous AMD).
+
+On a machine's end of greeting the live call is redirected to the voicemail script (the
+words were rendered and stored on the Message row before the call); on a person it is
+connected to the practice; when detection is unsure the call ends and the coordinator
+gets a call task instead, since a half-played message to a person is worse than none.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+
+from campaigns.models import Channel, Touch, TouchStatus
+from outreach.models import Message, SenderProfile
+from outreach.twilio_client import TRANSPORT_ERRORS, twilio_client
+
+MACHINE = {"machine_end_beep", "machine_end_silence", "machine_end_other"}
+HUMAN = {"human"}
+
+
+def _twiml(*verbs: str) -> str:
+    return '<?xml version="1.0" encoding="UTF-8"?><Response>' + "".join(verbs) + "</Response>"
+
+
+def amd_result(params: dict[str, str]) -> str:
+    """Act on Twilio's AnsweredBy for a voicemail call; returns what was done."""
+    message = (
+        Message.objects.select_related("touch", "practice")
+        .filter(provider_id=params.get("CallSid", ""))
+        .first()
+    )
+    if message is None:
+        return "unknown call"
+    answered_by = params.get("AnsweredBy", "unknown")
+    if answered_by in MACHINE:
+        twiml = _twiml(f"<Say>{escape(message.body)}</Say>", "<Hangup/>")
+        result = "voicemail"
+    elif answered_by in HUMAN:
+        sender = SenderProfile.objects.filter(practice=message.practice).first()
+        forward = sender.forward_to if sender else ""
+        twiml = _twiml(f"<Dial>{escape(forward)}</Dial>") if forward else _twiml("<Hangup/>")
+        result = "connected" if forward else "hung up"
+    else:
+        twiml, result = _twiml("<Hangup/>"), "call task"
+        _call_task_for(message)
+    try:
+        twilio_client().calls(message.provider_id).update(twiml=twiml)
+    except TRANSPORT_ERRORS:
+        return "call ended"  # the call is already over; nothing left to redirect
+    Message.objects.filter(pk=message.pk).update(
+        status=f"amd:{result}"[:20], status_at=timezone.now()
+    )
+    return result
+
+
+def _call_task_for(message: Message) -> None:
+    touch = message.touch
+    if touch is None:
+        return
+    Touch.objects.create(
+        practice=touch.practice,
+        enrollment=touch.enrollment,
+        step=touch.step,
+        channel=Channel.CALL,
+        due_at=timezone.now(),
+        status=TouchStatus.PLANNED,
+        reason="voicemail detection was unsure: please call instead",
+    )

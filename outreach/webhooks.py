@@ -1,0 +1,95 @@
+"""Twilio and email webhooks. CSRF-exempt (Twilio cannot send our token) but signed:
+each Twilio request's ``X-Twilio-Signature`` is checked against ``PUBLIC_BASE_URL`` plus
+the full path and the untouched POST parameters (``build_absolute_uri()`` would see the
+proxy's internal host, not the URL Twilio signed). A bad signature gets 403 and nothing
+is recorded.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from twilio.request_validator import RequestValidator
+
+from outreach import inbound, voice
+
+logger = logging.getLogger(__name__)
+TWIML = "text/xml; charset=utf-8"
+
+
+def twilio_signed(view):
+    @csrf_exempt
+    @require_POST
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        url = settings.PUBLIC_BASE_URL + request.get_full_path()
+        signature = request.headers.get("X-Twilio-Signature", "")
+        validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+        if not settings.TWILIO_AUTH_TOKEN or not validator.validate(url, request.POST, signature):
+            logger.warning("rejected a Twilio webhook with a bad signature: %s", request.path)
+            return HttpResponseForbidden("Bad signature.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _params(request: HttpRequest) -> dict[str, str]:
+    return {key: request.POST.get(key, "") for key in request.POST}
+
+
+def twiml(*verbs: str) -> HttpResponse:
+    body = '<?xml version="1.0" encoding="UTF-8"?><Response>' + "".join(verbs) + "</Response>"
+    return HttpResponse(body, content_type=TWIML)
+
+
+def say(text: str) -> str:
+    return f"<Say>{escape(text)}</Say>"
+
+
+@twilio_signed
+def sms_inbound(request: HttpRequest) -> HttpResponse:
+    _message, answer = inbound.inbound_sms_receive(_params(request))
+    return twiml(f"<Message>{escape(answer)}</Message>" if answer else "")
+
+
+@twilio_signed
+def sms_status(request: HttpRequest) -> HttpResponse:
+    inbound.message_status_update(_params(request))
+    return HttpResponse(status=204)
+
+
+@twilio_signed
+def voice_status(request: HttpRequest) -> HttpResponse:
+    inbound.message_status_update(_params(request))
+    return HttpResponse(status=204)
+
+
+@twilio_signed
+def voicemail_twiml(request: HttpRequest, message_id: int) -> HttpResponse:
+    """While detection listens: a short pause (the AMD callback redirects the call)."""
+    return twiml('<Pause length="30"/>', "<Hangup/>")
+
+
+@twilio_signed
+def voicemail_amd(request: HttpRequest) -> HttpResponse:
+    voice.amd_result(_params(request))
+    return HttpResponse(status=204)
+
+
+@csrf_exempt
+def email_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One-click unsubscribe (RFC 8058): mail clients POST; a person clicking GETs a page
+    with a button, so link scanners that fetch URLs never unsubscribe anyone."""
+    if request.method == "POST":
+        done = inbound.email_unsubscribe(token)
+        return render(
+            request, "outreach/unsubscribed.html", {"done": done}, status=200 if done else 400
+        )
+    return render(request, "outreach/unsubscribe.html", {"token": token})

@@ -1,0 +1,55 @@
+"""Building touches ready to send, on the practice's default sequence."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from campaigns.models import CampaignStatus, Channel, Touch, TouchStatus
+from outreach.models import SenderProfile
+from tests.factories import ContactFactory, EnrollmentFactory
+
+# A Wednesday, 15:00 UTC = 10:00 in New York: inside every default window.
+NOON = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC)
+SERVICE_SID = "MG" + "1" * 32
+
+
+def sender_for(practice) -> SenderProfile:
+    return SenderProfile.objects.get_or_create(
+        practice=practice,
+        defaults={
+            "messaging_service_sid": SERVICE_SID,
+            "sms_number": "+12125550199",
+            "voice_number": "+12125550199",
+            "email_from": "hello@harbor.example",
+            "forward_to": "+12125550100",
+        },
+    )[0]
+
+
+def claimed_touch(
+    practice,
+    *,
+    channel: str = Channel.SMS,
+    status: str = TouchStatus.CLAIMED,
+    due_at: dt.datetime = NOON,
+    **contact_fields,
+) -> Touch:
+    sender_for(practice)
+    contact_fields.setdefault("phone", "+12125550123")
+    contact_fields.setdefault("time_zone", "America/New_York")
+    contact = ContactFactory(practice=practice, **contact_fields)
+    enrollment = EnrollmentFactory(
+        campaign__practice=practice, campaign__status=CampaignStatus.RUNNING, contact=contact
+    )
+    step = enrollment.campaign.sequence.steps.filter(channel=channel).first() or (
+        enrollment.campaign.sequence.steps.get(day=2)
+    )
+    return Touch.objects.create(
+        practice=practice,
+        enrollment=enrollment,
+        step=step,
+        channel=channel,
+        due_at=due_at,
+        status=status,
+        claimed_at=due_at if status == TouchStatus.CLAIMED else None,
+    )
