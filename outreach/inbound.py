@@ -178,12 +178,8 @@ def message_status_update(params: dict[str, str]) -> Message | None:
         params.get("MessageStatus") or params.get("SmsStatus") or params.get("CallStatus") or ""
     ).lower()
     with transaction.atomic():
-        message = (
-            Message.objects.select_for_update()
-            .select_related("contact", "touch")
-            .filter(provider_id=sid)
-            .first()
-        )
+        # Lock the row alone (a join would put nullable sides under FOR UPDATE).
+        message = Message.objects.select_for_update().filter(provider_id=sid).first()
         if message is None or STATUS_RANK.get(status, -1) <= STATUS_RANK.get(message.status, -1):
             return message
         message.status, message.status_at = status, timezone.now()

@@ -423,6 +423,17 @@ class FakeTwilio:
             if method == "GET":
                 return 200, self._list(kind, path, query)
             raise ApiError(405, 20004, "Method not allowed")
+        if len(parts) == 5 and collection == "Calls" and method == "POST":
+            # Updating a live call (redirect it to new TwiML, or end it).
+            sid = parts[4].removesuffix(".json")
+            with self._lock:
+                record = self._by_sid.get(sid)
+                if record is not None and record["kind"] == "call":
+                    params = {k: v[0] for k, v in form.items()}
+                    record.setdefault("updates", []).append(params)
+                    if params.get("Status") in ("completed", "canceled"):
+                        record["status"] = params["Status"]
+                    return 200, self._resource(record)
         if len(parts) == 5 and collection in ("Messages", "Calls") and method == "GET":
             sid = parts[4].removesuffix(".json")
             with self._lock:

@@ -1,0 +1,61 @@
+"""Voicemail drops: a call with answering-machine detection, through the real SDK."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from campaigns.models import Channel, TouchStatus
+from outreach.dispatch import touch_send
+from outreach.models import Message
+from tests.fake_twilio.signing import FORM, amd_status_payload, form_body, sign
+from tests.outreach.helpers import NOON, claimed_touch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def voicemail(practice, twilio_settings, fake_twilio):
+    twilio_settings.MESSAGING_BACKEND = "twilio"
+    twilio_settings.OUTREACH_SEND_RATE = 0
+    touch = claimed_touch(practice, channel=Channel.VOICEMAIL)
+    assert touch_send(touch.pk, NOON) == "sent"
+    return touch
+
+
+def amd(client, call_sid, answered_by):
+    params = amd_status_payload(call_sid=call_sid, answered_by=answered_by)
+    path = reverse("hooks:voicemail_amd")
+    signature = sign(settings.PUBLIC_BASE_URL + path, params, settings.TWILIO_AUTH_TOKEN)
+    return client.post(
+        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
+    )
+
+
+def test_the_call_asks_for_asynchronous_machine_detection(voicemail, fake_twilio):
+    [call] = fake_twilio.calls_to("+12125550123")
+    assert call["machine_detection"] == "DetectMessageEnd"
+    assert call["async_amd"] in ("true", "True", True)
+    assert call["from"] == "+12125550199"
+
+
+def test_a_machine_gets_the_voicemail_script(client, voicemail, fake_twilio):
+    [call] = fake_twilio.calls
+    amd(client, call["sid"], "machine_end_beep")
+
+    [update] = fake_twilio.calls[0]["updates"]
+    script = Message.objects.get(touch=voicemail).body
+    assert f"<Say>{script}</Say>" in update["Twiml"]
+
+
+def test_a_person_is_connected_to_the_practice(client, voicemail, fake_twilio):
+    [call] = fake_twilio.calls
+    amd(client, call["sid"], "human")
+    assert "<Dial>+12125550100</Dial>" in fake_twilio.calls[0]["updates"][0]["Twiml"]
+
+
+def test_unsure_detection_hangs_up_and_leaves_a_call_task(client, voicemail, fake_twilio):
+    [call] = fake_twilio.calls
+    amd(client, call["sid"], "unknown")
+    assert "<Hangup/>" in fake_twilio.calls[0]["updates"][0]["Twiml"]
+    task = voicemail.enrollment.touches.get(channel=Channel.CALL, status=TouchStatus.PLANNED)
+    assert "unsure" in task.reason
