@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class OutreachConfig(AppConfig):
     name = "outreach"
     verbose_name = "Outreach: sending, webhooks, the work queue"
+
+    def ready(self):
+        # Email events (bounces, unsubscribes, complaints) arrive through django-anymail.
+        from anymail.signals import tracking
+
+        from outreach.inbound import email_event
+
+        tracking.connect(email_event, dispatch_uid="outreach.email_event")

@@ -1,6 +1,6 @@
 """Webhook URLs (not practice-scoped: Twilio and mail clients call them)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from outreach import webhooks
 
@@ -11,5 +11,9 @@ urlpatterns = [
     path("twilio/voice/status/", webhooks.voice_status, name="voice_status"),
     path("twilio/voice/amd/", webhooks.voicemail_amd, name="voicemail_amd"),
     path("twilio/voice/<int:message_id>/twiml/", webhooks.voicemail_twiml, name="voicemail_twiml"),
+    path("twilio/call/<int:message_id>/press1/", webhooks.call_press1, name="call_press1"),
+    path("twilio/call/<int:message_id>/connect/", webhooks.call_connect, name="call_connect"),
+    path("twilio/call/<int:message_id>/result/", webhooks.call_result, name="call_result"),
+    path("anymail/", include("anymail.urls")),
     path("email/unsubscribe/<str:token>/", webhooks.email_unsubscribe, name="email_unsubscribe"),
 ]

@@ -251,3 +251,29 @@ def email_unsubscribe(token: str) -> bool:
         return False
     contact_opt_out(contact, ["email"], via="email: one-click unsubscribe")
     return True
+
+
+# Email events reported by the provider (through django-anymail's tracking signal).
+EMAIL_OPT_OUT_EVENTS = {"unsubscribed": "email: unsubscribed", "complained": "email: spam report"}
+
+
+def email_event(sender, event, esp_name: str, **kwargs) -> None:
+    """An unsubscribe or spam report opts the patient out of email; a hard bounce marks the
+    address invalid. Matched by the provider's message id, else by address."""
+    if event.event_type not in (*EMAIL_OPT_OUT_EVENTS, "bounced"):
+        return
+    message = (
+        Message.objects.select_related("contact").filter(provider_id=event.message_id).first()
+        if event.message_id
+        else None
+    )
+    contacts = (
+        [message.contact]
+        if message and message.contact
+        else list(Contact.objects.filter(email=(event.recipient or "").strip().lower()))
+    )
+    for contact in contacts:
+        if event.event_type == "bounced":
+            Contact.objects.filter(pk=contact.pk).update(email_valid=False)
+        else:
+            contact_opt_out(contact, ["email"], via=EMAIL_OPT_OUT_EVENTS[event.event_type])

@@ -14,11 +14,14 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from outreach import inbound, voice
+from outreach import calls, inbound, voice
+from outreach.models import Message
+from outreach.sandbox import webhook_token
 
 logger = logging.getLogger(__name__)
 TWIML = "text/xml; charset=utf-8"
@@ -31,8 +34,8 @@ def twilio_signed(view):
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         url = settings.PUBLIC_BASE_URL + request.get_full_path()
         signature = request.headers.get("X-Twilio-Signature", "")
-        validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
-        if not settings.TWILIO_AUTH_TOKEN or not validator.validate(url, request.POST, signature):
+        token = webhook_token()
+        if not token or not RequestValidator(token).validate(url, request.POST, signature):
             logger.warning("rejected a Twilio webhook with a bad signature: %s", request.path)
             return HttpResponseForbidden("Bad signature.")
         return view(request, *args, **kwargs)
@@ -75,6 +78,36 @@ def voice_status(request: HttpRequest) -> HttpResponse:
 def voicemail_twiml(request: HttpRequest, message_id: int) -> HttpResponse:
     """While detection listens: a short pause (the AMD callback redirects the call)."""
     return twiml('<Pause length="30"/>', "<Hangup/>")
+
+
+@twilio_signed
+def call_press1(request: HttpRequest, message_id: int) -> HttpResponse:
+    """The coordinator picked up: press 1 to be connected to the patient."""
+    action = reverse("hooks:call_connect", kwargs={"message_id": message_id})
+    return twiml(
+        f'<Gather numDigits="1" action="{escape(action)}">',
+        say("Press 1 to call the patient."),
+        "</Gather>",
+        say("No key pressed. Goodbye."),
+    )
+
+
+@twilio_signed
+def call_connect(request: HttpRequest, message_id: int) -> HttpResponse:
+    message = Message.objects.filter(pk=message_id, channel="call").first()
+    if message is None or request.POST.get("Digits") != "1":
+        return twiml(say("Goodbye."), "<Hangup/>")
+    action = reverse("hooks:call_result", kwargs={"message_id": message_id})
+    return twiml(
+        f'<Dial callerId="{escape(message.from_number)}" action="{escape(action)}">'
+        f"<Number>{escape(message.to_number)}</Number></Dial>"
+    )
+
+
+@twilio_signed
+def call_result(request: HttpRequest, message_id: int) -> HttpResponse:
+    calls.call_result(message_id, request.POST.get("DialCallStatus", "unknown"))
+    return twiml("<Hangup/>")
 
 
 @twilio_signed

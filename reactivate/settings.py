@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "phonenumber_field",
+    "anymail",
     "reactivate",
     "contacts",
     "campaigns",
@@ -228,9 +229,12 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "reactivate.errors.PatientSafeExceptionRepor
 # --- Email ----------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # Production email goes through django-anymail (SendGrid) when its key is set.
+# Its tracking webhook (bounces, unsubscribes, spam reports) is at /hooks/anymail/,
+# protected by HTTP basic auth with ANYMAIL_WEBHOOK_SECRET ("user:password").
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="") or None}
 if env.str("SENDGRID_API_KEY", default=""):
     EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
-    ANYMAIL = {"SENDGRID_API_KEY": env.str("SENDGRID_API_KEY")}
+    ANYMAIL["SENDGRID_API_KEY"] = env.str("SENDGRID_API_KEY")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Reactivate <noreply@localhost>")
 
 # --- Messaging (Twilio) ---------------------------------------------------------------

@@ -35,7 +35,23 @@ SAMPLE = {
     "id": "1",
     "content_type_id": 1,
 }
-PROTECTED = [route for route in all_routes() if route.name not in PUBLIC]
+
+
+def test_every_webhook_refuses_an_unsigned_post(client, db, settings):
+    settings.TWILIO_AUTH_TOKEN = "token"
+    twilio = [name for name in WEBHOOKS if name.startswith("hooks:") and "anymail" not in name]
+    for name in twilio:
+        if name == "hooks:email_unsubscribe":
+            continue  # a signed token in the URL; see test_webhooks
+        route = next(r for r in all_routes() if r.name == name)
+        url = reverse(name, kwargs={k: 1 for k in route.kwargs})
+        assert client.post(url, {"Body": "x"}).status_code == 403, name
+
+
+# Webhooks are called by Twilio, mail providers and mail clients: each checks a signature
+# (or a signed token) instead of a login; tests/outreach/test_webhooks.py covers them.
+WEBHOOKS = {route.name for route in all_routes() if route.name.startswith("hooks:")}
+PROTECTED = [route for route in all_routes() if route.name not in PUBLIC | WEBHOOKS]
 
 
 def test_the_url_enumeration_finds_every_app():

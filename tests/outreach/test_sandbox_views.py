@@ -1,0 +1,52 @@
+"""The sandbox page: what would have been sent, and replying as the patient through the
+real inbound webhook over HTTP."""
+
+import pytest
+from django.urls import reverse
+
+from campaigns.models import State
+from outreach.dispatch import touch_send
+from outreach.models import Message
+from reactivate.models import Role
+from tests.outreach.helpers import NOON, claimed_touch
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sandbox(settings, live_server):
+    settings.MESSAGING_BACKEND = "sandbox"
+    settings.TWILIO_AUTH_TOKEN = ""
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.OUTREACH_SEND_RATE = 0
+
+
+def test_a_sandbox_reply_runs_the_real_inbound_path(sandbox, client_for, member, practice):
+    touch = claimed_touch(practice)
+    touch_send(touch.pk, NOON)
+    client = client_for(member(Role.COORDINATOR))
+    url = reverse("outreach:sandbox", kwargs={"practice_slug": practice.slug})
+    page = client.get(url)
+    assert touch.enrollment.contact.first_name in page.content.decode()
+
+    client.post(url, {"contact": touch.enrollment.contact.pk, "body": "Yes please"})
+
+    reply = Message.objects.get(direction="in")
+    assert reply.body == "Yes please" and reply.contact == touch.enrollment.contact
+    touch.enrollment.refresh_from_db()
+    assert touch.enrollment.state == State.PAUSED
+
+
+def test_a_sandbox_signature_is_refused_once_twilio_is_configured(settings, client, practice):
+    from outreach.sandbox import sandbox_token
+    from tests.fake_twilio.signing import FORM, form_body, inbound_sms_payload, sign
+
+    settings.MESSAGING_BACKEND = "twilio"
+    settings.TWILIO_AUTH_TOKEN = "real-token"
+    params = inbound_sms_payload(from_="+12125550123", to="+12125550199", body="hi")
+    path = reverse("hooks:sms_inbound")
+    signature = sign(settings.PUBLIC_BASE_URL + path, params, sandbox_token())
+    response = client.post(
+        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 403
