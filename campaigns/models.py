@@ -182,6 +182,11 @@ class Enrollment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     start_day = models.DateField()
+    # Shared pools (no coordinator): who works this patient now, until when (work queue).
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
     nurture_until = models.DateField(null=True, blank=True)
     renewed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the nurture sweep enrolled the patient again."
@@ -270,6 +275,7 @@ class OutcomeKind(models.TextChoices):
     OPTED_OUT = "opted_out", "Opted out"
     DO_NOT_CONTACT = "do_not_contact", "Do not contact"
     COMPLETED = "completed", "Sequence completed"
+    UNDONE = "undone", "Undone"
 
 
 class ElsewhereReason(models.TextChoices):
@@ -304,6 +310,8 @@ class Outcome(AppendOnlyModel):
     nurture_until = models.DateField(null=True, blank=True)
     reason_category = models.CharField(max_length=20, choices=ElsewhereReason.choices, blank=True)
     reason_text = models.TextField("what mattered most", blank=True)
+    # The enrollment's state before this outcome moved it ('' if it did not), for undo.
+    state_before = models.CharField(max_length=20, choices=State.choices, blank=True)
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )

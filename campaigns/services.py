@@ -8,6 +8,7 @@ import datetime as dt
 import random
 from collections.abc import Iterable
 from collections.abc import Sequence as Seq
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,6 +35,7 @@ from campaigns.models import (
 from campaigns.scheduling import Recipient, SendingRules, due_at
 from campaigns.states import OUTCOME_OF, IllegalTransition, transition_check
 from contacts.models import Bucket, Contact
+from contacts.services import contact_phone_wrong, contacts_mark_do_not_contact
 from reactivate.models import Practice
 
 CHUNK = 1000
@@ -385,12 +387,13 @@ def enrollment_move(
     user=None,
     at: dt.datetime | None = None,
     note: str = "",
+    kind: OutcomeKind | None = None,
     **outcome_fields,
 ) -> Enrollment:
-    """Move an enrollment, write the outcome the move stands for, and stop its planned
-    touches when it is no longer active. Raises IllegalTransition."""
+    """Move an enrollment, write the outcome the move stands for (or ``kind``), and stop
+    its planned touches when it is no longer active. Raises IllegalTransition."""
     transition_check(enrollment.state, target)
-    at = at or timezone.now()
+    at, previous = at or timezone.now(), enrollment.state
     updates = {"state": target, "state_changed_at": at}
     for name in ("nurture_until", "appointment_at"):
         if outcome_fields.get(name):
@@ -402,7 +405,7 @@ def enrollment_move(
     for name, value in updates.items():
         setattr(enrollment, name, value)
     _touches_skip([enrollment], f"skipped: enrollment {State(target).label.lower()}")
-    kind = OUTCOME_OF[State(target)]
+    kind = kind or OUTCOME_OF[State(target)]
     if kind:
         outcome_record(
             contact=enrollment.contact,
@@ -411,6 +414,7 @@ def enrollment_move(
             user=user,
             at=at,
             note=note,
+            state_before=previous,
             **outcome_fields,
         )
     return enrollment
@@ -537,3 +541,278 @@ def nurture_reenroll_due(today: dt.date | None = None) -> int:
             )
             renewed += 1
     return renewed
+
+
+# --- One-tap results from the work queue --------------------------------------------------
+
+CALL_RESULTS = (
+    OutcomeKind.NO_ANSWER,
+    OutcomeKind.LEFT_VOICEMAIL,
+    OutcomeKind.REACHED,
+    OutcomeKind.WRONG_NUMBER,
+)
+UNDO_SECONDS = 120
+
+
+def call_result_record(enrollment: Enrollment, *, kind: OutcomeKind, user) -> Outcome:
+    """A call's result: logged, the enrollment stays where it is. A wrong number stops
+    calls and texts to that number (the patient may still be reached by email)."""
+    if kind not in CALL_RESULTS:
+        raise ValidationError("Unknown call result.")
+    if kind == OutcomeKind.WRONG_NUMBER:
+        contact_phone_wrong(enrollment.contact)
+    return outcome_record(contact=enrollment.contact, enrollment=enrollment, kind=kind, user=user)
+
+
+def enrollment_do_not_contact(enrollment: Enrollment, *, user, note: str = "") -> Enrollment:
+    contacts_mark_do_not_contact(
+        practice=enrollment.practice,
+        contact_ids=[enrollment.contact_id],
+        reason=note or "asked by the patient",
+    )
+    return enrollment_move(
+        enrollment, State.OPTED_OUT, user=user, note=note, kind=OutcomeKind.DO_NOT_CONTACT
+    )
+
+
+@transaction.atomic
+def outcome_undo(outcome: Outcome, *, user, now: dt.datetime | None = None) -> Outcome:
+    """Undo a tap within ``UNDO_SECONDS`` by the one who made it: an "undone" entry points
+    at it (the log never changes), the enrollment goes back to where it was, and the
+    touches the tap stopped are planned again."""
+    now = now or timezone.now()
+    if outcome.user_id != user.pk or (now - outcome.at).total_seconds() > UNDO_SECONDS:
+        raise ValidationError("Only your own last action, within two minutes, can be undone.")
+    if outcome.corrections.exists():
+        raise ValidationError("This was already corrected.")
+    undone = outcome_record(
+        contact=outcome.contact,
+        enrollment=outcome.enrollment,
+        kind=OutcomeKind.UNDONE,
+        user=user,
+        at=now,
+        corrects=outcome,
+    )
+    enrollment = outcome.enrollment
+    if enrollment and outcome.state_before:
+        moved_to = enrollment.state
+        Enrollment.objects.filter(pk=enrollment.pk, state=moved_to).update(
+            state=outcome.state_before, state_changed_at=now
+        )
+        Touch.objects.filter(
+            enrollment=enrollment,
+            status=TouchStatus.SKIPPED,
+            reason=f"skipped: enrollment {State(moved_to).label.lower()}",
+            due_at__gt=now,
+        ).update(status=TouchStatus.PLANNED, reason="")
+    return undone
+
+
+# --- Appointment results (the scoreboard's shows) --------------------------------------
+
+APPOINTMENT_RESULT_KINDS = (OutcomeKind.SHOWED, OutcomeKind.NO_SHOW)
+
+
+def _appointment_result(enrollment: Enrollment) -> Outcome | None:
+    """The enrollment's effective showed / no-show entry (one that no correction replaced)."""
+    return (
+        Outcome.objects.filter(enrollment=enrollment, kind__in=APPOINTMENT_RESULT_KINDS)
+        .exclude(corrections__isnull=False)
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+@transaction.atomic
+def appointment_mark(
+    enrollment: Enrollment, *, showed: bool, user, at: dt.datetime | None = None
+) -> Outcome:
+    """Record whether a scheduled patient came: a ``showed`` or ``no_show`` outcome.
+
+    Only for scheduled enrollments whose appointment is today or past (in the practice's
+    time zone). Marking again with the other result records a correction of the first
+    entry (the log is append-only); marking again with the same result changes nothing.
+    Raises ValidationError in words for the person marking.
+    """
+    enrollment = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("practice", "contact")
+        .get(pk=enrollment.pk)
+    )
+    if enrollment.state != State.SCHEDULED or enrollment.appointment_at is None:
+        raise ValidationError("Only scheduled appointments can be marked showed or no-show.")
+    zone = enrollment.practice.time_zone
+    today = timezone.localdate(timezone=zone)
+    if timezone.localdate(enrollment.appointment_at, timezone=zone) > today:
+        raise ValidationError("This appointment is still to come; mark it on the day or after.")
+    kind = OutcomeKind.SHOWED if showed else OutcomeKind.NO_SHOW
+    current = _appointment_result(enrollment)
+    if current is not None and current.kind == kind:
+        return current
+    return outcome_record(
+        contact=enrollment.contact,
+        enrollment=enrollment,
+        kind=kind,
+        user=user,
+        at=at,
+        corrects=current,
+    )
+
+
+def appointments_mark(
+    practice: Practice, enrollment_ids: Iterable[int], *, showed: bool, user
+) -> tuple[int, list[tuple[int, str]]]:
+    """Mark many appointments at once; returns (marked, [(enrollment id, why refused)]).
+
+    Only the practice's own enrollments are considered; other ids are refused as unknown.
+    """
+    wanted = {int(pk) for pk in enrollment_ids}
+    found = {e.pk: e for e in Enrollment.objects.filter(practice=practice, pk__in=wanted)}
+    marked, refused = 0, []
+    for pk in sorted(wanted):
+        enrollment = found.get(pk)
+        if enrollment is None:
+            refused.append((pk, "No such appointment."))
+            continue
+        try:
+            appointment_mark(enrollment, showed=showed, user=user)
+        except ValidationError as error:
+            refused.append((pk, " ".join(error.messages)))
+        else:
+            marked += 1
+    return marked, refused
+
+
+APPOINTMENT_ID_HEADERS = (
+    "external id",
+    "external_id",
+    "externalid",
+    "emr id",
+    "chart",
+    "chart #",
+    "chart number",
+    "patient id",
+    "mrn",
+)
+APPOINTMENT_RESULT_HEADERS = ("result", "outcome", "status", "showed", "attendance")
+APPOINTMENT_DATE_HEADERS = ("date", "appointment date", "appointment", "appt date")
+SHOWED_WORDS = frozenset({"showed", "show", "shown", "attended", "arrived", "kept", "yes"})
+NO_SHOW_WORDS = frozenset(
+    {"no-show", "no show", "noshow", "no_show", "missed", "dna", "absent", "no"}
+)
+APPOINTMENT_IMPORT_MAX_ROWS = 20000
+
+
+@dataclass(frozen=True)
+class AppointmentRow:
+    """What happened to one row of an appointment-results file (row 1 = first under the
+    header): ``result`` is showed, no_show, unchanged or error."""
+
+    row: int
+    result: str
+    message: str = ""
+
+
+def _header_index(headers: list[str], names: tuple[str, ...]) -> int | None:
+    keys = [" ".join(h.lower().replace("_", " ").split()) for h in headers]
+    for name in names:
+        key = " ".join(name.replace("_", " ").split())
+        if key in keys:
+            return keys.index(key)
+    return None
+
+
+def _appointment_day(text: str) -> dt.date:
+    from dateutil import parser as date_parser
+
+    try:
+        return date_parser.parse(text, dayfirst=False).date()
+    except (ValueError, OverflowError) as error:
+        raise ValidationError(f"'{text[:20]}' is not a date.") from error
+
+
+def appointment_results_import(
+    practice: Practice, path, *, filename: str = "", user=None
+) -> list[AppointmentRow]:
+    """Read a CSV or XLSX of appointment results and mark each scheduled appointment.
+
+    Columns (found by header, case-insensitive): the patient's external (EMR) id, the result
+    (showed / no-show) and optionally the appointment date, which must then match the
+    appointment on file. One ``AppointmentRow`` per data row. A file that cannot be read,
+    or lacks the two columns, raises ValidationError with one clear sentence.
+    """
+    from contacts.tabular import TableError, table_open
+
+    try:
+        table = table_open(path, filename=filename)
+    except TableError as error:
+        raise ValidationError(str(error)) from None
+    id_at = _header_index(table.headers, APPOINTMENT_ID_HEADERS)
+    result_at = _header_index(table.headers, APPOINTMENT_RESULT_HEADERS)
+    date_at = _header_index(table.headers, APPOINTMENT_DATE_HEADERS)
+    if id_at is None or result_at is None:
+        raise ValidationError(
+            "The file needs an external id column and a result column (showed / no-show); "
+            f"its columns are: {', '.join(table.headers)[:200]}."
+        )
+    rows: list[tuple[int, list[str] | None, str]] = []
+    try:
+        for number, cells, problem in table.rows():
+            rows.append((number, cells, problem))
+            if len(rows) > APPOINTMENT_IMPORT_MAX_ROWS:
+                raise ValidationError(
+                    f"The file has more than {APPOINTMENT_IMPORT_MAX_ROWS} rows; split it."
+                )
+    except TableError as error:
+        raise ValidationError(str(error)) from None
+    ids = {cells[id_at] for _n, cells, _p in rows if cells and cells[id_at]}
+    contacts = dict(
+        Contact.objects.live()
+        .filter(practice=practice, external_id__in=ids)
+        .values_list("external_id", "pk")
+    )
+    scheduled: dict[int, Enrollment] = {}
+    for enrollment in Enrollment.objects.filter(
+        practice=practice, contact_id__in=contacts.values(), state=State.SCHEDULED
+    ).order_by("state_changed_at", "pk"):
+        scheduled[enrollment.contact_id] = enrollment  # the latest scheduled one wins
+    zone = practice.time_zone
+    report = []
+    for number, cells, problem in rows:
+        if cells is None:
+            report.append(AppointmentRow(number, "error", problem or "Unreadable row."))
+            continue
+        external_id, word = cells[id_at], cells[result_at].strip().lower()
+        try:
+            if not external_id:
+                raise ValidationError("No external id in this row.")
+            if word in SHOWED_WORDS:
+                showed = True
+            elif word in NO_SHOW_WORDS:
+                showed = False
+            else:
+                raise ValidationError("The result must be showed or no-show.")
+            contact_id = contacts.get(external_id)
+            if contact_id is None:
+                raise ValidationError("No patient with this external id.")
+            enrollment = scheduled.get(contact_id)
+            if enrollment is None:
+                raise ValidationError("This patient has no scheduled appointment.")
+            if date_at is not None and cells[date_at]:
+                day = _appointment_day(cells[date_at])
+                on_file = timezone.localdate(enrollment.appointment_at, timezone=zone)
+                if day != on_file:
+                    raise ValidationError(
+                        f"The appointment on file is on {on_file:%Y-%m-%d}, not {day:%Y-%m-%d}."
+                    )
+            before = _appointment_result(enrollment)
+            outcome = appointment_mark(enrollment, showed=showed, user=user)
+        except ValidationError as error:
+            report.append(AppointmentRow(number, "error", " ".join(error.messages)))
+            continue
+        if before is not None and before.pk == outcome.pk:
+            report.append(AppointmentRow(number, "unchanged", "Already marked."))
+        else:
+            corrected = " (corrects the earlier mark)" if outcome.corrects_id else ""
+            report.append(AppointmentRow(number, outcome.kind, f"Marked{corrected}."))
+    return report

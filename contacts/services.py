@@ -95,3 +95,13 @@ def contact_sms_unreachable(contact: Contact, reason: str) -> None:
         sms_unreachable=reason[:120], updated_at=timezone.now()
     )
     contact.sms_unreachable = reason[:120]
+
+
+def contact_phone_wrong(contact: Contact) -> None:
+    """Someone else answers this number: no more calls or texts to it until it changes."""
+    Contact.objects.filter(pk=contact.pk).update(
+        phone_valid=False,
+        sms_unreachable="wrong number (reported by staff)",
+        updated_at=timezone.now(),
+    )
+    contact.phone_valid, contact.sms_unreachable = False, "wrong number (reported by staff)"

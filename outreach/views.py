@@ -1,21 +1,238 @@
-"""The coordinator's pages and the sandbox. Views parse, call a service, render."""
+"""The coordinator's work queue, the patient panel, one-tap outcomes, and the sandbox.
+
+Views parse the request, call a service or selector, and render. The queue page swaps
+its parts with htmx: no full page reloads.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
+from campaigns import services as campaign_services
+from campaigns.forms import ElsewhereForm, NotNowForm, RequalifyForm
+from campaigns.messages import message_for
+from campaigns.models import Channel, Enrollment, Outcome, OutcomeKind, State, Touch
+from campaigns.states import IllegalTransition
 from contacts.models import Contact
+from contacts.segments import bucket_of
+from outreach import conversation
+from outreach import queue as queue_selectors
+from outreach.calls import call_start
 from outreach.models import Direction, Message
 from outreach.sandbox import sandbox_reply
 from outreach.transports import sandboxed
 from reactivate.access import Area, practice_view
+from reactivate.audit import audit_record
+from reactivate.models import AuditAction, Role
+
+TAPS = {
+    # key: (label, keyboard shortcut)
+    "no_answer": ("No answer", "1"),
+    "left_voicemail": ("Left voicemail", "2"),
+    "reached": ("Reached", "3"),
+    "wrong_number": ("Wrong number", "4"),
+    "not_a_fit": ("Not a fit", "5"),
+    "do_not_contact": ("Do not contact", "6"),
+}
+
+
+def _see_all(request: HttpRequest) -> bool:
+    return request.access.role == Role.OWNER
+
+
+def _queue(request: HttpRequest) -> queue_selectors.Queue:
+    return queue_selectors.queue_for(
+        request.access.practice, request.user, timezone.now(), see_all=_see_all(request)
+    )
 
 
 @practice_view(Area.QUEUE)
 def queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "outreach/queue.html")
+    context = {
+        "queue": _queue(request),
+        "sandboxed": sandboxed(),
+        "can_change": request.access.can_change(Area.QUEUE),
+    }
+    if request.htmx and request.GET.get("part") == "list":
+        return render(request, "outreach/_queue_list.html", context)
+    return render(request, "outreach/queue.html", context)
+
+
+def _enrollment(request: HttpRequest, enrollment_id: int, *, claim: bool) -> Enrollment:
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("contact", "campaign__sequence", "coordinator"),
+        pk=enrollment_id,
+        practice=request.access.practice,
+    )
+    now = timezone.now()
+    if (
+        claim
+        and not _see_all(request)
+        and not queue_selectors.enrollment_claim(enrollment.pk, request.user, now)
+    ):
+        raise PermissionDenied("Another coordinator is working with this patient.")
+    return enrollment
+
+
+def _panel_context(request: HttpRequest, enrollment: Enrollment, **extra) -> dict:
+    contact = enrollment.contact
+    practice = request.access.practice
+    steps = list(enrollment.campaign.sequence.steps.all())
+    call_step = next((s for s in steps if s.channel == Channel.CALL), None)
+    thread = list(conversation.thread(contact))
+    last_out = max((m.created_at for m in thread if m.direction == Direction.OUT), default=None)
+    today = timezone.localdate()
+    return {
+        "enrollment": enrollment,
+        "contact": contact,
+        "bucket": bucket_of(contact, practice, today) or enrollment.get_bucket_display(),
+        "script": message_for(enrollment, call_step).body if call_step else "",
+        "thread": thread,
+        "days_since_contact": (timezone.now() - last_out).days if last_out else None,
+        "taps": [(key, label, shortcut) for key, (label, shortcut) in TAPS.items()],
+        "forms": {
+            "requalify": RequalifyForm(),
+            "not_now": NotNowForm(),
+            "elsewhere": ElsewhereForm(),
+        },
+        "can_change": request.access.can_change(Area.QUEUE) and enrollment.is_open,
+        "can_call": not sandboxed() and bool(request.user.phone),
+        **extra,
+    }
+
+
+def _panel(request: HttpRequest, enrollment: Enrollment, **extra) -> HttpResponse:
+    response = render(request, "outreach/_panel.html", _panel_context(request, enrollment, **extra))
+    response["HX-Trigger"] = "queueChanged"
+    return response
+
+
+@practice_view(Area.QUEUE)
+def panel(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = _enrollment(request, enrollment_id, claim=True)
+    audit_record(request, AuditAction.VIEWED, enrollment.contact)
+    context = _panel_context(request, enrollment)
+    if request.htmx:
+        return render(request, "outreach/_panel.html", context)
+    return render(request, "outreach/panel.html", context)
+
+
+def _tap(request: HttpRequest, enrollment: Enrollment, kind: str) -> Outcome | None:
+    """Record one tap; returns the outcome written (for undo)."""
+    user, post = request.user, request.POST
+    if kind in ("no_answer", "left_voicemail", "reached", "wrong_number"):
+        return campaign_services.call_result_record(enrollment, kind=kind, user=user)
+    if kind == "not_a_fit":
+        campaign_services.enrollment_move(enrollment, State.CLOSED_NOT_FIT, user=user)
+    elif kind == "do_not_contact":
+        campaign_services.enrollment_do_not_contact(enrollment, user=user)
+    elif kind == "not_now":
+        form = NotNowForm(post)
+        if not form.is_valid():
+            raise ValidationError("Choose the date to check back.")
+        campaign_services.enrollment_not_now(
+            enrollment, user=user, return_date=form.cleaned_data["return_date"]
+        )
+    elif kind == "elsewhere":
+        form = ElsewhereForm(post)
+        if not form.is_valid():
+            raise ValidationError("Choose what mattered most in that decision.")
+        campaign_services.enrollment_elsewhere(enrollment, user=user, **form.cleaned_data)
+    elif kind == "requalify":
+        form = RequalifyForm(post)
+        if not form.is_valid():
+            raise ValidationError("Answer both questions.")
+        data = form.cleaned_data
+        campaign_services.enrollment_requalify(
+            enrollment,
+            user=user,
+            soon=data["soon"],
+            fit=data["fit"],
+            appointment_at=data["appointment_at"],
+            note=data["note"],
+        )
+    else:
+        raise Http404
+    return enrollment.outcomes.filter(user=user).order_by("-id").first()
+
+
+@practice_view(Area.QUEUE)
+@require_POST
+def outcome(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = _enrollment(request, enrollment_id, claim=True)
+    kind = request.POST.get("kind", "")
+    try:
+        recorded = _tap(request, enrollment, kind)
+    except (ValidationError, IllegalTransition) as error:
+        return _panel(request, enrollment, error=" ".join(getattr(error, "messages", [str(error)])))
+    conversation.replies_handle(enrollment.contact)
+    audit_record(request, AuditAction.CHANGED, enrollment, detail={"outcome": kind})
+    enrollment.refresh_from_db()
+    return _panel(request, enrollment, recorded=recorded)
+
+
+@practice_view(Area.QUEUE)
+@require_POST
+def undo(request: HttpRequest, outcome_id: int) -> HttpResponse:
+    recorded = get_object_or_404(
+        Outcome.objects.select_related("enrollment"),
+        pk=outcome_id,
+        practice=request.access.practice,
+    )
+    try:
+        campaign_services.outcome_undo(recorded, user=request.user)
+    except ValidationError as error:
+        return _panel(request, recorded.enrollment, error=" ".join(error.messages))
+    audit_record(request, AuditAction.CHANGED, recorded.enrollment, detail={"undo": recorded.kind})
+    recorded.enrollment.refresh_from_db()
+    return _panel(request, recorded.enrollment, undone=OutcomeKind(recorded.kind).label)
+
+
+@practice_view(Area.QUEUE)
+@require_POST
+def reply(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = _enrollment(request, enrollment_id, claim=True)
+    try:
+        _message, warnings = conversation.reply_send(
+            enrollment.contact, request.POST.get("body", ""), user=request.user
+        )
+    except ValidationError as error:
+        return _panel(request, enrollment, error=" ".join(error.messages))
+    return _panel(request, enrollment, warnings=warnings)
+
+
+@practice_view(Area.QUEUE)
+@require_POST
+def call(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    enrollment = _enrollment(request, enrollment_id, claim=True)
+    try:
+        call_start(contact=enrollment.contact, user=request.user)
+    except ValidationError as error:
+        return _panel(request, enrollment, error=" ".join(error.messages))
+    return _panel(request, enrollment, notice="Your phone is ringing: press 1 to connect.")
+
+
+@practice_view(Area.QUEUE)
+@require_POST
+def voicemail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    """Drop the bucket's voicemail now (sent by the dispatcher's next pass)."""
+    enrollment = _enrollment(request, enrollment_id, claim=True)
+    step = enrollment.campaign.sequence.steps.filter(channel=Channel.VOICEMAIL).first()
+    if step is None:
+        return _panel(request, enrollment, error="This sequence has no voicemail script.")
+    Touch.objects.create(
+        practice=enrollment.practice,
+        enrollment=enrollment,
+        step=step,
+        channel=Channel.VOICEMAIL,
+        due_at=timezone.now(),
+    )
+    return _panel(request, enrollment, notice="Voicemail queued: it goes out within a minute.")
 
 
 @practice_view(Area.QUEUE)

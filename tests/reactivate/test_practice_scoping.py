@@ -27,8 +27,16 @@ OBJECT_BUILDERS = {
         sequence_default_ensure(practice).steps.first().templates.first().pk
     ),
     "step_id": lambda practice: sequence_default_ensure(practice).steps.first().pk,
+    "outcome_id": lambda practice: _outcome(practice).pk,
     "enrollment_id": lambda practice: EnrollmentFactory(campaign__practice=practice).pk,
 }
+
+
+def _outcome(practice):
+    from campaigns.services import outcome_record
+
+    enrollment = EnrollmentFactory(campaign__practice=practice)
+    return outcome_record(contact=enrollment.contact, enrollment=enrollment, kind="no_answer")
 
 
 def _kwargs(route, slug, objects_of):

@@ -29,6 +29,7 @@ SAMPLE = {
     "template_id": 1,
     "enrollment_id": 1,
     "step_id": 1,
+    "outcome_id": 1,
     "app_label": "reactivate",
     "model_name": "practice",
     "object_id": "1",
