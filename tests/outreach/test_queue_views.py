@@ -282,3 +282,17 @@ def test_the_queue_page_query_count_does_not_grow_with_the_list(
         call_task(enroll(practice, me.user))
     with django_assert_max_num_queries(16):
         client.get(url("queue", practice))
+
+
+def test_the_demo_queue_has_replies_waiting(db):
+    from django.core.management import call_command
+    from django.test import Client
+
+    from reactivate.models import Membership
+
+    call_command("seed_demo")
+    coordinator = Membership.objects.get(practice__slug="demo", role=Role.COORDINATOR)
+    demo = Client()
+    demo.force_login(coordinator.user)
+    queue = demo.get("/p/demo/queue/").context["queue"]
+    assert len(queue.sections["replies"]) >= 2
