@@ -11,7 +11,7 @@ def test_seed_demo_runs_a_campaign(db):
     assert campaign.status == CampaignStatus.RUNNING
     assert Enrollment.objects.filter(campaign=campaign, state=State.ACTIVE).count() > 100
     assert Enrollment.objects.filter(campaign=campaign, held_out=True).exists()
-    assert Enrollment.objects.filter(campaign=campaign, state=State.PAUSED).count() == 5
+    assert Enrollment.objects.filter(campaign=campaign, state=State.PAUSED).count() >= 5
     assert Touch.objects.filter(enrollment__campaign=campaign, status="planned").exists()
 
 
