@@ -126,7 +126,7 @@ def populate(n: int):
                 "bucket": "'inquiry'",
                 "state": state,
                 "coordinator_id": "CASE WHEN i %% 200 = 10 THEN NULL ELSE (%(users)s::int[])"
-                "[1 + i %% %(k)s] END",
+                "[1 + (i / 10) %% %(k)s] END",
                 "start_day": "date '2026-11-01' + (i %% 30)",
                 "created_at": "now() - (i %% 30) * interval '1 day'",
                 "state_changed_at": "now() - (i %% 600) * interval '1 minute'",

@@ -207,6 +207,12 @@ class Enrollment(models.Model):
         indexes = [
             models.Index(fields=["practice", "state"]),
             models.Index(fields=["state", "nurture_until"]),
+            # The work queue: a coordinator's open enrollments (and the pool's, NULL).
+            models.Index(
+                fields=["coordinator", "state_changed_at"],
+                condition=Q(state__in=[s.value for s in OPEN_STATES]),
+                name="enrollment_open_by_coordinator",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -427,6 +427,7 @@ def enrollment_reply(enrollment: Enrollment, *, at: dt.datetime | None = None) -
     return enrollment_move(enrollment, State.PAUSED, at=at)
 
 
+@transaction.atomic
 def enrollment_requalify(
     enrollment: Enrollment,
     *,
@@ -438,23 +439,25 @@ def enrollment_requalify(
 ) -> Enrollment:
     """The two questions: moving forward soon or later? comfortable with the investment?
 
-    Not a fit → closed; a fit but later → nurture (re-enrolled after the campaign's
-    nurture days); soon and a fit → qualified and scheduled at ``appointment_at``.
+    Not a fit → closed as not a fit. A fit is *qualified*; then later → nurture
+    (re-enrolled after the campaign's nurture days), soon → scheduled at
+    ``appointment_at``.
     """
+    if fit and soon and appointment_at is None:
+        raise ValidationError("Give the appointment's date and time to schedule.")
     if enrollment.state == State.PAUSED:
         enrollment = enrollment_move(enrollment, State.REQUALIFYING, user=user)
     if not fit:
         return enrollment_move(enrollment, State.CLOSED_NOT_FIT, user=user, note=note)
+    target = State.SCHEDULED if soon else State.NURTURE
+    transition_check(enrollment.state, target)
+    outcome_record(
+        contact=enrollment.contact, enrollment=enrollment, kind=OutcomeKind.QUALIFIED, user=user
+    )
     if not soon:
         until = timezone.localdate() + dt.timedelta(days=enrollment.campaign.nurture_days)
-        return enrollment_move(enrollment, State.NURTURE, user=user, note=note, nurture_until=until)
-    if appointment_at is None:
-        raise ValidationError("Give the appointment's date and time to schedule.")
-    transition_check(enrollment.state, State.SCHEDULED)
-    outcome_record(contact=enrollment.contact, enrollment=enrollment, kind="qualified", user=user)
-    return enrollment_move(
-        enrollment, State.SCHEDULED, user=user, note=note, appointment_at=appointment_at
-    )
+        return enrollment_move(enrollment, target, user=user, note=note, nurture_until=until)
+    return enrollment_move(enrollment, target, user=user, note=note, appointment_at=appointment_at)
 
 
 def enrollment_not_now(

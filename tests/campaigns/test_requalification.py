@@ -49,11 +49,12 @@ def test_soon_and_a_fit_is_qualified_and_scheduled(coordinator):
     assert enrollment.outcomes.last().user == coordinator
 
 
-def test_scheduling_needs_an_appointment_time(coordinator):
-    enrollment = EnrollmentFactory(state=State.REQUALIFYING)
+def test_scheduling_needs_an_appointment_time_and_changes_nothing_without_it(coordinator):
+    enrollment = EnrollmentFactory(state=State.PAUSED)
     with pytest.raises(ValidationError, match="appointment"):
         enrollment_requalify(enrollment, user=coordinator, soon=True, fit=True)
-    assert kinds(enrollment) == []
+    enrollment.refresh_from_db()
+    assert enrollment.state == State.PAUSED and kinds(enrollment) == []
 
 
 def test_a_fit_but_later_goes_to_nurture_for_the_campaigns_days(coordinator):
@@ -64,6 +65,7 @@ def test_a_fit_but_later_goes_to_nurture_for_the_campaigns_days(coordinator):
     enrollment.refresh_from_db()
     assert enrollment.state == State.NURTURE
     assert enrollment.nurture_until == dt.date(2026, 12, 3) + dt.timedelta(days=90)
+    assert kinds(enrollment) == [OutcomeKind.QUALIFIED, OutcomeKind.NURTURE]
 
 
 def test_not_a_fit_is_closed_as_not_a_fit(coordinator):
