@@ -34,7 +34,86 @@ def demo_extend(practice: Practice) -> list[str]:
     treated = Enrollment.objects.filter(campaign=campaign, held_out=False).order_by("pk")
     for enrollment in treated[:DEMO_REPLIES]:
         enrollment_reply(enrollment)
+    scoreboard_note = _demo_scoreboard(list(treated[: DEMO_REPLIES + DEMO_WORKED]))
     return [
+        scoreboard_note,
         f"Campaign '{DEMO_NAME}': {result['enrolled']} enrolled, {result['held_out']} held "
-        f"out, {DEMO_REPLIES} replies waiting."
+        f"out, {DEMO_REPLIES} replies waiting.",
     ]
+
+
+# --- The scoreboard's part: outcomes over the last weeks, so every tile has data -------
+
+DEMO_WORKED = 120
+DEMO_ELSEWHERE = (
+    ("price", "The other office quoted less for the same work."),
+    ("timing", "They could see me the same week."),
+    ("location", "Closer to my new job."),
+    ("referral", "My sister goes there and loves them."),
+)
+
+
+def _demo_scoreboard(treated: list[Enrollment]) -> str:
+    """Contact the first patients of the demo campaign over the last six weeks and record
+    what a coordinator would: calls, replies, re-qualification, appointments (some past,
+    marked showed or no-show), not a fit, went elsewhere with reasons, not now, later."""
+    import datetime as dt
+
+    from campaigns.models import OutcomeKind, State
+    from campaigns.services import (
+        appointment_mark,
+        enrollment_elsewhere,
+        enrollment_not_now,
+        enrollment_requalify,
+        outcome_record,
+    )
+
+    now = timezone.now()
+    already_replied, worked = treated[:DEMO_REPLIES], treated[DEMO_REPLIES:]
+    for i, enrollment in enumerate(treated):
+        at = now - dt.timedelta(days=42 - (i * 41) // len(treated), hours=3)
+        outcome_record(
+            contact=enrollment.contact, enrollment=enrollment, kind=OutcomeKind.CONTACTED, at=at
+        )
+    for enrollment in worked[:10]:
+        outcome_record(contact=enrollment.contact, enrollment=enrollment, kind=OutcomeKind.REACHED)
+    repliers = worked[10:36]
+    for i, enrollment in enumerate(repliers):
+        enrollment_reply(enrollment, at=now - dt.timedelta(days=35 - i, hours=1))
+    coordinator = next((e.coordinator for e in treated if e.coordinator_id), None)
+    scheduled, fit_not, elsewhere, not_now, later = (
+        repliers[0:12],
+        repliers[12:16],
+        repliers[16:20],
+        repliers[20:24],
+        repliers[24:26],
+    )
+    for i, enrollment in enumerate(scheduled):
+        days = -(i + 1) * 2 if i < 8 else i  # eight appointments past, four to come
+        enrollment_requalify(
+            enrollment,
+            user=coordinator,
+            soon=True,
+            fit=True,
+            appointment_at=now + dt.timedelta(days=days),
+        )
+    for i, enrollment in enumerate(scheduled[:8]):
+        appointment_mark(enrollment, showed=i not in (2, 5), user=coordinator)
+    for enrollment in fit_not:
+        enrollment_requalify(enrollment, user=coordinator, soon=True, fit=False)
+    for enrollment, (category, words) in zip(elsewhere, DEMO_ELSEWHERE, strict=True):
+        enrollment_elsewhere(enrollment, user=coordinator, category=category, what_mattered=words)
+    for enrollment in not_now:
+        enrollment_not_now(
+            enrollment,
+            user=coordinator,
+            return_date=timezone.localdate() + dt.timedelta(days=60),
+        )
+    for enrollment in later:
+        enrollment_requalify(enrollment, user=coordinator, soon=False, fit=True)
+    waiting = sum(1 for e in already_replied if e.state == State.PAUSED)
+    return (
+        f"Scoreboard: {len(treated)} contacted, {len(repliers) + len(already_replied)} "
+        f"replied, {len(scheduled)} scheduled (6 showed, 2 no-shows), {waiting} replies "
+        "waiting."
+    )

@@ -564,6 +564,13 @@ def call_result_record(enrollment: Enrollment, *, kind: OutcomeKind, user) -> Ou
         raise ValidationError("Unknown call result.")
     if kind == OutcomeKind.WRONG_NUMBER:
         contact_phone_wrong(enrollment.contact)
+    # The call task this answers is done (a later day's call stays planned).
+    Touch.objects.filter(
+        enrollment=enrollment,
+        channel=Channel.CALL,
+        status=TouchStatus.PLANNED,
+        due_at__lte=timezone.now(),
+    ).update(status=TouchStatus.DONE, reason=f"done: {OutcomeKind(kind).label.lower()}")
     return outcome_record(contact=enrollment.contact, enrollment=enrollment, kind=kind, user=user)
 
 

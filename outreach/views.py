@@ -90,7 +90,8 @@ def _panel_context(request: HttpRequest, enrollment: Enrollment, **extra) -> dic
     return {
         "enrollment": enrollment,
         "contact": contact,
-        "bucket": bucket_of(contact, practice, today) or enrollment.get_bucket_display(),
+        "bucket": getattr(bucket_of(contact, practice, today), "label", "")
+        or enrollment.get_bucket_display(),
         "script": message_for(enrollment, call_step).body if call_step else "",
         "thread": thread,
         "days_since_contact": (timezone.now() - last_out).days if last_out else None,
@@ -136,7 +137,10 @@ def _tap(request: HttpRequest, enrollment: Enrollment, kind: str) -> Outcome | N
         if not form.is_valid():
             raise ValidationError("Choose the date to check back.")
         campaign_services.enrollment_not_now(
-            enrollment, user=user, return_date=form.cleaned_data["return_date"]
+            enrollment,
+            user=user,
+            return_date=form.cleaned_data["return_date"],
+            note=form.cleaned_data["note"],
         )
     elif kind == "elsewhere":
         form = ElsewhereForm(post)

@@ -16,6 +16,7 @@ class PracticeSettingsForm(forms.ModelForm):
             "sends_on_saturday",
             "sends_on_sunday",
             "recent_activity_days",
+            "attribution_window_days",
             "help_text",
             "postal_address",
         ]
@@ -25,6 +26,15 @@ class PracticeSettingsForm(forms.ModelForm):
             "help_text": forms.Textarea(attrs={"rows": 3}),
             "postal_address": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Optional in a post: a form saved before the setting existed keeps the current value.
+        self.fields["attribution_window_days"].required = False
+
+    def clean_attribution_window_days(self):
+        value = self.cleaned_data.get("attribution_window_days")
+        return value if value is not None else self.instance.attribution_window_days
 
     def clean(self):
         cleaned = super().clean()

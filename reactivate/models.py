@@ -51,6 +51,14 @@ class Practice(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Patients active within this many days are not stalled.",
     )
+    attribution_window_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=(
+            "A booking counts towards a campaign when it comes within this many days after "
+            "the patient's last planned touch (the scoreboard's true lift uses it)."
+        ),
+    )
     help_text = models.TextField(
         blank=True,
         help_text="Sent when a patient texts HELP: who you are and how to reach you.",

@@ -1,9 +1,207 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The owner's dashboard, the shows page and the CSV exports. Views parse the request, call
+``scoreboard.selectors`` / ``scoreboard.report`` (reads) or ``campaigns.services``
+(writes), and render. Coordinators see their own numbers only; owners and admins see the
+practice's, and they alone mark shows and export."""
 
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from campaigns.services import appointment_results_import, appointments_mark
 from reactivate.access import Area, practice_view
+from reactivate.audit import audit_record
+from reactivate.models import AuditAction, Role
+from scoreboard import charts, selectors
+from scoreboard.exports import outcome_log_csv, scoreboard_csv
+from scoreboard.forms import (
+    PRESETS,
+    AppointmentUploadForm,
+    AssumptionsForm,
+    PeriodForm,
+    ShowsMarkForm,
+)
+from scoreboard.report import MIN_APPOINTMENTS, MIN_CONTACTED, scoreboard_report
+
+
+def _own_numbers(request: HttpRequest) -> int | None:
+    """A coordinator's own user id (they see only their numbers); None for the others."""
+    return request.user.pk if request.access.role == Role.COORDINATOR else None
+
+
+def _scope(request: HttpRequest):
+    practice = request.access.practice
+    own = _own_numbers(request)
+    campaigns = selectors.campaign_names(practice)
+    coordinators = selectors.coordinator_names(practice)
+    form = PeriodForm(
+        request.GET or None, campaigns=campaigns, coordinators=None if own else coordinators
+    )
+    start, end = form.dates(timezone.localdate(timezone=practice.time_zone))
+    narrowing = form.narrowing()
+    if own is not None:
+        narrowing["coordinator_id"] = own
+    scope = selectors.Scope(practice, start, end, **narrowing)
+    return scope, form, campaigns, coordinators
+
+
+def _owner_only(request: HttpRequest) -> None:
+    if _own_numbers(request) is not None:
+        raise PermissionDenied
 
 
 @practice_view(Area.DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "scoreboard/dashboard.html")
+    scope, form, campaigns, coordinators = _scope(request)
+    assumptions_form = AssumptionsForm(request.GET or None)
+    report = scoreboard_report(
+        scope, assumptions_form.assumptions(), campaigns=campaigns, coordinators=coordinators
+    )
+    own = _own_numbers(request)
+    lost_rows = [(label, n) for _key, label, n in report.lost.by_category]
+    return render(
+        request,
+        "scoreboard/dashboard.html",
+        {
+            "report": report,
+            "totals": report.totals,
+            "form": form,
+            "assumptions_form": assumptions_form,
+            "presets": PRESETS,
+            "active_preset": request.GET.get("period") or ("" if "start" in request.GET else "12w"),
+            "own_numbers": own is not None,
+            "can_change": request.access.can_change(Area.DASHBOARD),
+            "funnel_svg": charts.funnel_chart(report.funnel),
+            "weekly_svg": charts.weekly_chart(report.weeks),
+            "lost_svg": charts.bars_chart("What mattered most", lost_rows) if lost_rows else "",
+            "lift_svg": charts.lift_chart(report.lift),
+            "waiting": selectors.appointments_waiting(scope.practice, coordinator_id=own),
+            "min_contacted": MIN_CONTACTED,
+            "min_appointments": MIN_APPOINTMENTS,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+def _upload_path(upload) -> tuple[Path, bool]:
+    """A path to read the upload from (and whether it is ours to delete)."""
+    if hasattr(upload, "temporary_file_path"):
+        return Path(upload.temporary_file_path()), False
+    with tempfile.NamedTemporaryFile(delete=False, suffix=Path(upload.name).suffix) as file:
+        for chunk in upload.chunks():
+            file.write(chunk)
+    return Path(file.name), True
+
+
+@practice_view(Area.DASHBOARD)
+def shows(request: HttpRequest) -> HttpResponse:
+    """Past and today's scheduled appointments: mark showed / no-show in bulk, or upload
+    the practice system's appointment results."""
+    practice = request.access.practice
+    own = _own_numbers(request)
+    unmarked_only = request.GET.get("which") != "all"
+    report = None
+    upload_form = AppointmentUploadForm()
+    if request.method == "POST" and request.POST.get("action") == "import":
+        upload_form = AppointmentUploadForm(request.POST, request.FILES)
+        if upload_form.is_valid():
+            upload = upload_form.cleaned_data["file"]
+            path, ours = _upload_path(upload)
+            try:
+                report = appointment_results_import(
+                    practice, path, filename=upload.name, user=request.user
+                )
+            except ValidationError as error:
+                upload_form.add_error("file", error)
+            finally:
+                if ours:
+                    path.unlink(missing_ok=True)
+            if report is not None:
+                audit_record(
+                    request,
+                    AuditAction.IMPORTED,
+                    object_type="campaigns.outcome",
+                    detail={
+                        "appointment_results": len(report),
+                        "errors": sum(1 for row in report if row.result == "error"),
+                    },
+                )
+    elif request.method == "POST":
+        ids = [int(pk) for pk in request.POST.getlist("enrollments") if pk.isdigit()]
+        form = ShowsMarkForm(request.POST, choices=ids)
+        if not form.is_valid():
+            messages.error(request, "Choose appointments and whether they showed.")
+        else:
+            marked, refused = appointments_mark(
+                practice,
+                form.cleaned_data["enrollments"],
+                showed=form.cleaned_data["result"] == "showed",
+                user=request.user,
+            )
+            if marked:
+                audit_record(
+                    request,
+                    AuditAction.CHANGED,
+                    object_type="campaigns.enrollment",
+                    detail={"appointments_marked": marked, "result": form.cleaned_data["result"]},
+                )
+                messages.success(request, f"{marked} appointment(s) marked.")
+            for _pk, why in refused:
+                messages.error(request, why)
+        return redirect("scoreboard:shows", practice_slug=practice.slug)
+    appointments = selectors.appointments_to_mark(
+        practice, coordinator_id=own, unmarked_only=unmarked_only
+    )
+    return render(
+        request,
+        "scoreboard/shows.html",
+        {
+            "appointments": appointments,
+            "unmarked_only": unmarked_only,
+            "can_change": request.access.can_change(Area.DASHBOARD),
+            "upload_form": upload_form,
+            "import_report": report,
+        },
+    )
+
+
+def _csv_response(lines, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@practice_view(Area.DASHBOARD)
+@require_GET
+def export_scoreboard(request: HttpRequest) -> StreamingHttpResponse:
+    _owner_only(request)
+    scope, _form, campaigns, coordinators = _scope(request)
+    report = scoreboard_report(scope, campaigns=campaigns, coordinators=coordinators)
+    audit_record(
+        request,
+        AuditAction.EXPORTED,
+        object_type="scoreboard.scoreboard",
+        detail={"format": "csv", "start": str(scope.start or ""), "end": str(scope.end)},
+    )
+    return _csv_response(scoreboard_csv(report), f"scoreboard-{scope.practice.slug}.csv")
+
+
+@practice_view(Area.DASHBOARD)
+@require_GET
+def export_outcomes(request: HttpRequest) -> StreamingHttpResponse:
+    _owner_only(request)
+    scope, *_ = _scope(request)
+    audit_record(
+        request,
+        AuditAction.EXPORTED,
+        object_type="campaigns.outcome",
+        detail={"format": "csv", "start": str(scope.start or ""), "end": str(scope.end)},
+    )
+    return _csv_response(outcome_log_csv(scope), f"outcomes-{scope.practice.slug}.csv")

@@ -1,30 +1,60 @@
 // Keyboard flow for the work queue: j/k move between patients, digits tap outcomes.
 (function () {
   "use strict";
-  let current = -1;
+  let currentHref = null;
+  let loading = false;
   function items() { return Array.from(document.querySelectorAll("[data-queue-item]")); }
-  function open(index) {
+  function mark(list, index) {
+    list.forEach((el, i) => el.toggleAttribute("aria-current", i === index));
+  }
+  function move(step) {
     const list = items();
     if (!list.length) return;
-    current = Math.max(0, Math.min(index, list.length - 1));
-    list.forEach((el, i) => el.toggleAttribute("aria-current", i === current));
-    list[current].focus();
-    list[current].click();
+    const at = list.findIndex((el) => el.getAttribute("href") === currentHref);
+    // If the current patient left the list (an outcome was recorded), the next one has
+    // moved into its place: "next" is that place, not the one after it.
+    const index = at === -1 ? Math.max(0, Math.min(list.length - 1, step > 0 ? lastIndex : lastIndex - 1))
+                            : Math.max(0, Math.min(list.length - 1, at + step));
+    open(list, index);
+  }
+  let lastIndex = 0;
+  function open(list, index) {
+    lastIndex = index;
+    currentHref = list[index].getAttribute("href");
+    mark(list, index);
+    list[index].focus();
+    list[index].click();
   }
   document.addEventListener("keydown", function (event) {
     const target = event.target;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (target.matches("input, textarea, select, [contenteditable]")) return;
-    if (event.key === "j") { open(current + 1); event.preventDefault(); }
-    else if (event.key === "k") { open(current - 1); event.preventDefault(); }
-    else {
+    if (event.key === "j") { move(currentHref === null ? 0 : 1); event.preventDefault(); }
+    else if (event.key === "k") { move(-1); event.preventDefault(); }
+    else if (!loading) {
+      // While a patient is loading, a digit must not tap the one still on screen.
       const tap = document.querySelector('#panel [data-shortcut="' + event.key + '"]');
       if (tap) { tap.click(); event.preventDefault(); }
     }
   });
-  // A link click opens the panel in place (htmx); keep the highlight in step.
   document.addEventListener("click", function (event) {
     const link = event.target.closest("[data-queue-item]");
-    if (link) { current = items().indexOf(link); }
+    if (link) {
+      const list = items();
+      lastIndex = list.indexOf(link);
+      currentHref = link.getAttribute("href");
+      mark(list, lastIndex);
+    }
   });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.target && event.detail.target.id === "panel") loading = true;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "panel") loading = false;
+    if (event.detail.target && event.detail.target.id === "queue-list") {
+      const list = items();
+      mark(list, list.findIndex((el) => el.getAttribute("href") === currentHref));
+    }
+  });
+  document.addEventListener("htmx:responseError", function () { loading = false; });
 })();

@@ -158,6 +158,15 @@ def test_no_answer_is_logged_and_the_sequence_goes_on(client, practice, me):
     assert enrollment.outcomes.get().kind == OutcomeKind.NO_ANSWER
 
 
+def test_a_call_result_takes_the_call_task_off_the_queue(client, practice, me):
+    enrollment = enroll(practice, me.user)
+    task = call_task(enrollment)
+    tap(client, practice, enrollment, "no_answer")
+    task.refresh_from_db()
+    assert task.status == TouchStatus.DONE and task.reason == "done: no answer"
+    assert enrollment.pk not in sections(client, practice)["calls"]
+
+
 def test_not_now_closes_with_the_return_date_and_handles_the_reply(client, practice, me):
     enrollment = enroll(practice, me.user, state=State.PAUSED)
     reply = reply_from(enrollment, 10, "maybe in spring")

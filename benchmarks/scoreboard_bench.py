@@ -1,0 +1,451 @@
+"""Scoreboard benchmark: the owner's dashboard over N contacts and 5N events.
+
+One practice holds all N contacts (the worst case: a multi-practice installation only
+makes each practice's share smaller). Events are 0.6N enrollments (10% held out, opener
+variants A/B, five coordinators, four campaigns over the last year), 2N outcomes (the
+dispatcher's contacted entries, call results, replies, re-qualification, appointments and
+their shows, decisions with lost reasons, a few corrections) and 2.4N touches, spread over
+the last 365 days. They are generated in PostgreSQL with ``generate_series`` (seconds, not
+hours), without triggers, so the scoreboard's rollups are then rebuilt in one pass (in
+normal use the triggers keep them up to date as outcomes are written); then ANALYZEd.
+
+Measured: the dashboard page (``scoreboard:dashboard``) rendered through Django's test
+``Client`` for the owner — every query, the template and the SVG — ``--runs`` times after
+one warm-up, for the default period (the last 12 weeks) and for all time. The peer is the
+same numbers computed naively: every enrollment and effective outcome of the period loaded
+into Python and counted per enrollment (run once; its totals must equal ours). The
+dashboard reads rollups; they are also checked against the live queries
+(``scoreboard.selectors.*_live``) for the default period, whose time is printed.
+
+Run::
+
+    .venv/bin/python benchmarks/scoreboard_bench.py --contacts 1000000
+
+It uses its own database (``--database``, default
+``postgres://postgres@127.0.0.1:5432/reactivate_sbench``), creates and migrates it, and
+keeps the generated data for the next run of the same size. The last line printed is one
+JSON object: ``contacts``, ``events``, ``median_ms`` (default period), plus
+``median_ms_all_time``, ``p95_ms``, ``peer_ms`` and ``queries``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/reactivate_sbench"
+SLUG = "sbench"
+
+
+def _ensure_database(url: str, contacts: int) -> None:
+    """Create the database, or start it afresh when it holds data of another size."""
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if exists:
+        with psycopg.connect(url) as conn:
+            meta = conn.execute("SELECT to_regclass('bench_meta')").fetchone()[0]
+            size = meta and conn.execute("SELECT max(contacts) FROM bench_meta").fetchone()[0]
+        if size == contacts:
+            return
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _fill(cursor, table: str, given: dict[str, str]) -> tuple[str, str]:
+    """Column list and expressions for an INSERT … SELECT: ``given`` plus a neutral value
+    for every other NOT NULL column without a default (so the script survives new fields)."""
+    cursor.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = %s AND is_nullable = 'NO' AND column_default IS NULL",
+        [table],
+    )
+    neutral = {
+        "boolean": "false",
+        "timestamp with time zone": "now()",
+        "date": "current_date",
+        "smallint": "0",
+        "integer": "0",
+        "bigint": "0",
+        "numeric": "0",
+        "jsonb": "'{}'::jsonb",
+    }
+    values = dict(given)
+    for column, data_type in cursor.fetchall():
+        if column not in values and column != "id":
+            values[column] = neutral.get(data_type, "''")
+    return ", ".join(values), ", ".join(values.values())
+
+
+def _insert(cursor, table: str, given: dict[str, str], source: str, params=()) -> None:
+    columns, expressions = _fill(cursor, table, given)
+    if params:  # the expressions' own % (modulo) must not read as placeholders
+        expressions = expressions.replace("%", "%%")
+    else:
+        source = source.replace("%%", "%")
+    cursor.execute(
+        f"INSERT INTO {table} ({columns}) SELECT {expressions} FROM {source}",  # noqa: S608
+        params or None,
+    )
+
+
+def generate(n: int) -> dict:
+    """Write the benchmark practice (once per size); returns what was made."""
+    from django.db import connection, transaction
+
+    from campaigns.models import Campaign, OpenerVariant
+    from campaigns.services import sequence_default_ensure
+    from reactivate.models import Membership, Practice, Role, User
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_meta (contacts bigint, events bigint)")
+        cursor.execute("SELECT contacts, events FROM bench_meta")
+        row = cursor.fetchone()
+    if row and row[0] == n:
+        return {"contacts": row[0], "events": row[1], "generated": False}
+    started = time.perf_counter()
+    with transaction.atomic():
+        practice = Practice.objects.create(name="Benchmark Dental", slug=SLUG)
+        owner, _ = User.objects.get_or_create(username="bench-owner")
+        Membership.objects.create(user=owner, practice=practice, role=Role.OWNER)
+        coordinators = []
+        for i in range(5):
+            user, _ = User.objects.get_or_create(
+                username=f"bench-coordinator-{i}", defaults={"first_name": f"Coordinator {i}"}
+            )
+            Membership.objects.create(user=user, practice=practice, role=Role.COORDINATOR)
+            coordinators.append(user.pk)
+        sequence = sequence_default_ensure(practice)
+        step_ids = list(sequence.steps.values_list("pk", flat=True))
+        campaigns, variants = [], []
+        for q in range(4):
+            campaign = Campaign.objects.create(
+                practice=practice,
+                name=f"Quarter {q + 1}",
+                sequence=sequence,
+                buckets=["inquiry", "scheduling", "consultation", "not_now"],
+                holdout_percent=10,
+                start_date=f"2025-{q * 3 + 1:02d}-01",
+                status="running",
+            )
+            campaigns.append(campaign.pk)
+            for label in "AB":
+                variants.append(
+                    OpenerVariant.objects.create(
+                        campaign=campaign, label=label, share=1, body=f"Opener {label}"
+                    ).pk
+                )
+    p = practice.pk
+    enrollments = int(n * 0.6)
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")  # no FK triggers: bulk load
+        cursor.execute("SELECT setseed(0.42)")
+        _insert(
+            cursor,
+            "contacts_contact",
+            {
+                "practice_id": str(p),
+                "external_id": "'X' || g",
+                "first_name": "'Pat' || g",
+                "last_name": "'Example'",
+                "phone": "'+1212' || lpad((g % 10000000)::text, 7, '0')",
+                "phone_valid": "true",
+                "last_outcome": "(ARRAY['inquiry','canceled','no_show','treatment_plan',"
+                "'not_now','unknown'])[1 + (g % 6)]",
+                "quoted_amount": "CASE WHEN g % 5 < 3 THEN 500 + (g * 37) % 4500 END",
+                "assigned_to_id": f"(ARRAY{coordinators}::bigint[])[1 + (g % 5)]",
+                "created_at": "now()",
+                "updated_at": "now()",
+            },
+            "generate_series(1, %s) AS g",
+            [n],
+        )
+        # Enrollments: the first 0.6N contacts; start days over the last year.
+        _insert(
+            cursor,
+            "campaigns_enrollment",
+            {
+                "practice_id": str(p),
+                "campaign_id": f"(ARRAY{campaigns}::bigint[])[1 + (c.rn % 4)]",
+                "contact_id": "c.id",
+                "bucket": "(ARRAY['inquiry','scheduling','scheduling','consultation',"
+                "'not_now','inquiry'])[1 + (c.rn % 6)]",
+                "held_out": "c.rn % 10 = 0",
+                "variant_id": f"CASE WHEN c.rn % 10 <> 0 THEN "
+                f"(ARRAY{variants}::bigint[])[1 + 2 * (c.rn % 4) + (c.rn / 4) % 2] END",
+                "coordinator_id": f"(ARRAY{coordinators}::bigint[])[1 + (c.rn % 5)]",
+                "start_day": "current_date - (c.rn % 365)::int",
+                "state": "'active'",
+                "created_at": "now()",
+                "state_changed_at": "now()",
+            },
+            "(SELECT id, row_number() OVER (ORDER BY id) AS rn FROM contacts_contact "
+            "WHERE practice_id = %s ORDER BY id LIMIT %s) AS c",
+            [p, enrollments],
+        )
+        cursor.execute(
+            "CREATE TEMP TABLE e AS SELECT id, contact_id, start_day, "
+            "row_number() OVER (ORDER BY id) AS rn FROM campaigns_enrollment "
+            "WHERE practice_id = %s AND NOT held_out",
+            [p],
+        )
+        cursor.execute("CREATE INDEX ON e (rn)")
+
+        def outcomes(kind: str, where: str, days: str, extra: dict | None = None, copies=1):
+            for copy in range(copies):
+                _insert(
+                    cursor,
+                    "campaigns_outcome",
+                    {
+                        "practice_id": str(p),
+                        "contact_id": "e.contact_id",
+                        "enrollment_id": "e.id",
+                        "kind": f"'{kind}'",
+                        "at": f"(e.start_day + ({days}))::timestamp + interval '15 hours' "
+                        f"+ interval '{copy} days'",
+                        **(extra or {}),
+                    },
+                    f"e WHERE {where}",
+                )
+
+        outcomes("contacted", "rn % 10 <> 7", "0")
+        outcomes("no_answer", "rn % 10 < 8", "0", copies=2)
+        outcomes("left_voicemail", "rn % 10 < 6", "3")
+        outcomes("reached", "rn % 10 = 1", "3")
+        outcomes("replied", "rn % 4 = 0", "1")
+        outcomes("qualified", "rn % 12 = 0", "2")
+        outcomes(
+            "scheduled",
+            "rn % 12 = 0",
+            "2",
+            {"appointment_at": "(e.start_day + 9)::timestamp + interval '10 hours'"},
+        )
+        outcomes("showed", "rn % 12 = 0 AND rn % 48 <> 0 AND e.start_day < current_date - 9", "9")
+        outcomes("no_show", "rn % 48 = 0 AND e.start_day < current_date - 9", "9")
+        outcomes("not_a_fit", "rn % 20 = 4", "2")
+        outcomes(
+            "went_elsewhere",
+            "rn % 20 = 8",
+            "2",
+            {
+                "reason_category": "(ARRAY['price','timing','location','trust'])[1 + rn % 4]",
+                "reason_text": "'They were closer.'",
+            },
+        )
+        outcomes("not_now", "rn % 20 = 12", "2")
+        outcomes("nurture", "rn % 40 = 16", "2")
+        outcomes("opted_out", "rn % 100 = 3", "1")
+        cursor.execute(
+            "UPDATE campaigns_enrollment x SET state = 'scheduled', "
+            "appointment_at = (e.start_day + 9)::timestamp + interval '10 hours' "
+            "FROM e WHERE x.id = e.id AND e.rn % 12 = 0"
+        )
+        # Corrections: some replies were call results after all.
+        _insert(
+            cursor,
+            "campaigns_outcome",
+            {
+                "practice_id": "o.practice_id",
+                "contact_id": "o.contact_id",
+                "enrollment_id": "o.enrollment_id",
+                "kind": "'no_answer'",
+                "at": "o.at + interval '1 hour'",
+                "corrects_id": "o.id",
+            },
+            "campaigns_outcome o "
+            "WHERE o.practice_id = %s AND o.kind = 'replied' AND o.id %% 50 = 0",
+            [p],
+        )
+        cursor.execute("SELECT count(*) FROM campaigns_outcome WHERE practice_id = %s", [p])
+        have = cursor.fetchone()[0]
+        if have < 2 * n:  # top up with more call attempts
+            _insert(
+                cursor,
+                "campaigns_outcome",
+                {
+                    "practice_id": str(p),
+                    "contact_id": "e.contact_id",
+                    "enrollment_id": "e.id",
+                    "kind": "'no_answer'",
+                    "at": "(e.start_day + 6)::timestamp + interval '12 hours'",
+                },
+                "generate_series(1, %s) AS g JOIN e ON e.rn = 1 + (g %% (SELECT count(*) FROM e))",
+                [2 * n - have],
+            )
+        touches = int(2.4 * n)
+        _insert(
+            cursor,
+            "campaigns_touch",
+            {
+                "practice_id": str(p),
+                "enrollment_id": "e.id",
+                "step_id": f"(ARRAY{step_ids}::bigint[])[1 + (g % {len(step_ids)})]",
+                "channel": "'sms'",
+                "due_at": "(e.start_day + (g % 10))::timestamp + interval '14 hours'",
+                "status": "CASE WHEN g % 3 = 0 THEN 'planned' ELSE 'sent' END",
+            },
+            "generate_series(1, %s) AS g JOIN e ON e.rn = 1 + (g %% (SELECT count(*) FROM e))",
+            [touches],
+        )
+        cursor.execute("SET session_replication_role = DEFAULT")
+        # The bulk load ran without triggers: fill the scoreboard's rollups (what the
+        # triggers keep up to date row by row in normal use) in one pass.
+        cursor.execute("SELECT scoreboard_rebuild(%s)", [p])
+        cursor.execute("SELECT count(*) FROM campaigns_outcome WHERE practice_id = %s", [p])
+        events = enrollments + cursor.fetchone()[0] + touches
+        cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [n, events])
+        cursor.execute("ANALYZE")
+        for table in ("stagerollup", "enrollmentfact", "lostfact", "stakerollup"):
+            # What autovacuum does in time: index-only scans need the visibility map.
+            cursor.execute(f"VACUUM ANALYZE scoreboard_{table}")
+    print(f"generated {n} contacts and {events} events in {time.perf_counter() - started:.0f}s")
+    return {"contacts": n, "events": events, "generated": True}
+
+
+def peer_counts(practice, start_day, end_day) -> tuple[dict, float]:
+    """The naive way: load the period's effective outcomes and the enrollments, count in
+    Python per enrollment."""
+    from campaigns.models import Enrollment, Outcome
+    from scoreboard.selectors import KIND_STAGES, Scope
+
+    scope = Scope(practice, start_day, end_day)
+    started = time.perf_counter()
+    corrected = set(
+        Outcome.objects.filter(practice=practice, corrects__isnull=False).values_list(
+            "corrects_id", flat=True
+        )
+    )
+    held_out = set(
+        Enrollment.objects.filter(practice=practice, held_out=True).values_list("id", flat=True)
+    )
+    stages: dict[str, set[int]] = {}
+    rows = (
+        Outcome.objects.filter(
+            practice=practice,
+            at__gte=scope.starts_at,
+            at__lt=scope.ends_at,
+            enrollment__isnull=False,
+        )
+        .values_list("id", "enrollment_id", "kind")
+        .iterator(chunk_size=20000)
+    )
+    for pk, enrollment_id, kind in rows:
+        if pk in corrected or enrollment_id in held_out:
+            continue
+        for stage in KIND_STAGES.get(kind, ()):
+            stages.setdefault(stage, set()).add(enrollment_id)
+    counts = {stage: len(ids) for stage, ids in stages.items()}
+    return counts, (time.perf_counter() - started) * 1000
+
+
+def measure(client, url: str, runs: int) -> list[float]:
+    client.get(url)  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--database", default=os.environ.get("SBENCH_DATABASE_URL", DEFAULT_DB))
+    args = parser.parse_args()
+    _ensure_database(args.database, args.contacts)
+    os.environ["DATABASE_URL"] = args.database
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reactivate.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.urls import reverse
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    made = generate(args.contacts)
+    setup_test_environment()
+    settings.ALLOWED_HOSTS = ["*"]
+    from reactivate.models import Practice, User
+    from scoreboard import selectors
+
+    practice = Practice.objects.get(slug=SLUG)
+    client = Client()
+    client.force_login(User.objects.get(username="bench-owner"))
+    url = reverse("scoreboard:dashboard", kwargs={"practice_slug": SLUG})
+    default = measure(client, url, args.runs)
+    all_time = measure(client, url + "?period=all", max(3, args.runs // 3))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+
+    today = timezone.localdate(timezone=practice.time_zone)
+    start = today - timezone.timedelta(weeks=12) + timezone.timedelta(days=1)
+    ours = selectors.stage_counts(selectors.scope_for(practice, start=start, end=today))
+    peer, peer_ms = peer_counts(practice, start, today)
+    for stage in ("contacted", "reached", "replied", "qualified", "scheduled", "decisions"):
+        assert getattr(ours, stage) == peer.get(stage, 0), (stage, getattr(ours, stage), peer)
+    scope = selectors.scope_for(practice, start=start, end=today)
+    live_started = time.perf_counter()
+    live = selectors.total(selectors.stage_slices_live(scope))
+    live_ms = (time.perf_counter() - live_started) * 1000
+    assert live == ours, (live, ours)
+    assert selectors.true_lift(scope) == selectors.true_lift_live(scope)
+    assert selectors.revenue_at_stake(scope) == selectors.revenue_at_stake_live(scope)
+    assert selectors.appointments_waiting(practice) == selectors.appointments_waiting_live(practice)
+
+    def p95(values):
+        return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
+
+    print(f"contacts {made['contacts']:,}  events {made['events']:,}  queries {len(queries)}")
+    print(
+        f"dashboard, last 12 weeks: median {statistics.median(default):.0f} ms, "
+        f"p95 {p95(default):.0f} ms over {len(default)} runs"
+    )
+    print(f"dashboard, all time:      median {statistics.median(all_time):.0f} ms")
+    print(
+        f"peer (naive per-enrollment counting in Python, last 12 weeks, stage counts only): "
+        f"{peer_ms:.0f} ms; totals equal ours"
+    )
+    print(
+        f"live stage query (the rollups' reference, last 12 weeks): {live_ms:.0f} ms; "
+        "rollups equal it (stages, lift, revenue at stake, appointments waiting)"
+    )
+    print(
+        json.dumps(
+            {
+                "contacts": made["contacts"],
+                "events": made["events"],
+                "median_ms": round(statistics.median(default), 1),
+                "p95_ms": round(p95(default), 1),
+                "median_ms_all_time": round(statistics.median(all_time), 1),
+                "peer_ms": round(peer_ms, 1),
+                "live_stage_ms": round(live_ms, 1),
+                "queries": len(queries),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+"""Charts drawn on the server as inline SVG: no JavaScript, readable without colour (every
+bar is labelled with its number, series differ by pattern, a legend names them) and with a
+``<title>``/``<desc>`` for screen readers; the same numbers are in a table beside each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from scoreboard.selectors import Counts
+from scoreboard.stats import Lift
+
+INK = "#1d2733"
+MUTED = "#55606e"
+LINE = "#d5dbe3"
+ACCENT = "#0b5cad"
+
+# Weekly series: (field, label, fill). Fills are patterns, so they differ in grey too.
+SERIES = (
+    ("contacted", "Contacted", "url(#sb-solid)"),
+    ("replied", "Replied", "url(#sb-hatch)"),
+    ("decisions", "Decisions", "url(#sb-cross)"),
+    ("scheduled", "Scheduled", "url(#sb-dots)"),
+)
+
+PATTERNS = f"""<defs>
+<pattern id="sb-solid" width="6" height="6" patternUnits="userSpaceOnUse">
+<rect width="6" height="6" fill="{ACCENT}"/></pattern>
+<pattern id="sb-hatch" width="6" height="6" patternUnits="userSpaceOnUse"
+ patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>
+<rect width="3" height="6" fill="{INK}"/></pattern>
+<pattern id="sb-cross" width="6" height="6" patternUnits="userSpaceOnUse">
+<rect width="6" height="6" fill="#fff"/><path d="M0 0L6 6M6 0L0 6" stroke="{INK}"
+ stroke-width="1.2"/></pattern>
+<pattern id="sb-dots" width="5" height="5" patternUnits="userSpaceOnUse">
+<rect width="5" height="5" fill="#fff"/><circle cx="2.5" cy="2.5" r="1.6" fill="{INK}"/>
+</pattern></defs>"""
+
+
+def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> SafeString:
+    head = (
+        f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-labelledby="t-{id(body)} d-{id(body)}" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="t-{id(body)}">{escape(title)}</title>'
+        f'<desc id="d-{id(body)}">{escape(desc)}</desc>{PATTERNS}'
+    )
+    return mark_safe(head + "".join(body) + "</svg>")  # noqa: S308 - every value escaped
+
+
+def _text(x: float, y: float, words: str, *, anchor: str = "start", size: int = 12) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+        f'fill="{INK}">{escape(words)}</text>'
+    )
+
+
+def _bar(x: float, y: float, w: float, h: float, fill: str, title: str) -> str:
+    return (
+        f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{max(h, 0):.1f}" '
+        f'fill="{fill}" stroke="{INK}" stroke-width="1"><title>{escape(title)}</title></rect>'
+    )
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def points(value: float | None) -> str:
+    """A difference of two rates, in percentage points."""
+    return "—" if value is None else f"{value * 100:+.1f} pts"
+
+
+def funnel_chart(stages: list[tuple[str, int]]) -> SafeString:
+    """Horizontal bars, contacted → showed, each with its count and share of contacted."""
+    width, row, label_w = 640, 30, 110
+    top = max((n for _s, n in stages), default=0) or 1
+    contacted = stages[0][1] if stages else 0
+    body = []
+    for i, (stage, n) in enumerate(stages):
+        y = 8 + i * row
+        share = percent(n / contacted) if contacted else "—"
+        label = stage.replace("_", " ").capitalize()
+        bar_w = (width - label_w - 150) * n / top
+        body.append(_text(0, y + 16, label))
+        body.append(_bar(label_w, y + 2, bar_w, row - 10, "url(#sb-solid)", f"{label}: {n}"))
+        body.append(_text(label_w + bar_w + 6, y + 16, f"{n} ({share} of contacted)"))
+    desc = "; ".join(f"{stage}: {n}" for stage, n in stages)
+    return _svg(width, 8 + row * len(stages), "Funnel", desc, body)
+
+
+def weekly_chart(weeks: list[tuple[dt.date, Counts]]) -> SafeString:
+    """Grouped bars per week for contacted, replied, decisions and scheduled."""
+    width, height, left, bottom, top_pad = 720, 240, 36, 40, 30
+    plot_h = height - bottom - top_pad
+    top = max((getattr(c, f) for _w, c in weeks for f, _l, _p in SERIES), default=0) or 1
+    group_w = (width - left - 10) / max(len(weeks), 1)
+    bar_w = max(2.0, group_w * 0.8 / len(SERIES))
+    body = [
+        f'<line x1="{left}" y1="{top_pad + plot_h}" x2="{width - 5}" y2="{top_pad + plot_h}" '
+        f'stroke="{INK}"/>',
+        _text(left - 4, top_pad + 4, str(top), anchor="end", size=10),
+        _text(left - 4, top_pad + plot_h, "0", anchor="end", size=10),
+    ]
+    for i, (_field, label, fill) in enumerate(SERIES):  # legend
+        x = left + i * 130
+        body.append(_bar(x, 6, 14, 14, fill, label))
+        body.append(_text(x + 18, 17, label))
+    every = max(1, len(weeks) // 8)
+    for g, (week, counts) in enumerate(weeks):
+        x0 = left + g * group_w + group_w * 0.1
+        for s, (field, label, fill) in enumerate(SERIES):
+            n = getattr(counts, field)
+            h = plot_h * n / top
+            title = f"Week of {week:%b %-d}: {label.lower()} {n}"
+            body.append(_bar(x0 + s * bar_w, top_pad + plot_h - h, bar_w, h, fill, title))
+        if g % every == 0:
+            body.append(_text(x0 + group_w * 0.4, height - bottom + 16, f"{week:%b %-d}", size=10))
+    desc = "; ".join(
+        f"week of {week:%Y-%m-%d}: "
+        + ", ".join(f"{label.lower()} {getattr(c, f)}" for f, label, _p in SERIES)
+        for week, c in weeks
+    )
+    return _svg(width, height, "Weekly trend", desc, body)
+
+
+def bars_chart(title: str, rows: list[tuple[str, int]]) -> SafeString:
+    """Labelled horizontal bars (lost reasons)."""
+    width, row, label_w = 640, 26, 190
+    top = max((n for _l, n in rows), default=0) or 1
+    body = []
+    for i, (label, n) in enumerate(rows):
+        y = 6 + i * row
+        bar_w = (width - label_w - 60) * n / top
+        body.append(_text(0, y + 14, label))
+        body.append(_bar(label_w, y + 2, bar_w, row - 8, "url(#sb-hatch)", f"{label}: {n}"))
+        body.append(_text(label_w + bar_w + 6, y + 14, str(n)))
+    desc = "; ".join(f"{label}: {n}" for label, n in rows)
+    return _svg(width, 6 + row * max(len(rows), 1), title, desc, body)
+
+
+def lift_chart(lift: Lift) -> SafeString:
+    """The difference in scheduled rate with its 95% interval, on an axis through zero."""
+    interval = lift.interval
+    width, height, pad = 640, 70, 40
+    if interval is None:
+        return _svg(width, 24, "True lift", "Not enough patients", [_text(0, 16, "—")])
+    low, high = interval
+    span = max(abs(low), abs(high), 0.05) * 1.1
+    x = lambda v: pad + (v + span) / (2 * span) * (width - 2 * pad)  # noqa: E731
+    diff = lift.difference
+    body = [
+        f'<line x1="{pad}" y1="40" x2="{width - pad}" y2="40" stroke="{LINE}"/>',
+        f'<line x1="{x(0):.1f}" y1="20" x2="{x(0):.1f}" y2="60" stroke="{MUTED}" '
+        'stroke-dasharray="3 3"/>',
+        _text(x(0), 14, "no difference", anchor="middle", size=10),
+        f'<line x1="{x(low):.1f}" y1="40" x2="{x(high):.1f}" y2="40" stroke="{INK}" '
+        'stroke-width="3"/>',
+        f'<line x1="{x(low):.1f}" y1="33" x2="{x(low):.1f}" y2="47" stroke="{INK}" '
+        'stroke-width="2"/>',
+        f'<line x1="{x(high):.1f}" y1="33" x2="{x(high):.1f}" y2="47" stroke="{INK}" '
+        'stroke-width="2"/>',
+        f'<rect x="{x(diff) - 5:.1f}" y="35" width="10" height="10" fill="{INK}"/>',
+        _text(x(low), 62, points(low), anchor="middle", size=10),
+        _text(x(high), 62, points(high), anchor="middle", size=10),
+    ]
+    desc = (
+        f"Difference {points(diff)} (95% interval {points(low)} to {points(high)}); "
+        f"treated {lift.treated_booked} of {lift.treated_n}, held out "
+        f"{lift.held_out_booked} of {lift.held_out_n}"
+    )
+    return _svg(width, height, "True lift", desc, body)

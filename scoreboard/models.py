@@ -1,0 +1,185 @@
+"""The scoreboard's rollups: facts derived from the outcome log, enrollments and contacts,
+kept equal to them by PostgreSQL triggers (``scoreboard/rollup_sql.py``).
+
+Nothing in Python writes these tables. Every write to ``campaigns_outcome``,
+``campaigns_enrollment``, ``contacts_contact`` or a practice's time zone recomputes the
+facts of the enrollments and contacts it touched, in the same transaction, so a rollup
+read always equals the live query over the same rows (``scoreboard.selectors`` keeps
+the live queries as the reference; ``tests/scoreboard/test_rollups.py`` proves it).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class _Fact(models.Model):
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__} {self.pk}"
+
+
+class EnrollmentFact(_Fact):
+    """One row per enrollment: what the appointment, lift and waiting counts need."""
+
+    enrollment_id = models.BigIntegerField(primary_key=True)
+    practice_id = models.BigIntegerField()
+    campaign_id = models.BigIntegerField()
+    contact_id = models.BigIntegerField()
+    bucket = models.CharField(max_length=20)
+    coordinator_id = models.BigIntegerField(null=True)
+    variant_id = models.BigIntegerField(null=True)
+    held_out = models.BooleanField()
+    state = models.CharField(max_length=20)
+    start_day = models.DateField()
+    appointment_at = models.DateTimeField(null=True)
+    scheduled = models.BooleanField()  # has an effective "scheduled" entry
+    showed = models.BooleanField()  # has an effective "showed" entry
+    result = models.CharField(max_length=20, null=True)  # noqa: DJ001 — latest effective showed / no-show
+    # Days after the start day on which the enrollment first counts as booked for true
+    # lift: its first effective scheduled/showed entry (local day), or the patient's own
+    # record (last outcome "scheduled", last activity on or after the start day).
+    lift_offset = models.IntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["practice_id", "start_day"],
+                include=["campaign_id", "held_out", "lift_offset", "bucket", "coordinator_id"],
+                name="sb_efact_lift",
+            ),
+            models.Index(
+                fields=["practice_id", "appointment_at"],
+                condition=models.Q(scheduled=True, held_out=False),
+                name="sb_efact_appointments",
+            ),
+            models.Index(
+                fields=["practice_id", "appointment_at"],
+                condition=models.Q(state="scheduled", held_out=False, result__isnull=True),
+                name="sb_efact_waiting",
+            ),
+        ]
+
+
+class StageFact(_Fact):
+    """One row per (treated enrollment, stage, local day with an effective entry of the
+    stage), with the previous such day: the enrollment counts in a period [S, E] on the
+    day ``day`` in [S, E] whose ``prev_day`` is before S (or none)."""
+
+    enrollment_id = models.BigIntegerField()
+    stage = models.CharField(max_length=20)
+    day = models.DateField()
+    prev_day = models.DateField(null=True)
+    practice_id = models.BigIntegerField()
+    campaign_id = models.BigIntegerField()
+    bucket = models.CharField(max_length=20)
+    coordinator_id = models.BigIntegerField(null=True)
+    variant_id = models.BigIntegerField(null=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["enrollment_id"], name="sb_sfact_enrollment")]
+
+
+class StageRollup(_Fact):
+    """``StageFact`` counted by practice, stage, day, previous day and the dimensions."""
+
+    practice_id = models.BigIntegerField()
+    stage = models.CharField(max_length=20)
+    day = models.DateField()
+    prev_day = models.DateField(null=True)
+    campaign_id = models.BigIntegerField()
+    bucket = models.CharField(max_length=20)
+    coordinator_id = models.BigIntegerField(null=True)
+    variant_id = models.BigIntegerField(null=True)
+    n = models.IntegerField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["practice_id"], condition=models.Q(n=0), name="sb_stage_zero")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "practice_id",
+                    "day",
+                    "stage",
+                    "prev_day",
+                    "campaign_id",
+                    "bucket",
+                    "coordinator_id",
+                    "variant_id",
+                ],
+                nulls_distinct=False,
+                name="sb_stage_rollup_key",
+            )
+        ]
+
+
+class StakeFact(_Fact):
+    """One row per contact that may be stalled (live, in a bucket's last outcome, not
+    do-not-contact, without a decided enrollment); whether it is stalled *today* depends
+    on its dates, kept here."""
+
+    contact_id = models.BigIntegerField(primary_key=True)
+    practice_id = models.BigIntegerField()
+    last_outcome = models.CharField(max_length=30)
+    assigned_to_id = models.BigIntegerField(null=True)
+    next_appointment = models.DateField(null=True)
+    last_activity = models.DateField(null=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+
+
+class StakeRollup(_Fact):
+    """``StakeFact`` counted by practice, last outcome, coordinator and dates."""
+
+    practice_id = models.BigIntegerField()
+    last_outcome = models.CharField(max_length=30)
+    assigned_to_id = models.BigIntegerField(null=True)
+    next_appointment = models.DateField(null=True)
+    last_activity = models.DateField(null=True)
+    n = models.IntegerField()
+    quoted = models.IntegerField()
+    amount = models.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["practice_id"], condition=models.Q(n=0), name="sb_stake_zero")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "practice_id",
+                    "last_outcome",
+                    "assigned_to_id",
+                    "next_appointment",
+                    "last_activity",
+                ],
+                nulls_distinct=False,
+                name="sb_stake_rollup_key",
+            )
+        ]
+
+
+class LostFact(_Fact):
+    """One row per effective "went elsewhere" entry of a treated enrollment: the lost
+    reasons by category and the latest words."""
+
+    outcome_id = models.BigIntegerField(primary_key=True)
+    enrollment_id = models.BigIntegerField()
+    practice_id = models.BigIntegerField()
+    at = models.DateTimeField()
+    reason_category = models.CharField(max_length=20)
+    has_words = models.BooleanField()
+    campaign_id = models.BigIntegerField()
+    bucket = models.CharField(max_length=20)
+    coordinator_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["practice_id", "at"], name="sb_lost_at"),
+            models.Index(fields=["enrollment_id"], name="sb_lost_enrollment"),
+        ]
