@@ -6,6 +6,7 @@ bar is labelled with its number, series differ by pattern, a legend names them) 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -40,12 +41,20 @@ PATTERNS = f"""<defs>
 </pattern></defs>"""
 
 
+def patterns_svg() -> SafeString:
+    """The fill patterns, defined once per page (ids must be unique in a document)."""
+    return mark_safe(  # noqa: S308 - constant markup
+        f'<svg width="0" height="0" aria-hidden="true" focusable="false">{PATTERNS}</svg>'
+    )
+
+
 def _svg(width: int, height: int, title: str, desc: str, body: list[str]) -> SafeString:
+    uid = uuid.uuid4().hex[:10]
     head = (
         f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-labelledby="t-{id(body)} d-{id(body)}" xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="t-{id(body)}">{escape(title)}</title>'
-        f'<desc id="d-{id(body)}">{escape(desc)}</desc>{PATTERNS}'
+        f'aria-labelledby="t-{uid} d-{uid}" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="t-{uid}">{escape(title)}</title>'
+        f'<desc id="d-{uid}">{escape(desc)}</desc>'
     )
     return mark_safe(head + "".join(body) + "</svg>")  # noqa: S308 - every value escaped
 

@@ -78,6 +78,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "active_preset": request.GET.get("period") or ("" if "start" in request.GET else "12w"),
             "own_numbers": own is not None,
             "can_change": request.access.can_change(Area.DASHBOARD),
+            "patterns_svg": charts.patterns_svg(),
             "funnel_svg": charts.funnel_chart(report.funnel),
             "weekly_svg": charts.weekly_chart(report.weeks),
             "lost_svg": charts.bars_chart("What mattered most", lost_rows) if lost_rows else "",

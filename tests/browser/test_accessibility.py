@@ -121,3 +121,15 @@ def test_the_import_pages(page, screenshot, practice, member):
     screenshot(page, "imports")
 
     assert_accessible(found)
+
+
+def test_the_owners_scoreboard(page, screenshot, practice, member):
+    coordinator = member(Role.COORDINATOR, user__username="casey")
+    work_day(practice, coordinator.user)
+    member(Role.OWNER, user__username="olive")
+    log_in(page, "olive")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Scoreboard").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    found = {"scoreboard": blocking_violations(page, "scoreboard")}
+    screenshot(page, "scoreboard")
+    assert_accessible(found)
