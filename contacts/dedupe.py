@@ -11,12 +11,13 @@ the work per contact stays small however long the list, and scored with RapidFuz
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jellyfish
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -48,7 +49,11 @@ class Identity:
 
 
 class IdentityIndex:
-    """Identity lookups over a set of contacts (one import chunk's neighbourhood)."""
+    """Identity lookups over a set of contacts (one import chunk's neighbourhood).
+
+    An import adds each row's identity under the contact the row became, so a later row
+    of the same chunk finds that contact by whatever the earlier row gave it (an EMR id
+    above all: two live contacts never share one)."""
 
     def __init__(self) -> None:
         self.by_external_id: dict[str, int] = {}
@@ -60,7 +65,10 @@ class IdentityIndex:
     def add(self, contact_id: int, who: Identity) -> None:
         if who.external_id:
             self.by_external_id.setdefault(who.external_id, contact_id)
-        self.external_id_of[contact_id] = who.external_id
+            # A contact keeps the first EMR id it is known by (an import never gives a
+            # contact a second one: ``match`` refuses rows with another).
+            if not self.external_id_of.get(contact_id):
+                self.external_id_of[contact_id] = who.external_id
         if not who.name_key:
             return
         if who.phone:
@@ -75,7 +83,7 @@ class IdentityIndex:
         if who.external_id and who.external_id in self.by_external_id:
             return self.by_external_id[who.external_id], "same EMR id"
         if not who.name_key:
-            return None
+            return None  # names are part of every other rule: no name, no identity
         for key, index, reason in (
             ((who.phone, who.name_key), self.by_phone_name, "same phone and name"),
             ((who.email, who.name_key), self.by_email_name, "same email and name"),
@@ -91,23 +99,60 @@ class IdentityIndex:
         return None
 
 
+def _dob_key(date_of_birth: dt.date | None, initials: str) -> str:
+    return f"{date_of_birth.isoformat()}|{initials}" if date_of_birth else ""
+
+
+def _initials_of(name_key: str) -> str:
+    """The unordered initials ``matching_keys`` puts in ``dob_key``, from a name key."""
+    first, _, last = name_key.partition("|")
+    return "".join(sorted(first[:1] + last[:1]))
+
+
+_LIVE_CONTACTS = "FROM contacts_contact WHERE practice_id = %s AND merged_into_id IS NULL"
+
+
+def any_of(column: str, values: list) -> tuple[str, list]:
+    """SQL for "column is one of values" and its parameters: one array parameter on
+    PostgreSQL (``= ANY(%s)``), a parameter per value elsewhere (SQLite in development)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def identity_neighbours(practice: Practice, identities: Iterable[Identity]) -> IdentityIndex:
-    """Index the practice's live contacts that could share an identity with ``identities``."""
+    """Index the practice's live contacts that could share an identity with ``identities``.
+
+    One query, one branch per rule so each uses its own index; keys go as arrays."""
     identities = list(identities)
-    external_ids = {w.external_id for w in identities if w.external_id}
-    names = {w.name_key for w in identities if w.name_key}
-    phones = {w.phone for w in identities if w.phone}
-    emails = {w.email for w in identities if w.email}
-    dobs = {w.date_of_birth for w in identities if w.date_of_birth}
-    query = Q(external_id__in=external_ids) | Q(name_key__in=names) & (
-        Q(phone__in=phones) | Q(email__in=emails) | Q(date_of_birth__in=dobs)
+    external_ids = sorted({w.external_id for w in identities if w.external_id})
+    named = [w for w in identities if w.name_key]
+    names = sorted({w.name_key for w in named})
+    phones = sorted({w.phone for w in named if w.phone})
+    emails = sorted({w.email for w in named if w.email})
+    # Same names and birth date means the same dob_key, which is indexed.
+    dob_keys = sorted(
+        {_dob_key(w.date_of_birth, _initials_of(w.name_key)) for w in named if w.date_of_birth}
     )
+    columns = ", ".join(IDENTITY_FIELDS)
+    branches, params = [], []
+    if external_ids:
+        where, values = any_of("external_id", external_ids)
+        branches.append(f"SELECT {columns} {_LIVE_CONTACTS} AND {where}")
+        params += [practice.pk, *values]
+    for column, keys in (("phone", phones), ("email", emails), ("dob_key", dob_keys)):
+        if keys:
+            where, values = any_of(column, keys)
+            name_where, name_values = any_of("name_key", names)
+            branches.append(f"SELECT {columns} {_LIVE_CONTACTS} AND {where} AND {name_where}")
+            params += [practice.pk, *values, *name_values]
     index = IdentityIndex()
-    rows = (
-        Contact.objects.live().filter(practice=practice).filter(query).values_list(*IDENTITY_FIELDS)
-    )
-    for contact_id, external_id, name_key, phone, email, dob in rows:
-        index.add(contact_id, Identity(external_id, name_key, phone, email, dob))
+    if not branches:
+        return index
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ".join(branches), params)
+        for contact_id, external_id, name_key, phone, email, dob in cursor.fetchall():
+            index.add(contact_id, Identity(external_id, name_key, phone, email, dob))
     return index
 
 
@@ -127,6 +172,10 @@ CANDIDATE_FIELDS = (
     "addr_key",
 )
 BLOCKS = ("phone", "email", "dob_key", "sound_key", "addr_key")
+# A blocking key shared by more live contacts than this is not evidence (a clinic's own
+# phone, a care home's address, a common surname in a town): the block is skipped, which
+# keeps the pairs per contact bounded however long the list.
+MAX_BLOCK = 50
 
 
 def street_key(address: str) -> str:
@@ -135,8 +184,18 @@ def street_key(address: str) -> str:
     return " ".join(parts[:2])
 
 
-def _initial(name: str) -> str:
-    return hygiene.name_key(name, "")[:1]
+@lru_cache(maxsize=hygiene.CACHE_SIZE)
+def _name_keys(first_name: str, last_name: str) -> tuple[str, str, str, str]:
+    """name_key, unordered initials, phonetic surname and phonetic first name."""
+    first = hygiene.name_key(first_name, "")
+    last = hygiene.name_key(last_name, "")
+    initials = "".join(sorted(first[:1] + last[:1]))
+    return (
+        hygiene.name_key(first_name, last_name)[:210],
+        initials,
+        hygiene.surname_key(last_name),
+        jellyfish.metaphone(first.strip("|"))[:4],
+    )
 
 
 def matching_keys(
@@ -154,12 +213,10 @@ def matching_keys(
     "Jon Smyth"/"John Smith" at one address area; postal code with street catches a
     household. Phone and email are blocks of their own.
     """
-    initials = "".join(sorted(_initial(first_name) + _initial(last_name)))
-    surname = hygiene.surname_key(last_name)
-    first = jellyfish.metaphone(hygiene.name_key(first_name, "").strip("|"))[:4]
+    name_key, initials, surname, first = _name_keys(first_name or "", last_name or "")
     return {
-        "name_key": hygiene.name_key(first_name, last_name)[:210],
-        "dob_key": f"{date_of_birth.isoformat()}|{initials}" if date_of_birth else "",
+        "name_key": name_key,
+        "dob_key": _dob_key(date_of_birth, initials),
         "sound_key": f"{surname}|{first}|{postal_code}"[:40] if surname and postal_code else "",
         "addr_key": f"{postal_code}|{street_key(address)}"[:60] if postal_code and address else "",
     }
@@ -171,6 +228,15 @@ def _name_similarity(a: dict, b: dict) -> float:
     right = f"{b['first_name']} {b['last_name']}".lower()
     swapped = f"{b['last_name']} {b['first_name']}".lower()
     return max(fuzz.ratio(left, right), fuzz.ratio(left, swapped)) / 100
+
+
+def _same_address(a: dict, b: dict) -> bool:
+    return bool(
+        a["postal_code"]
+        and a["postal_code"] == b["postal_code"]
+        and a["address"]
+        and street_key(a["address"]) == street_key(b["address"])
+    )
 
 
 def pair_score(a: dict, b: dict) -> tuple[float, str]:
@@ -192,12 +258,7 @@ def pair_score(a: dict, b: dict) -> tuple[float, str]:
     if shared:
         score += 0.15
         evidence.insert(0, "same " + " and ".join(shared))
-    if (
-        a["postal_code"]
-        and a["postal_code"] == b["postal_code"]
-        and a["address"]
-        and (street_key(a["address"]) == street_key(b["address"]))
-    ):
+    if _same_address(a, b):
         score += 0.15
         evidence.append("same address")
     if shared and a["first_name"].lower() != b["first_name"].lower():
@@ -205,56 +266,139 @@ def pair_score(a: dict, b: dict) -> tuple[float, str]:
     return min(score, 1.0), "; ".join(evidence)
 
 
+def _corroborated(a: dict, b: dict) -> bool:
+    """Alike names alone are not evidence (a town has many John Smiths): a pair needs the
+    same birth date, address, phone or email as well."""
+    return bool(
+        (a["date_of_birth"] and a["date_of_birth"] == b["date_of_birth"])
+        or (a["phone"] and a["phone"] == b["phone"])
+        or (a["email"] and a["email"] == b["email"])
+        or _same_address(a, b)
+    )
+
+
+def _block_members(practice: Practice, block: str, keys: list[str]) -> list[dict]:
+    """Live contacts in the blocks ``keys`` of kind ``block``, leaving out blocks with
+    more than MAX_BLOCK members (counted without reading more than MAX_BLOCK + 1)."""
+    if connection.vendor != "postgresql":
+        where, values = any_of(block, keys)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(CANDIDATE_FIELDS)} {_LIVE_CONTACTS} AND {where}",
+                [practice.pk, *values],
+            )
+            rows = [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+        sizes = Counter(row[block] for row in rows)
+        return [row for row in rows if sizes[row[block]] <= MAX_BLOCK]
+    # Each key's block is counted once, reading at most MAX_BLOCK + 1 index entries; the
+    # members of the small blocks are then read in one index scan.
+    sql = f"""
+        WITH small AS MATERIALIZED (
+            SELECT k.key
+            FROM unnest(%s::text[]) AS k(key)
+            CROSS JOIN LATERAL (
+                SELECT count(*) AS size FROM (
+                    SELECT 1 FROM contacts_contact x
+                    WHERE x.practice_id = %s AND x.{block} = k.key AND x.merged_into_id IS NULL
+                    LIMIT %s
+                ) AS members
+            ) AS block
+            WHERE block.size <= %s
+        )
+        SELECT {", ".join(CANDIDATE_FIELDS)} {_LIVE_CONTACTS}
+        AND {block} = ANY(ARRAY(SELECT key FROM small))
+    """  # noqa: S608 - block is one of BLOCKS
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [keys, practice.pk, MAX_BLOCK + 1, MAX_BLOCK, practice.pk])
+        return [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+
+
 def candidates_find(practice: Practice, contact_ids: Iterable[int]) -> int:
     """Record duplicate candidates between ``contact_ids`` and the practice's live
     contacts. Pairs already decided ("not the same person") are left as they are.
-    Returns how many new candidates were recorded."""
-    contact_ids = set(contact_ids)
+    Returns how many new candidates were recorded.
+
+    Pairs come from blocks (BLOCKS, each at most MAX_BLOCK contacts). A shared phone or
+    email is always shown to a person (often a spouse or child: never merged by itself);
+    other pairs need corroborating evidence and a score of at least CANDIDATE_THRESHOLD."""
+    contact_ids = sorted(set(contact_ids))
     if not contact_ids:
         return 0
-    live = Contact.objects.live().filter(practice=practice)
-    subjects = list(live.filter(id__in=contact_ids).values(*CANDIDATE_FIELDS))
-    wanted = Q()
-    for block in BLOCKS:
-        keys = {c[block] for c in subjects if c[block]}
-        if keys:
-            wanted |= Q(**{f"{block}__in": keys})
-    if not wanted:
-        return 0
+    assert all(name in CANDIDATE_FIELDS for name in BLOCKS)
+    where, values = any_of("id", contact_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(CANDIDATE_FIELDS)} {_LIVE_CONTACTS} AND {where}",
+            [practice.pk, *values],
+        )
+        subjects = [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor.fetchall()]
     blocks: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for row in live.filter(wanted).values(*CANDIDATE_FIELDS):
-        for block in BLOCKS:
-            if row[block]:
+    for block in BLOCKS:
+        keys = sorted({c[block] for c in subjects if c[block]})
+        if keys:
+            for row in _block_members(practice, block, keys):
                 blocks[(block, row[block])].append(row)
 
-    found: dict[tuple[int, int], DuplicateCandidate] = {}
+    found: dict[tuple[int, int], tuple[float, str]] = {}
     for subject in subjects:
         for block in BLOCKS:
             if not subject[block]:
                 continue
-            for other in blocks[(block, subject[block])]:
+            for other in blocks.get((block, subject[block]), ()):
                 pair = (min(subject["id"], other["id"]), max(subject["id"], other["id"]))
                 if other["id"] == subject["id"] or pair in found:
                     continue
+                family = block in ("phone", "email")
+                if not family and not _corroborated(subject, other):
+                    continue
                 score, reason = pair_score(subject, other)
-                if score >= CANDIDATE_THRESHOLD or block in ("phone", "email"):
-                    found[pair] = DuplicateCandidate(
-                        practice=practice,
-                        contact_a_id=pair[0],
-                        contact_b_id=pair[1],
-                        score=round(max(score, 0.0), 3),
-                        reason=reason[:200],
-                    )
+                if family or score >= CANDIDATE_THRESHOLD:
+                    found[pair] = (round(max(score, 0.0), 3), reason[:200])
     if not found:
         return 0
+    pairs = sorted(found)
+    if connection.vendor != "postgresql":
+        return _candidates_insert_portable(practice, found)
+    # A decided pair already exists and is left alone; so is a concurrent insert.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO contacts_duplicatecandidate
+                (practice_id, contact_a_id, contact_b_id, score, reason, status, created_at)
+            SELECT %s, a, b, score, reason, %s, %s
+            FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::text[])
+                AS new(a, b, score, reason)
+            ON CONFLICT (contact_a_id, contact_b_id) DO NOTHING
+            """,
+            [
+                practice.pk,
+                CandidateStatus.OPEN.value,
+                timezone.now(),
+                [a for a, _ in pairs],
+                [b for _, b in pairs],
+                [found[pair][0] for pair in pairs],
+                [found[pair][1] for pair in pairs],
+            ],
+        )
+        return cursor.rowcount
+
+
+def _candidates_insert_portable(
+    practice: Practice, found: dict[tuple[int, int], tuple[float, str]]
+) -> int:
     existing = set(
         DuplicateCandidate.objects.filter(
             contact_a_id__in={a for a, _ in found}, contact_b_id__in={b for _, b in found}
         ).values_list("contact_a_id", "contact_b_id")
     )
-    new = [candidate for pair, candidate in found.items() if pair not in existing]
-    # A decided pair already exists and is left alone; a concurrent insert is ignored.
-    DuplicateCandidate.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+    new = [
+        DuplicateCandidate(
+            practice=practice, contact_a_id=a, contact_b_id=b, score=score, reason=reason
+        )
+        for (a, b), (score, reason) in sorted(found.items())
+        if (a, b) not in existing
+    ]
+    DuplicateCandidate.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
     return len(new)
 
 

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 import jellyfish
 import phonenumbers
@@ -80,6 +81,11 @@ _EXCEL_FLOAT = re.compile(r"(\d+)\.0+")
 # …or shows it in scientific notation, which may have dropped digits: "5.12555E+09".
 _SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?e\+?(\d+)", re.IGNORECASE)
 _UNKNOWN_ZONE = "Etc/Unknown"
+_NON_DIGITS = re.compile(r"\D")
+_FIRST_DIGIT_OR_PLUS = re.compile(r"[+\d]")
+# Cleaning is pure, and an export repeats its values (the same status words, names, dates
+# and family phones on many rows): bounded caches keep an import's cost per row down.
+CACHE_SIZE = 1 << 14
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +125,46 @@ def _from_scientific(text: str) -> tuple[str, bool]:
     return digits, len(decimals) < exponent
 
 
-def _time_zone(number: phonenumbers.PhoneNumber) -> str:
+def _time_zone(number: phonenumbers.PhoneNumber, number_type: int) -> str:
     """The number's zone when it has one (a 512 number is Chicago); "" for toll-free etc."""
-    zones = set(phone_timezone.time_zones_for_number(number)) - {_UNKNOWN_ZONE}
+    if phonenumbers.is_number_type_geographical(number_type, number.country_code):
+        # What time_zones_for_number does once it knows the type (which costs as much
+        # as the validity check, so it is worked out once).
+        zones = phone_timezone.time_zones_for_geographical_number(number)
+    else:
+        zones = phone_timezone.time_zones_for_number(number)
+    zones = set(zones) - {_UNKNOWN_ZONE}
     return zones.pop() if len(zones) == 1 else ""
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _number_facts(dialled: str, country: str) -> tuple[str, str] | None:
+    """E.164 and time zone of a number as dialled ("+4420…" or national digits) from
+    ``country``; None when it is not a valid number. Cached: family members share phones."""
+    # What phonenumbers.parse makes of a NANP number ("2125550123" from a NANP country,
+    # "12125550123" likewise, "+12125550123" from anywhere), without its cost.
+    national = dialled[-10:]
+    if (
+        national[:1] in "23456789"
+        and national.isdigit()
+        and (
+            (len(dialled) == 10 and country in NANP_COUNTRIES)
+            or (len(dialled) == 11 and dialled[0] == "1" and country in NANP_COUNTRIES)
+            or (len(dialled) == 12 and dialled[:2] == "+1")
+        )
+    ):
+        number = phonenumbers.PhoneNumber(country_code=1, national_number=int(national))
+    else:
+        try:
+            number = phonenumbers.parse(dialled, country)
+        except phonenumbers.NumberParseException:
+            return None
+    # A number is valid exactly when it has a type (is_valid_number is number_type != UNKNOWN).
+    number_type = phonenumbers.number_type(number)
+    if number_type == phonenumbers.PhoneNumberType.UNKNOWN:
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, _time_zone(number, number_type)
 
 
 def phone_normalize(raw: str | None, *, country: str = "US", area_code: str = "") -> PhoneResult:
@@ -131,7 +173,14 @@ def phone_normalize(raw: str | None, *, country: str = "US", area_code: str = ""
     ``country`` is the region for numbers without a ``+`` country code; ``area_code``
     completes seven-digit local numbers in NANP countries. Invalid numbers keep ``raw``.
     """
-    text = _text(raw)
+    if raw is None or isinstance(raw, str):
+        return _phone_normalize(raw or "", country, area_code)
+    return _phone_normalize(_text(raw), country, area_code)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _phone_normalize(raw: str, country: str, area_code: str) -> PhoneResult:
+    text = raw.strip()
     if _blank(text):
         return PhoneResult(text, "", "", False, "", "")
     country = country.strip().upper()
@@ -151,27 +200,24 @@ def phone_normalize(raw: str | None, *, country: str = "US", area_code: str = ""
     work, extension = _split_extension(work)
     # Only digits and a leading "+" matter; the rest is punctuation or notes like "(cell)".
     # (Vanity numbers like 1-800-FLOWERS are rare in patient records and are not decoded.)
-    digits = re.sub(r"\D", "", work)
+    digits = _NON_DIGITS.sub("", work)
     if not digits:
         return _phone_problem(text, f"phone {_quote(text)} has no digits", extension)
     # "+" before the first digit: the number carries its own country code.
-    international = re.search(r"[+\d]", work).group() == "+"
+    international = _FIRST_DIGIT_OR_PLUS.search(work).group() == "+"
     if len(digits) == 7 and not international and country in NANP_COUNTRIES:
-        area = re.sub(r"\D", "", area_code)
+        area = _NON_DIGITS.sub("", area_code)
         if len(area) != 3:
             return _phone_problem(text, "7-digit number needs the practice's area code", extension)
         digits = area + digits
-    try:
-        number = phonenumbers.parse(("+" if international else "") + digits, country)
-    except phonenumbers.NumberParseException:
-        number = None
     # phonenumbers accepts the reserved fictional range 555-0100..555-0199 used in demo data
     # and tests ("(212) 555-0123" is valid), so it needs no special case here.
-    if number is None or not phonenumbers.is_valid_number(number):
+    facts = _number_facts(("+" if international else "") + digits, country)
+    if facts is None:
         where = f" for {country}" if country and not international else ""
         return _phone_problem(text, f"phone {_quote(text)} is not a valid number{where}", extension)
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return PhoneResult(text, e164, extension, True, _time_zone(number), "; ".join(problems))
+    e164, time_zone = facts
+    return PhoneResult(text, e164, extension, True, time_zone, "; ".join(problems))
 
 
 # Emails --------------------------------------------------------------------------------------
@@ -229,6 +275,15 @@ def _capitalize(match: re.Match[str]) -> str:
     return part[:1].upper() + part[1:].lower()
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _name_normalize(raw: str) -> str:
+    name = " ".join(raw.split())
+    if name.isupper() or name.islower():
+        # \u2019 is the typographic apostrophe word processors type.
+        name = re.sub(r"[^\s\-'\u2019]+", _capitalize, name)
+    return name
+
+
 def name_normalize(raw: str | None) -> str:
     """Trim and collapse spaces; recase only names typed all in capitals or all lower case.
 
@@ -236,11 +291,7 @@ def name_normalize(raw: str | None) -> str:
     Recased names capitalize each part between spaces, hyphens and apostrophes, so "MCDONALD"
     becomes "Mcdonald": a guess at "McDonald" would be wrong for "Macy" or "Mackey".
     """
-    name = " ".join(_text(raw).split())
-    if name.isupper() or name.islower():
-        # \u2019 is the typographic apostrophe word processors type.
-        name = re.sub(r"[^\s\-'\u2019]+", _capitalize, name)
-    return name
+    return _name_normalize(raw if isinstance(raw, str) else _text(raw))
 
 
 def _letters(text: str) -> str:
@@ -248,15 +299,19 @@ def _letters(text: str) -> str:
     return "".join(c for c in _fold(text).casefold() if c.isalpha())
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def name_key(first: str, last: str) -> str:
     """Identity key for "matching names": "jose|garcia-lopez" → "jose|garcialopez".
 
-    Letters outside Latin script are kept, so two different Cyrillic names never share the
-    key "|" and get merged as the same person.
+    "" when neither name has a letter: a blank name is no name, so it never matches
+    another blank name. Letters outside Latin script are kept, so two different Cyrillic
+    names never share a key and get merged as the same person.
     """
-    return f"{_letters(first or '')}|{_letters(last or '')}"
+    first, last = _letters(first or ""), _letters(last or "")
+    return f"{first}|{last}" if first or last else ""
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def surname_key(last: str) -> str:
     """Phonetic key of the surname for finding duplicate candidates ("Smith" = "Smyth")."""
     ascii_letters = "".join(c for c in _fold(last or "") if c.isascii() and c.isalpha())
@@ -268,7 +323,12 @@ def surname_key(last: str) -> str:
 
 def outcome_key(raw: str | None) -> str:
     """The lookup form of an outcome word: "No-Show!" → "no show", "N/S" → "n s"."""
-    text = _fold(_text(raw)).casefold()
+    return _outcome_key(raw if isinstance(raw, str) else _text(raw))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _outcome_key(raw: str) -> str:
+    text = _fold(raw.strip()).casefold()
     # Letters of any script stay, so a practice can add its own words in any language.
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
@@ -346,6 +406,7 @@ _PLAN = re.compile(
 _INQUIRY = re.compile(r"\binquir|\benquir|\blead\b|\bcalled\b|\bweb\b|\bform\b|\binfo\b|\bnew pt")
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def _outcome_by_keywords(key: str) -> str:
     if _NO_SHOW.search(key):
         return "no_show"
@@ -416,7 +477,12 @@ def flag_parse(raw: str | None) -> bool:
     """
     if isinstance(raw, bool):
         return raw
-    text = _text(raw)
+    return _flag_parse(raw if isinstance(raw, str) else _text(raw))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _flag_parse(raw: str) -> bool:
+    text = raw.strip()
     if float_match := _EXCEL_FLOAT.fullmatch(text):
         text = float_match.group(1)  # "1.0" from a spreadsheet number
     key = outcome_key(text)
@@ -468,7 +534,12 @@ def date_parse(
         if raw != raw:  # NaN, as pandas writes an empty cell
             return None, ""
         return _excel_serial(raw, raw)
-    text = _text(raw)
+    return _date_text(raw if isinstance(raw, str) else _text(raw), dayfirst)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _date_text(raw: str, dayfirst: bool) -> tuple[dt.date | None, str]:
+    text = raw.strip()
     if _blank(text):
         return None, ""
     if re.fullmatch(r"\d{4}", text) and YEAR_RANGE[0] <= int(text) <= YEAR_RANGE[1]:
@@ -537,17 +608,27 @@ def amount_parse(raw: object) -> tuple[Decimal | None, str]:
         if not amount.is_finite():
             return None, f"amount {_quote(text)} not understood"
     else:
-        text = _text(raw)
-        if _blank(text):
-            return None, ""
-        cleaned = _CURRENCY.sub("", text).strip().replace(" ", "")
-        if cleaned.startswith("-") or (cleaned.startswith("(") and cleaned.endswith(")")):
-            return None, f"amount {_quote(text)} is negative"
-        match = _AMOUNT.fullmatch(cleaned)
-        if not match or not (match.group(1) or match.group(2)):
-            return None, f"amount {_quote(text)} not understood"
-        whole, fraction, suffix = match.group(1) or "0", match.group(2) or "", match.group(3)
-        amount = Decimal(whole.replace(",", "") + fraction) * _MULTIPLIERS[(suffix or "").lower()]
+        return _amount_text(raw if isinstance(raw, str) else _text(raw))
+    return _amount_checked(amount, text)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _amount_text(raw: str) -> tuple[Decimal | None, str]:
+    text = raw.strip()
+    if _blank(text):
+        return None, ""
+    cleaned = _CURRENCY.sub("", text).strip().replace(" ", "")
+    if cleaned.startswith("-") or (cleaned.startswith("(") and cleaned.endswith(")")):
+        return None, f"amount {_quote(text)} is negative"
+    match = _AMOUNT.fullmatch(cleaned)
+    if not match or not (match.group(1) or match.group(2)):
+        return None, f"amount {_quote(text)} not understood"
+    whole, fraction, suffix = match.group(1) or "0", match.group(2) or "", match.group(3)
+    amount = Decimal(whole.replace(",", "") + fraction) * _MULTIPLIERS[(suffix or "").lower()]
+    return _amount_checked(amount, text)
+
+
+def _amount_checked(amount: Decimal, text: str) -> tuple[Decimal | None, str]:
     if amount < 0:
         return None, f"amount {_quote(text)} is negative"
     # Checked before rounding too: quantize fails on numbers wider than the decimal context.

@@ -68,6 +68,11 @@ class Table:
     # CSV: bytes to skip at the start (a UTF-8 BOM when decoding as cp1252).
     _skip: int = field(default=0, kw_only=True, repr=False)
 
+    @property
+    def header_records(self) -> int:
+        """Records up to and including the header (leading blank ones included)."""
+        return self._header_at
+
     def rows(self) -> Iterator[tuple[int, list[str] | None, str]]:
         """Yield ``(row_number, cells, problem)`` for every non-blank data row, streaming.
 

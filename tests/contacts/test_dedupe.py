@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from contacts.dedupe import candidate_dismiss, candidates_find, contact_merge
+from contacts.dedupe import MAX_BLOCK, candidate_dismiss, candidates_find, contact_merge
 from contacts.models import CandidateStatus, Contact, ContactMerge, DuplicateCandidate
 from tests.factories import ContactFactory
 
@@ -75,3 +75,42 @@ def test_different_birth_dates_with_similar_names_are_not_candidates(practice):
     a = make(practice)
     b = make(practice, first_name="John", date_of_birth=dt.date(1999, 1, 1))
     assert candidates_find(practice, [a.pk, b.pk]) == 0
+
+
+def test_alike_names_alone_are_not_a_candidate(practice):
+    # Same sound-alike names in one postal code, nothing else in common: a town has many.
+    a = make(practice, date_of_birth=None, postal_code="78701", address="1 Oak St")
+    b = make(
+        practice, first_name="John", date_of_birth=None, postal_code="78701", address="9 Elm St"
+    )
+    assert candidates_find(practice, [a.pk, b.pk]) == 0
+
+
+def test_alike_names_at_one_address_are_a_candidate(practice):
+    a = make(practice, date_of_birth=None, postal_code="78701", address="12 Oak St.")
+    b = make(
+        practice,
+        first_name="John",
+        date_of_birth=None,
+        postal_code="78701",
+        address="12 oak street",
+    )
+    assert candidates_find(practice, [a.pk, b.pk]) == 1
+    assert "same address" in DuplicateCandidate.objects.get().reason
+
+
+def test_a_phone_shared_by_too_many_contacts_is_not_evidence(practice):
+    # A clinic's own number typed for every patient: no candidates from it.
+    shared = [
+        make(practice, first_name=f"Pat{i}", last_name=f"Other{i}", phone="+12125550199")
+        for i in range(MAX_BLOCK + 1)
+    ]
+    assert candidates_find(practice, [c.pk for c in shared]) == 0
+
+
+def test_a_phone_shared_by_a_family_is_a_candidate(practice):
+    family = [
+        make(practice, first_name=name, date_of_birth=None, phone="+12125550198")
+        for name in ("Ann", "Bob", "Cy")
+    ]
+    assert candidates_find(practice, [c.pk for c in family]) == 3

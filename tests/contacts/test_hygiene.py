@@ -222,6 +222,17 @@ def test_name_key_keeps_non_latin_letters_so_different_names_differ():
     assert name_key("Мария", "Иванова") != name_key("Анна", "Петрова")
 
 
+@pytest.mark.parametrize(("first", "last"), [("", ""), ("  ", None), ("123", "--"), (None, "?!")])
+def test_a_name_without_letters_has_no_name_key(first, last):
+    # "|" for every blank name would make all nameless rows "matching names".
+    assert name_key(first, last) == ""
+
+
+def test_one_name_is_enough_for_a_name_key():
+    assert name_key("", "Smith") == "|smith"
+    assert name_key("Cher", "") == "cher|"
+
+
 @pytest.mark.parametrize(("one", "two"), [("Smith", "Smyth"), ("Müller", "Muller")])
 def test_surname_key_matches_similar_spellings(one, two):
     assert surname_key(one) == surname_key(two) != ""

@@ -140,6 +140,89 @@ def test_same_phone_and_name_merges_within_the_file(practice):
     assert batch.summary["merged"] == 1
 
 
+def test_a_later_row_finds_the_emr_id_an_earlier_row_gave_an_existing_contact(practice):
+    # Regression: row 1 matches the existing Ann by names and birth date and gives her the
+    # EMR id; row 2 carries that id under another name. Row 2 must find Ann, not create a
+    # second live contact with the id (the unique constraint used to fail the import).
+    run_import(practice, csv_bytes([["", "Ann", "Lee", "", "", "1980-01-01", "inquiry", ""]]))
+    ann = Contact.objects.get()
+    rows = [
+        ["H-1", "Ann", "Lee", "", "", "1980-01-01", "inquiry", ""],
+        ["H-1", "Ann", "Lee-Park", "212-555-0121", "", "", "no show", ""],
+    ]
+    batch = run_import(practice, csv_bytes(rows))
+    assert batch.status == ImportStatus.DONE, batch.error
+    ann.refresh_from_db()
+    assert Contact.objects.get() == ann
+    assert (ann.external_id, ann.last_name, ann.phone) == ("H-1", "Lee-Park", "+12125550121")
+    results = ImportRow.objects.filter(batch=batch).order_by("row")
+    assert [(r.result, r.contact_id) for r in results] == [("updated", ann.pk)] * 2
+    assert "same EMR id" in results[1].message
+    assert batch.summary["created"] == 0 and batch.summary["updated"] == 2
+
+
+def test_an_emr_id_given_to_a_new_contact_in_the_chunk_is_found_by_later_rows(practice):
+    rows = [
+        ["", "Ann", "Lee", "", "", "1980-01-01", "inquiry", ""],
+        ["H-2", "Ann", "Lee", "", "", "1980-01-01", "inquiry", ""],
+        ["H-2", "Annie", "Park", "", "", "", "no show", ""],
+    ]
+    batch = run_import(practice, csv_bytes(rows))
+    assert batch.status == ImportStatus.DONE, batch.error
+    assert Contact.objects.get().external_id == "H-2"
+    assert (batch.summary["created"], batch.summary["merged"]) == (1, 2)
+
+
+def test_a_row_without_emr_id_does_not_let_a_contact_take_a_second_one(practice):
+    rows = [
+        ["D-7", "Sam", "Hill", "212-555-0141", "", "", "inquiry", ""],
+        ["", "Sam", "Hill", "212-555-0141", "", "", "inquiry", ""],
+        ["D-8", "Sam", "Hill", "212-555-0141", "", "", "inquiry", ""],
+    ]
+    batch = run_import(practice, csv_bytes(rows))
+    assert batch.status == ImportStatus.DONE, batch.error
+    assert sorted(Contact.objects.values_list("external_id", flat=True)) == ["D-7", "D-8"]
+
+
+def test_blank_rows_are_reported_as_errors(practice):
+    rows = [
+        ["", "", "", "", "", "", "NS", ""],
+        ["", " - ", "", "", "", "", "no show", "01/02/2024"],
+        ["J-1", "Jo", "March", "212-555-0180", "", "", "inquiry", ""],
+    ]
+    batch = run_import(practice, csv_bytes(rows))
+    assert Contact.objects.count() == 1
+    errors = ImportRow.objects.filter(batch=batch, result="error").order_by("row")
+    assert [(r.row, r.message) for r in errors] == [
+        (1, "row has no name, phone, email or EMR id"),
+        (2, "row has no name, phone, email or EMR id"),
+    ]
+    assert (batch.summary["errors"], batch.summary["created"]) == (2, 1)
+
+
+def test_nameless_rows_sharing_a_phone_are_not_merged(practice):
+    # Identity needs matching names; no name matches nothing (a shared phone alone never
+    # merges two patients).
+    rows = [
+        ["", "", "", "212-555-0190", "", "", "inquiry", ""],
+        ["", "", "", "(212) 555-0190", "", "", "inquiry", ""],
+    ]
+    batch = run_import(practice, csv_bytes(rows))
+    assert Contact.objects.count() == 2
+    assert batch.summary["merged"] == 0
+    assert "same phone" in DuplicateCandidate.objects.get().reason
+
+
+def test_the_row_total_is_exact_when_done(practice):
+    rows = [
+        ["L-1", "Lou", "Reed", "212-555-0191", "", "", "note with\na line break", ""],
+        ["L-2", "Moe", "Tucker", "212-555-0192", "", "", "inquiry", ""],
+    ]
+    data = csv_bytes(rows) + b"\r\n\r\n"  # a quoted line break, blank lines at the end
+    batch = run_import(practice, data)
+    assert batch.rows_total == batch.rows_done == batch.summary["rows"] == 2
+
+
 def test_different_emr_ids_are_never_merged(practice):
     rows = [
         ["D-1", "Sam", "Hill", "212-555-0140", "", "", "inquiry", ""],
