@@ -268,6 +268,9 @@ def main() -> None:
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/reactivate_qbench"
         ),
     )
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the data already loaded (same N)"
+    )
     args = parser.parse_args()
     # Production settings, without the HTTPS redirect (the test client speaks plain HTTP).
     env = bench_environment(
@@ -281,8 +284,16 @@ def main() -> None:
 
     django.setup()
     started = time.perf_counter()
-    practice, user = populate(args.contacts)
-    print(f"populated {args.contacts:,} contacts in {time.perf_counter() - started:.0f} s")
+    if args.reuse:
+        from django.contrib.auth import get_user_model
+
+        from reactivate.models import Practice
+
+        practice = Practice.objects.get(slug="bench")
+        user = get_user_model().objects.get(username="coord0")
+    else:
+        practice, user = populate(args.contacts)
+        print(f"populated {args.contacts:,} contacts in {time.perf_counter() - started:.0f} s")
     ours = measure(practice, user)
     peer = naive_peer(practice, user)
     print(f"{'':24}{'p50 ms':>10}{'p95 ms':>10}{'queries':>9}")
