@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from campaigns.messages import Message as Words
 from campaigns.messages import message_for
-from campaigns.models import CampaignStatus, Channel, OutcomeKind, Touch, TouchStatus
-from campaigns.services import outcome_record
+from campaigns.models import CampaignStatus, Channel, Outcome, OutcomeKind, Touch, TouchStatus
 from contacts.services import contact_opt_out, contact_sms_unreachable
 from outreach.guard import Action, guard_check
 from outreach.models import Direction, Message, SenderProfile
@@ -85,19 +87,36 @@ def touches_dispatch_due(now: dt.datetime | None = None) -> int:
     return claimed
 
 
-# --- Sending one touch -----------------------------------------------------------------
+# --- Sending ------------------------------------------------------------------------------
+
+# Touches loaded, guarded, marked sending and sent together: one query loads them all and
+# one transaction writes their attempt rows, instead of a dozen queries per touch. Small,
+# so a guard verdict is at most a few sends old when its touch leaves.
+SEND_BATCH = 50
+_RELATED = (
+    "practice",
+    "step__sequence",
+    "enrollment__contact",
+    "enrollment__campaign",
+    "enrollment__coordinator",
+    "enrollment__practice",
+    "enrollment__variant",
+)
 
 
 def _load(touch_id: int) -> Touch:
-    return Touch.objects.select_related(
-        "practice",
-        "step__sequence",
-        "enrollment__contact",
-        "enrollment__campaign",
-        "enrollment__coordinator",
-        "enrollment__practice",
-        "enrollment__variant",
-    ).get(pk=touch_id)
+    return Touch.objects.select_related(*_RELATED).get(pk=touch_id)
+
+
+def _load_many(touch_ids: list[int]) -> dict[int, Touch]:
+    touches = (
+        Touch.objects.select_related(*_RELATED)
+        # What ``message_for`` reads: the step's templates, and the sequence's steps (to
+        # find the opener an opener variant replaces).
+        .prefetch_related("step__templates", "step__sequence__steps")
+        .filter(pk__in=touch_ids)
+    )
+    return {touch.pk: touch for touch in touches}
 
 
 def _move(touch: Touch, from_status: str, **fields) -> bool:
@@ -117,21 +136,35 @@ def public_url(name: str, **kwargs) -> str:
 
 def _outgoing(touch: Touch, message: Message, sender: SenderProfile, subject: str) -> Outgoing:
     contact = touch.enrollment.contact
-    email = touch.channel == Channel.EMAIL
+    channel = touch.channel
+    email = channel == Channel.EMAIL
+    # Only the links the channel uses (reversing and signing cost more than a text's SQL).
     return Outgoing(
         message_id=message.pk,
-        channel=touch.channel,
+        channel=channel,
         to=contact.email if email else contact.phone,
         body=message.body,
         subject=subject,
         from_=sender.email_from if email else sender.voice_number or sender.sms_number,
         messaging_service_sid=sender.messaging_service_sid,
-        status_callback=public_url(
-            "hooks:voice_status" if touch.channel == Channel.VOICEMAIL else "hooks:sms_status"
+        status_callback=(
+            ""
+            if email
+            else public_url(
+                "hooks:voice_status" if channel == Channel.VOICEMAIL else "hooks:sms_status"
+            )
         ),
-        twiml_url=public_url("hooks:voicemail_twiml", message_id=message.pk),
-        amd_callback=public_url("hooks:voicemail_amd"),
-        unsubscribe_url=public_url("hooks:email_unsubscribe", token=_unsubscribe_token(contact)),
+        twiml_url=(
+            public_url("hooks:voicemail_twiml", message_id=message.pk)
+            if channel == Channel.VOICEMAIL
+            else ""
+        ),
+        amd_callback=public_url("hooks:voicemail_amd") if channel == Channel.VOICEMAIL else "",
+        unsubscribe_url=(
+            public_url("hooks:email_unsubscribe", token=_unsubscribe_token(contact))
+            if email
+            else ""
+        ),
         footer=f"{touch.practice.name}\n{touch.practice.postal_address}".strip(),
     )
 
@@ -144,10 +177,30 @@ def _unsubscribe_token(contact) -> str:
 
 def touch_send(touch_id: int, now: dt.datetime | None = None) -> str:
     """Send one claimed touch if the guard allows it now; returns what happened."""
-    now = now or timezone.now()
-    touch = _load(touch_id)
-    if touch.status != TouchStatus.CLAIMED:
-        return "not claimed"  # a redelivered task: already handled (or reaped)
+    return touches_send([touch_id], now)[touch_id]
+
+
+def touches_send(touch_ids: list[int], now: dt.datetime | None = None) -> dict[int, str]:
+    """Send claimed touches (a send task's batch), each on its own terms; returns what
+    happened to each: "sent", "skipped", "held", "rate limited", "retry", "failed",
+    "unknown" (left in sending for the reaper), "not claimed" (already handled, e.g. a
+    redelivered task) or "error" (a bug: the touch is left claimed or sending, and the
+    reaper settles it).
+
+    Every touch still goes through the same steps as one sent alone: the guard at send
+    time, the rate limit, then a conditional move from claimed to sending with its attempt
+    row committed before any network call, and a conditional move to sent afterwards.
+    Only the database work is shared, ``SEND_BATCH`` touches at a time.
+    """
+    results: dict[int, str] = {}
+    for batch in _chunks(list(touch_ids), SEND_BATCH):
+        results.update(_send_batch(batch, now or timezone.now()))
+    return results
+
+
+def _admit(touch: Touch, now: dt.datetime, senders: dict) -> str:
+    """The guard and the rate limit for one loaded touch: "" (send it now), else what was
+    done instead."""
     verdict = guard_check(touch, now)
     if verdict.action == Action.SKIP:
         _move(touch, TouchStatus.CLAIMED, status=TouchStatus.SKIPPED, reason=verdict.reason)
@@ -162,7 +215,9 @@ def touch_send(touch_id: int, now: dt.datetime | None = None) -> str:
             reason=verdict.reason,
         )
         return "held"
-    sender = _sender(touch)
+    if touch.practice_id not in senders:
+        senders[touch.practice_id] = _sender(touch)
+    sender = senders[touch.practice_id]
     wait = token_take(sender.messaging_service_sid or sender.sms_number or str(touch.practice_id))
     if wait:
         _move(
@@ -172,64 +227,194 @@ def touch_send(touch_id: int, now: dt.datetime | None = None) -> str:
             due_at=now + dt.timedelta(seconds=wait),
         )
         return "rate limited"
-    words = message_for(touch.enrollment, touch.step)
+    return ""
+
+
+def _send_batch(touch_ids: list[int], now: dt.datetime) -> dict[int, str]:
+    loaded = _load_many(touch_ids)
+    results: dict[int, str] = {}
+    senders: dict[int, SenderProfile] = {}
+    ready: list[tuple[Touch, Words]] = []
+    for touch_id in touch_ids:
+        touch = loaded.get(touch_id)
+        if touch is None or touch.status != TouchStatus.CLAIMED:
+            results[touch_id] = "not claimed"  # a redelivered task: already handled (or reaped)
+            continue
+        try:
+            results[touch_id] = _admit(touch, now, senders)
+            if not results[touch_id]:
+                ready.append((touch, message_for(touch.enrollment, touch.step)))
+        except Exception:  # one bad touch must not stop the others; the reaper revisits it
+            logger.exception("touch %s: send failed", touch_id)
+            results[touch_id] = "error"
+    if not ready:
+        return results
+
     with transaction.atomic():
-        if not _move(
-            touch, TouchStatus.CLAIMED, status=TouchStatus.SENDING, attempts=F("attempts") + 1
-        ):
-            return "not claimed"
-        # The attempt row, written before the network call: a crash after this point is
+        # Conditional, as for one touch: only those still claimed move to sending (the
+        # lock orders this against a concurrent reaper or redelivered task).
+        claimed = set(
+            Touch.objects.select_for_update(of=("self",))
+            .filter(pk__in=[touch.pk for touch, _ in ready], status=TouchStatus.CLAIMED)
+            .values_list("pk", flat=True)
+        )
+        ready = [(touch, words) for touch, words in ready if touch.pk in claimed]
+        # claimed_at restarts with the attempt: the reaper's "stuck in sending" clock must
+        # run from the send, not from the claim, or a touch that waited in a long queue is
+        # reconciled (and, if Twilio has no record yet, planned again) while in flight.
+        Touch.objects.filter(pk__in=claimed).update(
+            status=TouchStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now
+        )
+        # The attempt rows, written before the network calls: a crash after this point is
         # visible and reconciled, never silently resent.
-        message = Message.objects.create(
-            practice=touch.practice,
-            contact=touch.enrollment.contact,
-            touch=touch,
-            direction=Direction.OUT,
-            channel=touch.channel,
-            body=words.body,
-            to_number=touch.enrollment.contact.phone if touch.channel != Channel.EMAIL else "",
-            status="sending",
+        messages = Message.objects.bulk_create(
+            Message(
+                practice=touch.practice,
+                contact=touch.enrollment.contact,
+                touch=touch,
+                direction=Direction.OUT,
+                channel=touch.channel,
+                body=words.body,
+                to_number=touch.enrollment.contact.phone if touch.channel != Channel.EMAIL else "",
+                status="sending",
+            )
+            for touch, words in ready
         )
+    for touch_id in set(touch_ids) - set(results) - claimed:
+        results[touch_id] = "not claimed"
+
+    jobs = []
+    for (touch, words), message in zip(ready, messages, strict=True):
+        touch.claimed_at = now
+        outgoing = _outgoing(touch, message, senders[touch.practice_id], words.subject)
+        jobs.append((touch, message, outgoing))
+    sent: list[tuple[Touch, Message, str]] = []
+    for (touch, message, _), answer in zip(jobs, _transmit(jobs), strict=True):
+        if isinstance(answer, SendError):
+            results[touch.pk] = _send_failed(touch, message, answer, now)
+        elif isinstance(answer, BaseException):  # a bug: left in sending for the reaper
+            logger.error("touch %s: send failed", touch.pk, exc_info=answer)
+            results[touch.pk] = "error"
+        else:
+            sent.append((touch, message, answer))
+            results[touch.pk] = "sent"
+    if sent:
+        _sends_succeeded(sent, now)
+    return results
+
+
+def _transmit_one(job: tuple[Touch, Message, Outgoing]) -> str | BaseException:
+    touch, _, outgoing = job
     try:
-        provider_id = transport_for(touch.channel).send(
-            _outgoing(touch, message, sender, words.subject)
-        )
-    except SendError as error:
-        return _send_failed(touch, message, error, now)
-    _send_succeeded(touch, message, provider_id, now)
-    return "sent"
+        return transport_for(touch.channel).send(outgoing)
+    except Exception as error:  # SendError, or a bug: the caller sorts them out
+        return error
 
 
-def _send_succeeded(touch: Touch, message: Message, provider_id: str, now: dt.datetime) -> None:
+_senders: dict[int, ThreadPoolExecutor] = {}
+
+
+def _transmit(jobs: list[tuple[Touch, Message, Outgoing]]) -> list[str | BaseException]:
+    """The provider ids (or errors) of the batch's sends, in order. Several requests are in
+    flight at once (``SEND_THREADS``): a worker otherwise idles while each one crosses the
+    network. The threads only talk to the provider; every database write stays here."""
+    threads = settings.OUTREACH_SEND_THREADS
+    if threads <= 1 or len(jobs) <= 1:
+        return [_transmit_one(job) for job in jobs]
+    # One pool per process, made in the process that uses it (prefork children fork
+    # before any send, and threads do not survive a fork).
+    pool = _senders.get(os.getpid())
+    if pool is None:
+        pool = _senders[os.getpid()] = ThreadPoolExecutor(threads, thread_name_prefix="send")
+    return list(pool.map(_transmit_one, jobs))
+
+
+def _sends_succeeded(sent: list[tuple[Touch, Message, str]], now: dt.datetime) -> None:
+    status = "sent" if sandboxed() else "queued"
     with transaction.atomic():
         try:
             with transaction.atomic():
-                Message.objects.filter(pk=message.pk).update(
-                    provider_id=provider_id,
-                    status="sent" if sandboxed() else "queued",
-                    status_at=now,
+                _update_from_values(
+                    Message,
+                    "provider_id = v.sid, status = %s, status_at = %s",
+                    [status, now],
+                    [(message.pk, provider_id) for _, message, provider_id in sent],
                 )
         except IntegrityError:
-            # A status callback for this SID already arrived and made no row of its own.
-            logger.warning("touch %s: provider id already recorded", touch.pk)
-        _move(
-            touch,
-            TouchStatus.SENDING,
-            status=TouchStatus.SENT,
-            sent_at=now,
-            provider_id=provider_id,
-            reason="",
+            # A status callback for one of these SIDs already arrived and made no row of
+            # its own: record the others one by one.
+            for touch, message, provider_id in sent:
+                try:
+                    with transaction.atomic():
+                        Message.objects.filter(pk=message.pk).update(
+                            provider_id=provider_id, status=status, status_at=now
+                        )
+                except IntegrityError:
+                    logger.warning("touch %s: provider id already recorded", touch.pk)
+        # Conditional, as for one touch: only those still in sending (a reaper may have
+        # settled one meanwhile).
+        _update_from_values(
+            Touch,
+            "status = %s, sent_at = %s, provider_id = v.sid, reason = ''",
+            [TouchStatus.SENT, now],
+            [(touch.pk, provider_id) for touch, _, provider_id in sent],
+            where="status = %s",
+            where_params=[TouchStatus.SENDING],
         )
-        _contacted(touch, now)
+        _contacted_many([touch for touch, _, _ in sent], now)
+
+
+def _update_from_values(
+    model,
+    assignments: str,
+    params: list,
+    rows: list[tuple[int, str]],
+    where: str = "",
+    where_params: list | None = None,
+) -> None:
+    """One ``UPDATE … FROM (VALUES (id, sid), …)`` for many rows: ``bulk_update`` builds a
+    CASE per field and row, which costs more than the send it records."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    values = ", ".join(["(%s, %s)"] * len(rows))
+    condition = f" AND {table}.{where}" if where else ""
+    # Only names and placeholders are formatted in; every value is a parameter.
+    sql = (
+        f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v (id, sid) "  # noqa: S608
+        f"WHERE {table}.id = v.id{condition}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *(x for row in rows for x in row), *(where_params or [])])
 
 
 def _contacted(touch: Touch, now: dt.datetime) -> None:
     """The enrollment's first touch out is its "contacted" outcome (scoreboard)."""
-    enrollment = touch.enrollment
-    if not enrollment.outcomes.filter(kind=OutcomeKind.CONTACTED).exists():
-        outcome_record(
-            contact=enrollment.contact, enrollment=enrollment, kind=OutcomeKind.CONTACTED, at=now
+    _contacted_many([touch], now)
+
+
+def _contacted_many(touches: list[Touch], now: dt.datetime) -> None:
+    enrollments = {touch.enrollment_id: touch.enrollment for touch in touches}
+    # By enrollment only (a handful of outcomes each), the kind checked here: with "kind"
+    # in the query, stale statistics let the planner AND in the (practice, kind, at)
+    # index, which reads every "contacted" row of the practice for each batch.
+    already = {
+        enrollment_id
+        for enrollment_id, kind in Outcome.objects.filter(
+            enrollment_id__in=enrollments
+        ).values_list("enrollment_id", "kind")
+        if kind == OutcomeKind.CONTACTED
+    }
+    # The rows ``outcome_record`` writes, in one insert.
+    Outcome.objects.bulk_create(
+        Outcome(
+            practice_id=enrollment.contact.practice_id,
+            contact=enrollment.contact,
+            enrollment=enrollment,
+            kind=OutcomeKind.CONTACTED,
+            at=now,
         )
+        for enrollment_id, enrollment in enrollments.items()
+        if enrollment_id not in already
+    )
 
 
 def _backoff(attempts: int) -> dt.timedelta:

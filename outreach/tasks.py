@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from outreach.dispatch import touch_send, touches_dispatch_due
+from outreach.dispatch import SEND_BATCH, touches_dispatch_due, touches_send
 
 logger = logging.getLogger(__name__)
 
@@ -17,11 +17,13 @@ def send_touches(touch_ids: list[int]) -> dict[str, int]:
     """Send a batch of claimed touches, each on its own (acks late, rejected on worker
     loss: a redelivered batch skips touches already past "claimed")."""
     results: dict[str, int] = {}
-    for touch_id in touch_ids:
+    for start in range(0, len(touch_ids), SEND_BATCH):
+        batch = touch_ids[start : start + SEND_BATCH]
         try:
-            result = touch_send(touch_id)
-        except Exception:  # one bad touch must not stop the batch; the reaper revisits it
-            logger.exception("touch %s: send failed", touch_id)
-            result = "error"
-        results[result] = results.get(result, 0) + 1
+            outcomes = list(touches_send(batch).values())
+        except Exception:  # one bad batch must not stop the task; the reaper revisits it
+            logger.exception("touches %s..%s: send failed", batch[0], batch[-1])
+            outcomes = ["error"] * len(batch)
+        for result in outcomes:
+            results[result] = results.get(result, 0) + 1
     return results

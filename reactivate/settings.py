@@ -251,6 +251,8 @@ MESSAGING_BACKEND = env.str(
 OUTREACH_TASK_TOUCHES = env.int("OUTREACH_TASK_TOUCHES", default=50)
 OUTREACH_CLAIM_STALE_MINUTES = env.int("OUTREACH_CLAIM_STALE_MINUTES", default=10)
 OUTREACH_SENDING_STALE_MINUTES = env.int("OUTREACH_SENDING_STALE_MINUTES", default=5)
+# Twilio requests in flight per worker process (threads that never touch the database).
+OUTREACH_SEND_THREADS = env.int("OUTREACH_SEND_THREADS", default=4)
 # Texts per second per sender (a token bucket in Redis); 0 turns the limit off.
 OUTREACH_SEND_RATE = env.float("OUTREACH_SEND_RATE", default=10.0)
 

@@ -65,11 +65,13 @@ def worker_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, fake_twilio_server):
     """A real ``celery worker`` process on Redis, using the test database.
 
     Started once per session; tests that use it must commit their data
-    (``@pytest.mark.django_db(transaction=True)``) so the worker can see it.
+    (``@pytest.mark.django_db(transaction=True)``) so the worker can see it. It sends
+    through the real Twilio SDK to the session's fake Twilio (``fake_twilio_server``),
+    without a rate limit.
     """
     from reactivate.celery import app
 
@@ -86,6 +88,12 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
         "CONN_MAX_AGE": "0",
         # Small chunks, so a test can watch an import move.
         "IMPORT_CHUNK_ROWS": "50",
+        "MESSAGING_BACKEND": "twilio",
+        "TWILIO_ACCOUNT_SID": fake_twilio_server.account_sid,
+        "TWILIO_AUTH_TOKEN": fake_twilio_server.auth_token,
+        "TWILIO_API_BASE_URL": fake_twilio_server.base_url,
+        "OUTREACH_SEND_RATE": "0",
+        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
     }
     process = subprocess.Popen(
         [

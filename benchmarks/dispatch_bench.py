@@ -1,0 +1,642 @@
+"""Dispatch throughput benchmark: due touches through the dispatcher and real Celery worker
+processes to the fake Twilio, against a bare loop of SDK calls to the same fake (the ceiling).
+
+What runs, all on this machine:
+
+- the fake Twilio as a process of its own (``python -m tests.fake_twilio.server``);
+- ``--workers`` Celery worker processes (prefork, ``--concurrency`` children each, queue
+  ``outreach``) on their own Redis database, sending through the real ``twilio`` SDK to the
+  fake, with the rate limit off (``OUTREACH_SEND_RATE=0``) and ``--task-touches`` touches
+  per send task (``OUTREACH_TASK_TOUCHES``);
+- the dispatcher (``touches_dispatch_due``, what beat runs every minute) in this process.
+
+``touches`` is N due texts (one practice, one running campaign, N patients with their own
+numbers, in a zone where it is early afternoon now so the send guard lets them through),
+built in bulk before the clock starts. The clock runs from the first dispatcher pass until
+no touch is planned, claimed or sending. ``duplicates`` comes from the fake's own log
+(``/_fake/log``): numbers that received more than one message (must be 0); ``missing`` is
+touches whose number received none.
+
+``ceiling`` is a bare loop of ``Client.messages.create`` (the SDK through the app's
+``BaseUrlHttpClient``, one kept-alive connection) against the same fake server, in this
+process, in the same run: no database, no Celery, no guard.
+
+Target: touches/s ≥ half the ceiling's messages/s.
+
+What bounds it (see ``--profile``): the dispatcher's own work is about 1.7 ms of worker CPU
+per touch, of which the SDK call is about 1 ms (as in the ceiling). But each send writes
+the enrollment's first "contacted" outcome, and the scoreboard's ``AFTER INSERT`` trigger
+on outcomes (``scoreboard_outcome_inserted``) refreshes rollups at a cost that grows with
+the practice: inserting 50 outcomes took 0.66 s at 100k enrollments (0.8 ms without the
+trigger), so throughput falls as the run goes on. ``--without-scoreboard-trigger`` (for
+diagnosis only) disables that trigger for the run, to show the dispatcher's own rate.
+
+Run::
+
+    .venv/bin/python benchmarks/dispatch_bench.py                 # 100k touches
+    .venv/bin/python benchmarks/dispatch_bench.py --touches 10000
+    .venv/bin/python benchmarks/dispatch_bench.py --touches 5000 --profile 2000
+
+``--profile K`` skips the workers: it sends K touches in this process under cProfile and
+prints the hottest functions and the queries per touch.
+
+It uses its own database (``DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/reactivate_dbench``; created if missing, migrated,
+emptied at each run) and its own Redis database (``--redis``, default
+``redis://127.0.0.1:6379/14``). The last line printed is one JSON object: ``touches``,
+``touches_per_s``, ``duplicates``, ``ceiling_per_s`` (plus ``missing``, ``seconds`` and the
+settings used).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # the project's packages, run from anywhere
+
+from tests.fake_twilio.server import (  # noqa: E402 - after the path is set
+    DEFAULT_ACCOUNT_SID,
+    DEFAULT_AUTH_TOKEN,
+    RemoteFakeTwilio,
+)
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/reactivate_dbench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
+SERVICE_SID = "MG" + "2" * 32
+BATCH = 5000  # rows per bulk insert while building the touches
+
+
+def _environment(args, media_root: str, fake_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=args.database_url,
+        DJANGO_SETTINGS_MODULE="reactivate.settings",
+        MEDIA_ROOT=media_root,
+        DEBUG="false",  # with DEBUG on, Django keeps every query's SQL in memory
+        SECRET_KEY=env.get("SECRET_KEY") or "dispatch-bench-only-" + os.urandom(16).hex(),
+        ALLOWED_HOSTS="localhost",
+        LOG_LEVEL="WARNING",
+        # Connections kept for the whole run (production keeps them 60 s): the CPU of the
+        # database backends serving the run is then measured, not lost with a reconnect.
+        CONN_MAX_AGE="3600",
+        REDIS_URL=args.redis,
+        CELERY_BROKER_URL=args.redis,
+        CELERY_RESULT_BACKEND=args.redis,
+        MESSAGING_BACKEND="twilio",
+        TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
+        TWILIO_API_BASE_URL=fake_url,
+        OUTREACH_SEND_RATE="0",
+        OUTREACH_TASK_TOUCHES=str(args.task_touches),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")])),
+    )
+    return env
+
+
+def _database_prepare(database_url: str, env: dict[str, str]) -> None:
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if name == "reactivate" or name.startswith("test_"):
+        raise SystemExit(f"refusing to benchmark in the database {name!r}")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}", flush=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
+        env=env,
+        check=True,
+    )
+
+
+# --- Processes --------------------------------------------------------------------------
+
+
+def _fake_start(port: int) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-W",
+            "ignore::RuntimeWarning",
+            "-m",
+            "tests.fake_twilio.server",
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line = process.stdout.readline()
+    if "listening on " not in line:
+        process.kill()
+        raise SystemExit(f"the fake Twilio did not start: {line!r}")
+    return process, line.rsplit(" ", 1)[1].strip()
+
+
+def _workers_start(count: int, concurrency: int, env: dict[str, str]) -> list[subprocess.Popen]:
+    workers = []
+    for number in range(count):
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "reactivate",
+                "worker",
+                "--pool=prefork",
+                f"--concurrency={concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-Q",
+                "outreach",
+                "--loglevel=WARNING",
+                f"--hostname=dispatch-bench-{number}-{os.getpid()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        workers.append(process)
+    for process in workers:
+        # At WARNING, the banner is all it prints before "ready" (which is at INFO): wait for
+        # the pool to answer a ping instead.
+        threading.Thread(target=_drain, args=(process,), daemon=True).start()
+    return workers
+
+
+def _drain(process: subprocess.Popen) -> None:
+    for line in process.stdout:
+        if "ERROR" in line or "Traceback" in line or "CRITICAL" in line:
+            sys.stderr.write(f"[worker {process.pid}] {line}")
+
+
+def _workers_ready(app, count: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=1.0) or []
+        if sum(1 for reply in replies for name in reply if name.startswith("dispatch-bench-")) >= (
+            count
+        ):
+            return
+    raise SystemExit("the Celery workers did not answer in time")
+
+
+def _stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of one process (and of its children it has waited for)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by groups of processes between ``start()`` and ``stop()``."""
+
+    def __init__(self, groups):
+        self.groups = groups  # name -> callable returning pids
+        self.used: dict[str, float] = {}
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        return {
+            name: {pid: _cpu_seconds(pid) for pid in pids()} for name, pids in self.groups.items()
+        }
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self) -> dict[str, float]:
+        after = self._sample()
+        self.used = {
+            name: sum(cpu - self.before[name].get(pid, 0.0) for pid, cpu in after[name].items())
+            for name in after
+        }
+        return self.used
+
+
+# --- Data -------------------------------------------------------------------------------
+
+
+def afternoon_zone(now: dt.datetime) -> str:
+    """A fixed-offset zone where it is 13:xx now: inside every sending window for hours."""
+    offset = (13 - now.astimezone(dt.UTC).hour) % 24
+    if offset > 12:
+        offset -= 24
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/UTC"
+
+
+def phone(i: int) -> str:
+    # Ten 555 exchanges in New York area codes: 100k distinct numbers, none in Florida.
+    area = ("212", "315", "347", "516", "518", "585", "607", "631", "646", "716")[i // 10000]
+    return f"+1{area}555{i % 10000:04d}"
+
+
+def _reset() -> None:
+    from django.db import connection
+
+    from reactivate.models import Practice
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {Practice._meta.db_table} CASCADE")
+
+
+def _build(count: int, now: dt.datetime) -> None:
+    from django.db import connection
+
+    from campaigns.models import (
+        Campaign,
+        CampaignStatus,
+        Channel,
+        Enrollment,
+        Touch,
+        TouchStatus,
+    )
+    from campaigns.services import sequence_default_ensure
+    from contacts.models import Contact
+    from outreach.models import SenderProfile
+    from reactivate.models import Practice
+
+    practice = Practice.objects.create(
+        name="Bench Dental",
+        slug="dispatch-bench",
+        sends_on_saturday=True,
+        sends_on_sunday=True,
+    )
+    SenderProfile.objects.create(
+        practice=practice,
+        messaging_service_sid=SERVICE_SID,
+        sms_number="+12125550199",
+        voice_number="+12125550199",
+        email_from="hello@bench.example",
+    )
+    campaign = Campaign.objects.create(
+        practice=practice,
+        name="Bench",
+        sequence=sequence_default_ensure(practice),
+        buckets=["inquiry"],
+        start_date=now.date(),
+        status=CampaignStatus.RUNNING,
+    )
+    step = campaign.sequence.steps.filter(channel=Channel.SMS).order_by("day", "position")[0]
+    zone = afternoon_zone(now)
+    for start in range(0, count, BATCH):
+        numbers = range(start, min(count, start + BATCH))
+        contacts = Contact.objects.bulk_create(
+            Contact(
+                practice=practice,
+                first_name=f"Pat{i}",
+                last_name="Bench",
+                phone=phone(i),
+                phone_raw=phone(i),
+                phone_valid=True,
+                time_zone=zone,
+            )
+            for i in numbers
+        )
+        enrollments = Enrollment.objects.bulk_create(
+            Enrollment(
+                practice=practice,
+                campaign=campaign,
+                contact=contact,
+                bucket="inquiry",
+                start_day=now.date(),
+            )
+            for contact in contacts
+        )
+        Touch.objects.bulk_create(
+            Touch(
+                practice=practice,
+                enrollment=enrollment,
+                step=step,
+                channel=Channel.SMS,
+                due_at=now - dt.timedelta(minutes=1),
+                status=TouchStatus.PLANNED,
+            )
+            for enrollment in enrollments
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _scoreboard_trigger(*, enabled: bool) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ALTER TABLE campaigns_outcome "
+            + ("ENABLE" if enabled else "DISABLE")
+            + " TRIGGER scoreboard_outcome_ins"
+        )
+
+
+# --- Phases -----------------------------------------------------------------------------
+
+
+def ceiling(fake_url: str, calls: int) -> float:
+    """Messages per second of a bare loop of SDK creates against the fake."""
+    from django.conf import settings
+    from twilio.rest import Client
+
+    from outreach.twilio_client import BaseUrlHttpClient
+
+    client = Client(
+        settings.TWILIO_ACCOUNT_SID,
+        settings.TWILIO_AUTH_TOKEN,
+        http_client=BaseUrlHttpClient(base_url=fake_url, timeout=10),
+        environment={},
+    )
+    callback = settings.PUBLIC_BASE_URL + "/hooks/twilio/sms/status/"
+    body = "Hi Pat, it's Bench Dental. Still thinking about your visit? Reply STOP to opt out."
+    client.messages.create(to="+13155550000", body=body, messaging_service_sid=SERVICE_SID)
+    started = time.perf_counter()
+    for i in range(calls):
+        client.messages.create(
+            to=f"+1315555{i % 10000:04d}",
+            body=body,
+            messaging_service_sid=SERVICE_SID,
+            status_callback=callback,
+        )
+    return calls / (time.perf_counter() - started)
+
+
+def _counts() -> Counter:
+    from django.db.models import Count
+
+    from campaigns.models import Touch
+
+    rows = Touch.objects.order_by().values_list("status").annotate(n=Count("id"))
+    return Counter(dict(rows))
+
+
+def dispatch(count: int, fake: RemoteFakeTwilio, progress: float) -> tuple[float, Counter]:
+    """Run the dispatcher until nothing is planned, claimed or sending.
+
+    While texts go out it watches the fake's counter (cheap), not the database, so that
+    watching costs the workers nothing; the database is checked once the count is reached.
+    """
+    from django.utils import timezone
+
+    from outreach.dispatch import touches_dispatch_due
+
+    started = time.perf_counter()
+    touches_dispatch_due()
+    last_report = started
+    while True:
+        now = time.perf_counter()
+        messages = fake.stats()["messages"]
+        if messages >= count or now - last_report >= progress:
+            counts = _counts()
+            open_ = counts["planned"] + counts["claimed"] + counts["sending"]
+            if not open_:
+                return time.perf_counter() - started, counts
+            done = count - open_
+            print(
+                f"  {now - started:6.1f} s: {done:,} done ({done / (now - started):,.0f}/s), "
+                f"{dict(counts)}",
+                flush=True,
+            )
+            last_report = now
+            if counts["planned"] and not counts["claimed"]:
+                # Retries (429, broken connections) come back planned with a backoff: take
+                # them as if their minute had come.
+                touches_dispatch_due(timezone.now() + dt.timedelta(hours=1))
+        time.sleep(0.05 if messages >= count else 0.25)
+
+
+def duplicates(fake) -> tuple[int, int, int]:
+    """(numbers with more than one message, touches whose number got none, messages)."""
+    from campaigns.models import Touch
+
+    log = [entry for entry in fake.log if entry["kind"] == "message"]
+    per_number = Counter(entry["to"] for entry in log)
+    phones = set(Touch.objects.values_list("enrollment__contact__phone", flat=True))
+    return (
+        sum(1 for n in per_number.values() if n > 1),
+        len(phones - per_number.keys()),
+        len(log),
+    )
+
+
+def profile(sample: int, now: dt.datetime) -> None:
+    """Send ``sample`` touches in this process under cProfile; print where time goes."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from campaigns.models import Touch, TouchStatus
+    from outreach.dispatch import SEND_BATCH, touches_send
+
+    ids = list(Touch.objects.order_by("pk").values_list("pk", flat=True)[:sample])
+    Touch.objects.filter(pk__in=ids).update(status=TouchStatus.CLAIMED, claimed_at=now)
+    first, rest = ids[:SEND_BATCH], ids[SEND_BATCH:]
+    with CaptureQueriesContext(connection) as queries:
+        touches_send(first)
+    print(f"queries for a batch of {len(first)}: {len(queries)}")
+    for query in queries.captured_queries:
+        print("   ", query["sql"][:150])
+    started = time.perf_counter()
+    touches_send(rest[: len(rest) // 2])
+    seconds = time.perf_counter() - started
+    print(f"in process, unprofiled: {len(rest) // 2 / seconds:,.0f} touches/s")
+    profiler = cProfile.Profile()
+    profiler.runcall(touches_send, rest[len(rest) // 2 :])
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(20)
+    by_package: Counter = Counter()
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():
+        parts = Path(filename).parts
+        if "site-packages" in parts:
+            name = parts[parts.index("site-packages") + 1]
+        elif str(ROOT) in filename:
+            name = "/".join(Path(filename).relative_to(ROOT).parts[:1])
+        else:
+            name = "stdlib/builtins"
+        by_package[name] += tottime
+    total = sum(by_package.values())
+    print("own time by package:")
+    for name, seconds in by_package.most_common(12):
+        print(f"  {name:<20}{seconds / total:6.1%}")
+
+
+def _cpu_words(cpu: dict[str, float]) -> str:
+    total = sum(cpu.values())
+    return ", ".join(f"{name} {ms:.2f}" for name, ms in cpu.items()) + f" (total {total:.2f})"
+
+
+# --- Main -------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--touches", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--concurrency", type=int, default=2, help="pool children per worker")
+    parser.add_argument("--task-touches", type=int, default=200, help="touches per send task")
+    parser.add_argument("--ceiling-calls", type=int, default=None, help="default min(N, 20000)")
+    parser.add_argument("--redis", default=DEFAULT_REDIS)
+    parser.add_argument("--port", type=int, default=0, help="the fake Twilio's port (0: any)")
+    parser.add_argument("--profile", type=int, default=0, metavar="K")
+    parser.add_argument(
+        "--without-scoreboard-trigger",
+        action="store_true",
+        help="diagnosis only: disable the scoreboard's AFTER INSERT trigger on outcomes "
+        "for the run (each send writes the enrollment's 'contacted' outcome)",
+    )
+    args = parser.parse_args()
+    args.database_url = os.environ.get("DATABASE_URL") or DEFAULT_DB
+    if args.touches > 100_000 or args.touches < 1:
+        raise SystemExit("--touches: 1 to 100000 (ten area codes of 10,000 numbers)")
+
+    fake_process, fake_url = _fake_start(args.port)
+    workers: list[subprocess.Popen] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="dispatch-bench-") as tmp:
+            env = _environment(args, str(Path(tmp) / "media"), fake_url)
+            _database_prepare(args.database_url, env)
+            os.environ.update(env)
+            import django
+
+            django.setup()
+            from django.utils import timezone
+
+            from reactivate.celery import app
+
+            fake = RemoteFakeTwilio(fake_url, timeout=120)
+            now = timezone.now()
+            started = time.perf_counter()
+            _reset()
+            _build(args.touches, now)
+            print(
+                f"{args.touches:,} due touches built in {time.perf_counter() - started:.1f} s; "
+                f"fake Twilio at {fake_url}",
+                flush=True,
+            )
+            if args.profile:
+                profile(min(args.profile, args.touches), now)
+                return
+
+            calls = args.ceiling_calls or min(args.touches, 20_000)
+            meter = CpuMeter({"client": lambda: [os.getpid()], "fake": lambda: [fake_process.pid]})
+            meter.start()
+            ceiling_per_s = ceiling(fake_url, calls)
+            ceiling_cpu = {k: v / calls * 1000 for k, v in meter.stop().items()}
+            print(
+                f"ceiling: {calls:,} SDK creates in a loop: {ceiling_per_s:,.0f}/s; CPU ms per "
+                f"text: {_cpu_words(ceiling_cpu)}",
+                flush=True,
+            )
+            fake.reset()
+
+            _scoreboard_trigger(enabled=not args.without_scoreboard_trigger)
+            with app.connection_for_write() as conn:
+                conn.default_channel.queue_purge("outreach")
+            workers = _workers_start(args.workers, args.concurrency, env)
+            _workers_ready(app, args.workers)
+            print(
+                f"{args.workers} worker(s) x {args.concurrency} children, "
+                f"{args.task_touches} touches per task: dispatching …",
+                flush=True,
+            )
+            meter = CpuMeter(
+                {
+                    "workers": lambda: [p for w in workers for p in [w.pid, *_descendants(w.pid)]],
+                    "dispatcher": lambda: [os.getpid()],
+                    "fake": lambda: [fake_process.pid],
+                }
+            )
+            meter.start()
+            try:
+                seconds, counts = dispatch(args.touches, fake, progress=10.0)
+            finally:
+                _scoreboard_trigger(enabled=True)
+            dispatch_cpu = {k: v / args.touches * 1000 for k, v in meter.stop().items()}
+            _stop(workers)
+            duplicated, missing, messages = duplicates(fake)
+    finally:
+        _stop([*workers, fake_process])
+
+    rate = args.touches / seconds
+    print()
+    print(f"touches        {args.touches:>10,}   {dict(counts)}")
+    print(f"seconds        {seconds:>10.1f}")
+    print(f"touches/s      {rate:>10,.0f}")
+    print(f"ceiling/s      {ceiling_per_s:>10,.0f}   (bare SDK loop, same fake server)")
+    print(f"messages       {messages:>10,}   duplicates {duplicated}, missing {missing}")
+    print(f"CPU ms/touch   {_cpu_words(dispatch_cpu)}")
+    print(f"CPU ms/text    {_cpu_words(ceiling_cpu)}   (ceiling)")
+    print(f"load average   {os.getloadavg()[0]:.1f} (other work on this machine skews rates)")
+    met = rate >= ceiling_per_s / 2
+    print(f"{'MET   ' if met else 'MISSED'} ≥ ½ ceiling: {rate / ceiling_per_s:.2f}x ceiling")
+    met0 = duplicated == 0 and missing == 0
+    print(f"{'MET   ' if met0 else 'MISSED'} every touch sent exactly once")
+    print(
+        json.dumps(
+            {
+                "touches": args.touches,
+                "touches_per_s": round(rate, 1),
+                "duplicates": duplicated,
+                "ceiling_per_s": round(ceiling_per_s, 1),
+                "missing": missing,
+                "seconds": round(seconds, 1),
+                "workers": args.workers,
+                "concurrency": args.concurrency,
+                "task_touches": args.task_touches,
+                "scoreboard_trigger": not args.without_scoreboard_trigger,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
