@@ -316,7 +316,7 @@ _senders: dict[int, ThreadPoolExecutor] = {}
 
 def _transmit(jobs: list[tuple[Touch, Message, Outgoing]]) -> list[str | BaseException]:
     """The provider ids (or errors) of the batch's sends, in order. Several requests are in
-    flight at once (``SEND_THREADS``): a worker otherwise idles while each one crosses the
+    flight at once (``OUTREACH_SEND_THREADS``): a worker otherwise idles while each one crosses the
     network. The threads only talk to the provider; every database write stays here."""
     threads = settings.OUTREACH_SEND_THREADS
     if threads <= 1 or len(jobs) <= 1:
