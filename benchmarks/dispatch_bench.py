@@ -62,7 +62,6 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -73,6 +72,9 @@ from tests.fake_twilio.server import (  # noqa: E402 - after the path is set
     DEFAULT_AUTH_TOKEN,
     RemoteFakeTwilio,
 )
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdb import database_prepare  # noqa: E402 (a sibling script module)
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/reactivate_dbench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
@@ -105,25 +107,6 @@ def _environment(args, media_root: str, fake_url: str) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")])),
     )
     return env
-
-
-def _database_prepare(database_url: str, env: dict[str, str]) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if name == "reactivate" or name.startswith("test_"):
-        raise SystemExit(f"refusing to benchmark in the database {name!r}")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}", flush=True)
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
-        env=env,
-        check=True,
-    )
 
 
 # --- Processes --------------------------------------------------------------------------
@@ -543,7 +526,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="dispatch-bench-") as tmp:
             env = _environment(args, str(Path(tmp) / "media"), fake_url)
-            _database_prepare(args.database_url, env)
+            database_prepare(args.database_url, env)
             os.environ.update(env)
             import django
 

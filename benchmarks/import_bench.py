@@ -65,7 +65,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdb import database_prepare
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -394,25 +396,6 @@ def _environment(database_url: str, media_root: str) -> dict[str, str]:
     return env
 
 
-def _database_prepare(database_url: str, env: dict[str, str]) -> None:
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if name == "reactivate" or name.startswith("test_reactivate"):
-        raise SystemExit(f"refusing to benchmark in the database {name!r}")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}", flush=True)
-    subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
-        env=env,
-        check=True,
-    )
-
-
 def _write_file(path: Path, rows: int, seed: int) -> None:
     sys.path.insert(0, str(HERE))
     from dirty_rows import HEADER, dirty_rows
@@ -456,7 +439,7 @@ def main() -> None:
     phases = [p for p in args.phases.split(",") if p]
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         env = _environment(database_url, str(Path(tmp) / "media"))
-        _database_prepare(database_url, env)
+        database_prepare(database_url, env)
         path = Path(tmp) / "dirty.csv"
         started = time.perf_counter()
         _write_file(path, args.rows, args.seed)
