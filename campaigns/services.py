@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from campaigns import selectors, tone
@@ -492,18 +493,24 @@ def enrollments_complete_due(today: dt.date | None = None) -> int:
     """Active enrollments with nothing left to send, past their last day, are completed."""
     today = today or timezone.localdate()
     done = 0
-    candidates = Enrollment.objects.filter(state=State.ACTIVE).select_related("campaign")
-    pending = [TouchStatus.PLANNED, TouchStatus.CLAIMED, TouchStatus.SENDING]
-    last_day: dict[int, int] = {}
+    last_day = (
+        Step.objects.filter(sequence=OuterRef("campaign__sequence"))
+        .order_by("-day")
+        .values("day")[:1]
+    )
+    pending = Touch.objects.filter(
+        enrollment=OuterRef("pk"),
+        status__in=[TouchStatus.PLANNED, TouchStatus.CLAIMED, TouchStatus.SENDING],
+    )
+    # One query: each enrollment's last step day, and no per-row check for pending touches.
+    candidates = (
+        Enrollment.objects.filter(state=State.ACTIVE, start_day__lt=today)
+        .annotate(last_day=Subquery(last_day))
+        .exclude(Exists(pending))
+        .select_related("contact")
+    )
     for enrollment in candidates.iterator(chunk_size=CHUNK):
-        seq = enrollment.campaign.sequence_id
-        if seq not in last_day:
-            last_day[seq] = max(
-                Step.objects.filter(sequence_id=seq).values_list("day", flat=True), default=1
-            )
-        if enrollment.start_day + dt.timedelta(days=last_day[seq]) > today:
-            continue
-        if enrollment.touches.filter(status__in=pending).exists():
+        if enrollment.start_day + dt.timedelta(days=enrollment.last_day or 1) > today:
             continue
         try:
             enrollment_move(enrollment, State.COMPLETED)
