@@ -67,7 +67,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchdb import database_prepare
+from benchdb import Autoanalyze, database_prepare
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -453,7 +453,9 @@ def main() -> None:
         for phase in phases:
             limit = peer_rows if phase.startswith("peer") and peer_rows < args.rows else None
             print(f"running {phase} …", flush=True)
-            results[phase] = result = _run_child(phase, path, limit, env)
+            with Autoanalyze(database_url) as autoanalyze:
+                results[phase] = result = _run_child(phase, path, limit, env)
+            result["statistics"] = autoanalyze.describe()
             result["rows_per_s"] = result["rows"] / result["seconds"]
             print(f"  {json.dumps(result['summary'])}", flush=True)
     _report(args.rows, results)
@@ -505,6 +507,8 @@ def _report(rows: int, results: dict[str, dict]) -> None:
             )
     for label, met, detail in checks:
         print(f"{'MET   ' if met else 'MISSED'} {label}: {detail}")
+    statistics = {r.get("statistics") for r in results.values()} - {None}
+    print(f"statistics: {'; '.join(sorted(statistics))}")
     print(
         json.dumps(
             {

@@ -1,8 +1,10 @@
 """The import pipeline: what a practice's messy export becomes."""
 
+import threading
+
 import pytest
 
-from contacts.importing import import_batch_run
+from contacts.importing import _one_ahead, import_batch_run
 from contacts.models import (
     CandidateStatus,
     Contact,
@@ -11,6 +13,7 @@ from contacts.models import (
     ImportStatus,
     LastOutcome,
 )
+from contacts.tabular import TableError
 from tests.contacts.helpers import HEADER, csv_bytes, run_import, upload
 
 pytestmark = pytest.mark.django_db
@@ -310,3 +313,25 @@ def test_a_finished_batch_is_not_applied_twice(practice):
     again = import_batch_run(batch.pk)
     assert again.summary == batch.summary
     assert ImportRow.objects.filter(batch=batch).count() == 3
+
+
+def test_a_reading_error_reaches_the_import_after_the_chunks_before_it():
+    # The next chunk is cleaned in a thread while this one is written: an error met there
+    # must stop the import at that point, not earlier and not silently.
+    def chunks():
+        yield ["row 1"]
+        yield ["row 2"]
+        raise TableError("The file could not be read.")
+
+    written = []
+    with pytest.raises(TableError):
+        for chunk in _one_ahead(chunks()):
+            written.append(chunk)
+    assert written == [["row 1"], ["row 2"]]
+
+
+def test_an_import_that_stops_early_leaves_no_cleaning_thread_behind():
+    chunks = _one_ahead(iter([["a"], ["b"], ["c"], ["d"]]))
+    assert next(chunks) == ["a"]
+    chunks.close()
+    assert not [t for t in threading.enumerate() if t.name == "import-clean"]
