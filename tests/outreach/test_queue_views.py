@@ -112,6 +112,35 @@ def test_held_touches_show_their_reason(client, practice, me):
     assert "past the 21:00 legal limit" in client.get(url("queue", practice)).content.decode()
 
 
+def test_held_touches_show_even_when_hundreds_of_calls_are_due_before_them(client, practice, me):
+    busy = enroll(practice, me.user)
+    step = busy.campaign.sequence.steps.filter(channel=Channel.CALL).first()
+    Touch.objects.bulk_create(
+        Touch(
+            practice=practice,
+            enrollment=busy,
+            step=step,
+            channel=Channel.CALL,
+            due_at=NOW - dt.timedelta(minutes=400 - i),
+        )
+        for i in range(400)
+    )
+    held = enroll(practice, me.user)
+    Touch.objects.create(
+        practice=practice,
+        enrollment=held,
+        step=step,
+        channel=Channel.SMS,
+        due_at=NOW + dt.timedelta(hours=12),
+        reason="held: 21:05 in America/New_York is past the 21:00 legal limit; moved to 09:00",
+    )
+
+    got = sections(client, practice)
+
+    assert got["held"] == [held.pk]
+    assert len(got["calls"]) == 50
+
+
 def test_a_coordinator_sees_their_own_and_the_pool_not_a_colleagues(client, practice, me, member):
     colleague = member(Role.COORDINATOR).user
     mine = enroll(practice, me.user, state=State.REQUALIFYING)
