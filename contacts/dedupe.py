@@ -24,12 +24,12 @@ from django.utils import timezone
 from rapidfuzz import fuzz
 
 from contacts import hygiene
+from contacts.history import history_move
 from contacts.models import (
     CandidateStatus,
     Contact,
     ContactMerge,
     DuplicateCandidate,
-    ImportRow,
 )
 from reactivate.models import Practice
 
@@ -449,7 +449,8 @@ def contact_merge(
     *, survivor: Contact, merged: Contact, user=None, automatic_reason: str = ""
 ) -> ContactMerge:
     """Fold ``merged`` into ``survivor``: keep the strictest consent, fill the survivor's
-    blanks, move history, close candidates, and record the merge."""
+    blanks, move every app's history (``contacts.history``), close candidates, and record
+    the merge. Raises ValueError, writing nothing, when the two cannot be merged."""
     if survivor.practice_id != merged.practice_id or survivor.pk == merged.pk:
         raise ValueError("Only two different contacts of one practice can be merged.")
     survivor, merged = (
@@ -475,8 +476,7 @@ def contact_merge(
     merged.merged_into = survivor
     merged.save(update_fields=["merged_into", "updated_at"])
     survivor.save()
-    ImportRow.objects.filter(contact=merged).update(contact=survivor)
-    Contact.objects.filter(merged_into=merged).update(merged_into=survivor)
+    history_move(merged=merged, survivor=survivor)
     now = timezone.now()
     DuplicateCandidate.objects.filter(
         Q(contact_a=merged) | Q(contact_b=merged), status=CandidateStatus.OPEN

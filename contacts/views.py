@@ -17,6 +17,7 @@ from contacts import importing
 from contacts.dedupe import candidate_dismiss, contact_merge
 from contacts.exports import contacts_csv
 from contacts.forms import ContactFilterForm, MappingForm, SynonymForm, UploadForm
+from contacts.history import history_timeline
 from contacts.models import Bucket, Contact, DuplicateCandidate, ImportBatch, ImportStatus
 from contacts.segments import bucket_counts, bucket_of
 from contacts.selectors import contact_get, contact_list, open_candidates
@@ -77,24 +78,7 @@ def detail(request: HttpRequest, contact_id: int) -> HttpResponse:
     except Contact.DoesNotExist:
         raise Http404 from None
     audit_record(request, AuditAction.VIEWED, contact)
-    timeline = sorted(
-        [
-            *(
-                (
-                    row.batch.created_at,
-                    f"Imported (row {row.row}): {row.get_result_display()}",
-                    row.message,
-                )
-                for row in contact.import_rows.select_related("batch")
-            ),
-            *(
-                (m.at, "Merged another record into this one", m.automatic_reason)
-                for m in contact.merges.all()
-            ),
-        ],
-        key=lambda entry: entry[0],
-        reverse=True,
-    )
+    timeline = history_timeline(contact)
     return render(
         request,
         "contacts/detail.html",

@@ -12,3 +12,9 @@ class OutreachConfig(AppConfig):
         from outreach.inbound import email_event
 
         tracking.connect(email_event, dispatch_uid="outreach.email_event")
+
+        # A merge moves the conversation thread; the contact page shows it.
+        from contacts.history import history_source_register
+        from outreach.history import messages_merge, messages_timeline
+
+        history_source_register("outreach", move=messages_merge, timeline=messages_timeline)

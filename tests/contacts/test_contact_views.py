@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from contacts.models import Contact, LastOutcome
 from reactivate.models import AuditEvent, Role
-from tests.factories import ContactFactory
+from tests.factories import CampaignFactory, ContactFactory, EnrollmentFactory
 
 
 def url(name, practice, **kwargs):
@@ -73,6 +73,40 @@ def test_contact_page_is_audited(client_for, coordinator, practice):
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="viewed")
     assert (event.object_type, event.object_id) == ("contacts.contact", str(contact.pk))
+
+
+def test_contact_page_shows_the_patients_outcomes_and_texts(client_for, coordinator, practice):
+    from campaigns.models import OutcomeKind
+    from campaigns.services import outcome_record
+    from outreach.models import Message
+
+    contact = ContactFactory(practice=practice)
+    enrollment = EnrollmentFactory(contact=contact, campaign=CampaignFactory(practice=practice))
+    outcome_record(contact=contact, enrollment=enrollment, kind=OutcomeKind.LEFT_VOICEMAIL)
+    Message.objects.create(
+        practice=practice, contact=contact, direction="in", channel="sms", body="Tuesday works"
+    )
+    response = client_for(coordinator).get(url("detail", practice, contact_id=contact.pk))
+    page = response.content.decode()
+    assert f"Left voicemail ({enrollment.campaign.name})" in page
+    assert "Text received" in page and "Tuesday works" in page
+
+
+def test_contact_page_query_count_does_not_grow_with_the_history(
+    client_for, coordinator, practice, django_assert_max_num_queries
+):
+    from campaigns.models import OutcomeKind
+    from campaigns.services import outcome_record
+
+    contact = ContactFactory(practice=practice)
+    for _ in range(10):
+        enrollment = EnrollmentFactory(
+            contact=contact, campaign=CampaignFactory(practice=practice), state="completed"
+        )
+        outcome_record(contact=contact, enrollment=enrollment, kind=OutcomeKind.NO_ANSWER)
+    client = client_for(coordinator)
+    with django_assert_max_num_queries(16):
+        client.get(url("detail", practice, contact_id=contact.pk))
 
 
 def test_bulk_assign_to_a_coordinator(client_for, coordinator, practice):
