@@ -124,3 +124,13 @@ class EnrollmentFactory(factory.django.DjangoModelFactory):
     contact = factory.SubFactory(ContactFactory, practice=factory.SelfAttribute("..practice"))
     bucket = "inquiry"
     start_day = dt.date(2026, 12, 1)
+
+
+def duplicate_pair(practice) -> tuple[Contact, Contact]:
+    """Two records of one patient ("Jon" and "John" Smith, one birth date), as a duplicate
+    review offers them: (survivor, merged)."""
+    fields = {"last_name": "Smith", "date_of_birth": dt.date(1980, 4, 4), "phone": ""}
+    return (
+        ContactFactory(practice=practice, first_name="Jon", **fields),
+        ContactFactory(practice=practice, first_name="John", **fields),
+    )

@@ -8,18 +8,9 @@ from campaigns.models import Outcome, OutcomeKind, State, Touch, TouchStatus
 from campaigns.services import enrollment_move, outcome_record
 from contacts.dedupe import contact_merge
 from contacts.history import history_timeline
-from tests.factories import CampaignFactory, ContactFactory, EnrollmentFactory
+from tests.factories import CampaignFactory, EnrollmentFactory, duplicate_pair
 
 pytestmark = pytest.mark.django_db
-
-
-def pair(practice):
-    """Two records of one patient, as a duplicate review would offer them."""
-    fields = {"last_name": "Smith", "date_of_birth": dt.date(1980, 4, 4), "phone": ""}
-    return (
-        ContactFactory(practice=practice, first_name="Jon", **fields),
-        ContactFactory(practice=practice, first_name="John", **fields),
-    )
 
 
 def enroll(contact, state=State.ACTIVE):
@@ -28,7 +19,7 @@ def enroll(contact, state=State.ACTIVE):
 
 
 def test_a_merge_moves_the_merged_records_enrollments_to_the_survivor(practice):
-    survivor, merged = pair(practice)
+    survivor, merged = duplicate_pair(practice)
     enrollment = enroll(merged, State.SCHEDULED)
     contact_merge(survivor=survivor, merged=merged)
     enrollment.refresh_from_db()
@@ -36,7 +27,7 @@ def test_a_merge_moves_the_merged_records_enrollments_to_the_survivor(practice):
 
 
 def test_the_enrollment_further_along_continues_and_the_other_is_completed(practice):
-    survivor, merged = pair(practice)
+    survivor, merged = duplicate_pair(practice)
     running = enroll(survivor, State.ACTIVE)
     Touch.objects.create(
         practice=practice,
@@ -58,7 +49,7 @@ def test_the_enrollment_further_along_continues_and_the_other_is_completed(pract
 def test_a_merge_of_two_records_both_in_a_conversation_is_refused_and_changes_nothing(
     practice,
 ):
-    survivor, merged = pair(practice)
+    survivor, merged = duplicate_pair(practice)
     enroll(survivor, State.PAUSED)
     enroll(merged, State.REQUALIFYING)
     with pytest.raises(ValueError, match="finish one of them"):
@@ -70,7 +61,7 @@ def test_a_merge_of_two_records_both_in_a_conversation_is_refused_and_changes_no
 
 def test_the_survivors_timeline_shows_the_merged_records_outcomes(practice, member):
     user = member().user
-    survivor, merged = pair(practice)
+    survivor, merged = duplicate_pair(practice)
     enrollment = enroll(merged)
     enrollment_move(enrollment, State.PAUSED)
     outcome_record(contact=merged, enrollment=enrollment, kind=OutcomeKind.NO_ANSWER, user=user)
