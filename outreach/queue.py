@@ -21,6 +21,7 @@ from campaigns.models import (
     Outcome,
     OutcomeKind,
     State,
+    Step,
     Touch,
     TouchStatus,
 )
@@ -125,8 +126,9 @@ def _waiting_reply(practice) -> Exists:
 
 def queue_for(practice, user, now: dt.datetime, *, see_all: bool = False) -> Queue:
     queue = Queue()
-    queue.sections.update(_enrollment_sections(practice, user, now, see_all))
-    queue.sections.update(_touch_sections(practice, user, now, see_all))
+    voicemail_steps, closeout_steps = _marked_steps(practice)
+    queue.sections.update(_enrollment_sections(practice, user, now, see_all, closeout_steps))
+    queue.sections.update(_touch_sections(practice, user, now, see_all, voicemail_steps))
     queue.unmatched = list(
         Message.objects.filter(
             practice=practice, direction=Direction.IN, contact__isnull=True, handled_at__isnull=True
@@ -134,6 +136,25 @@ def queue_for(practice, user, now: dt.datetime, *, see_all: bool = False) -> Que
     )
     queue.decisions_today, queue.quota = decisions_today(practice, user, now)
     return queue
+
+
+def _marked_steps(practice) -> tuple[list[int], list[int]]:
+    """The practice's voicemail steps and closeout steps, as ids.
+
+    Named by id, a handful of steps is a condition the planner can estimate (from the step
+    column's statistics) and read from a step-keyed index; as a join on the step table it
+    walks every due call to find the few fallbacks.
+    """
+    voicemail, closeout = [], []
+    steps = Step.objects.filter(sequence__practice=practice).filter(
+        Q(channel=Channel.VOICEMAIL) | Q(is_closeout=True)
+    )
+    for pk, channel, is_closeout in steps.values_list("pk", "channel", "is_closeout"):
+        if channel == Channel.VOICEMAIL:
+            voicemail.append(pk)
+        if is_closeout:
+            closeout.append(pk)
+    return voicemail, closeout
 
 
 def _by_section(rows, keys: tuple[str, ...]) -> dict[str, list]:
@@ -145,7 +166,9 @@ def _by_section(rows, keys: tuple[str, ...]) -> dict[str, list]:
     return grouped
 
 
-def _enrollment_sections(practice, user, now: dt.datetime, see_all: bool) -> dict[str, list[Item]]:
+def _enrollment_sections(
+    practice, user, now: dt.datetime, see_all: bool, closeout_steps: list[int]
+) -> dict[str, list[Item]]:
     """Replies waiting, re-qualifications and closeouts: one UNION ALL of three ordered,
     limited parts, so each section is cut at its own limit in one round trip."""
     mine = _enrollments(practice, user, now, see_all).select_related("contact").only(*LIST_FIELDS)
@@ -169,19 +192,25 @@ def _enrollment_sections(practice, user, now: dt.datetime, see_all: bool) -> dic
         .annotate(section=Value("requalify"), at=F("state_changed_at"))
         .order_by("state_changed_at")[:SECTION_LIMIT]
     )
-    rows = replies.union(requalify, _closeouts(mine), all=True)
+    rows = replies.union(requalify, _closeouts(mine, closeout_steps), all=True)
     grouped = _by_section(rows, ("replies", "requalify", "closeouts"))
     return {key: [Item(key, e, e.at) for e in found] for key, found in grouped.items()}
 
 
-def _touch_sections(practice, user, now: dt.datetime, see_all: bool) -> dict[str, list[Item]]:
+def _touch_sections(
+    practice, user, now: dt.datetime, see_all: bool, voicemail_steps: list[int]
+) -> dict[str, list[Item]]:
     """Calls due, voicemail fallbacks and held touches: each part walks a partial index in
-    due order and stops at the section's limit (sorting a coordinator's thousands of due
-    calls is what made this page slow), all three in one UNION ALL."""
+    due order and stops at the section's limit, all three in one UNION ALL.
+
+    The enrollment's state is checked here, not in SQL: a condition on the enrollment makes
+    the planner expect a few dozen rows in all, so it reads all of a coordinator's open
+    enrollments and sorts their touches (thousands) instead of walking the index to the
+    limit. Only an active enrollment has planned touches (``enrollment_move`` stops them),
+    so the check drops nothing in practice.
+    """
     touches = (
-        Touch.objects.filter(
-            practice=practice, status=TouchStatus.PLANNED, enrollment__state=State.ACTIVE
-        )
+        Touch.objects.filter(practice=practice, status=TouchStatus.PLANNED)
         .select_related("enrollment__contact", "step")
         .only(
             "due_at",
@@ -193,14 +222,16 @@ def _touch_sections(practice, user, now: dt.datetime, see_all: bool) -> dict[str
     )
     if not see_all:
         touches = touches.filter(mine_q(user, now, prefix="enrollment__"))
-    not_held = ~Q(reason__startswith="held:")
-    due_calls = touches.filter(not_held, channel=Channel.CALL, due_at__lte=now)
-    calls = due_calls.exclude(step__channel=Channel.VOICEMAIL)
-    voicemail = due_calls.filter(step__channel=Channel.VOICEMAIL)
-    held = touches.filter(reason__startswith="held:")
+    due_calls = touches.filter(
+        ~Q(reason__startswith="held:"), channel=Channel.CALL, due_at__lte=now
+    )
     parts = [
         qs.annotate(section=Value(key)).order_by("due_at")[:SECTION_LIMIT]
-        for key, qs in (("calls", calls), ("voicemail", voicemail), ("held", held))
+        for key, qs in (
+            ("calls", due_calls.exclude(step_id__in=voicemail_steps)),
+            ("voicemail", due_calls.filter(step_id__in=voicemail_steps)),
+            ("held", touches.filter(reason__startswith="held:")),
+        )
     ]
     rows = parts[0].union(*parts[1:], all=True)
     grouped = _by_section(rows, ("calls", "voicemail", "held"))
@@ -208,25 +239,28 @@ def _touch_sections(practice, user, now: dt.datetime, see_all: bool) -> dict[str
         key: [
             Item(key, t.enrollment, t.due_at, t.step.name if key == "calls" else t.reason)
             for t in found
+            if t.enrollment.state == State.ACTIVE
         ]
         for key, found in grouped.items()
     }
 
 
-def _closeouts(mine: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
-    """Active enrollments whose closeout went out and nothing is left to send: decide."""
+def _closeouts(mine: QuerySet[Enrollment], closeout_steps: list[int]) -> QuerySet[Enrollment]:
+    """Active enrollments whose closeout went out and nothing is left to send: decide.
+
+    The sent closeouts are named as a set of enrollment ids (not a per-row EXISTS), so the
+    planner can start from the few sent closeout touches instead of probing the touches of
+    every open enrollment of the coordinator.
+    """
     closed_out = Touch.objects.filter(
-        enrollment=OuterRef("pk"),
-        step__is_closeout=True,
-        status__in=[TouchStatus.SENT, TouchStatus.DELIVERED],
-    )
+        step_id__in=closeout_steps, status__in=[TouchStatus.SENT, TouchStatus.DELIVERED]
+    ).values("enrollment_id")
     pending = Touch.objects.filter(
         enrollment=OuterRef("pk"),
         status__in=[TouchStatus.PLANNED, TouchStatus.CLAIMED, TouchStatus.SENDING],
     )
     return (
-        mine.filter(state=State.ACTIVE)
-        .filter(Exists(closed_out))
+        mine.filter(state=State.ACTIVE, pk__in=closed_out)
         .exclude(Exists(pending))
         .annotate(section=Value("closeouts"), at=F("state_changed_at"))
         .order_by("start_day")[:SECTION_LIMIT]
