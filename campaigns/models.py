@@ -207,11 +207,23 @@ class Enrollment(models.Model):
         indexes = [
             models.Index(fields=["practice", "state"]),
             models.Index(fields=["state", "nurture_until"]),
-            # The work queue: a coordinator's open enrollments (and the pool's, NULL).
+            # The work queue: a coordinator's open enrollments (and the pool's, NULL) by
+            # state, with every column the queue's sections read, so that each scope is an
+            # index-only scan instead of a visit to thousands of scattered rows.
             models.Index(
-                fields=["coordinator", "state_changed_at"],
+                fields=["coordinator", "state"],
+                include=[
+                    "id",
+                    "practice",
+                    "contact",
+                    "claimed_by",
+                    "claim_expires_at",
+                    "bucket",
+                    "state_changed_at",
+                    "start_day",
+                ],
                 condition=Q(state__in=[s.value for s in OPEN_STATES]),
-                name="enrollment_open_by_coordinator",
+                name="enrollment_queue",
             ),
         ]
 
@@ -257,6 +269,23 @@ class Touch(models.Model):
                 fields=["due_at"], condition=Q(status="planned"), name="touch_planned_due"
             ),
             models.Index(fields=["practice", "status", "due_at"]),
+            # The work queue's touch sections, each read in due order up to its limit:
+            # calls due, voicemail fallbacks (a call on a voicemail step) and held touches.
+            models.Index(
+                fields=["practice", "due_at"],
+                condition=Q(status="planned", channel="call"),
+                name="touch_queue_calls",
+            ),
+            models.Index(
+                fields=["step", "due_at"],
+                condition=Q(status="planned", channel="call"),
+                name="touch_queue_calls_by_step",
+            ),
+            models.Index(
+                fields=["practice", "due_at"],
+                condition=Q(status="planned", reason__startswith="held:"),
+                name="touch_queue_held",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -117,6 +117,13 @@ class Message(models.Model):
                 condition=Q(direction="in", handled_at__isnull=True),
                 name="message_waiting",
             ),
+            # The work queue: does this contact have a waiting reply, and since when.
+            models.Index(
+                fields=["contact", "created_at"],
+                include=["practice"],
+                condition=Q(direction="in", handled_at__isnull=True),
+                name="message_waiting_by_contact",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -36,6 +36,7 @@ LIST_FIELDS = (
     "state",
     "bucket",
     "state_changed_at",
+    "start_day",
     "contact__id",
     "contact__first_name",
     "contact__last_name",
@@ -89,28 +90,35 @@ class Queue:
         return min(100, round(100 * self.decisions_today / self.quota)) if self.quota else 0
 
 
-def mine_q(user, now: dt.datetime, prefix: str = "") -> Q:
-    """Enrollments this coordinator works: their own, and the shared pool's unclaimed (or
-    claimed by them) ones.
-
-    Written as (own or pool) and (claim allows it): the first half alone names two ranges
-    of the coordinator index, which the planner can then read instead of every open
-    enrollment of the practice.
-    """
+def _claim_allows(user, now: dt.datetime, prefix: str = "") -> Q:
+    """A shared-pool patient is free, claimed by this user, or their claim has run out."""
     p = prefix
-    own_or_pool = Q(**{f"{p}coordinator": user}) | Q(**{f"{p}coordinator__isnull": True})
-    claim_allows = (
-        Q(**{f"{p}coordinator__isnull": False})
-        | Q(**{f"{p}claimed_by__isnull": True})
+    return (
+        Q(**{f"{p}claimed_by__isnull": True})
         | Q(**{f"{p}claimed_by": user})
         | Q(**{f"{p}claim_expires_at__lt": now})
     )
-    return own_or_pool & claim_allows
 
 
-def _enrollments(practice, user, now: dt.datetime, see_all: bool) -> QuerySet[Enrollment]:
+def mine_q(user, now: dt.datetime, prefix: str = "") -> Q:
+    """Enrollments this coordinator works: their own, and the shared pool's unclaimed (or
+    claimed by them) ones."""
+    p = prefix
+    pool = Q(**{f"{p}coordinator__isnull": True}) & _claim_allows(user, now, prefix)
+    return Q(**{f"{p}coordinator": user}) | pool
+
+
+def _scopes(practice, user, now: dt.datetime, see_all: bool) -> list[QuerySet[Enrollment]]:
+    """The open enrollments this user works, as parts that each read one range of the
+    ``enrollment_queue`` index: the coordinator's own, and the shared pool's.
+
+    One query with ``own OR pool`` can only combine the two ranges as a bitmap, which
+    visits every enrollment row; each part alone is an index-only scan.
+    """
     qs = Enrollment.objects.filter(practice=practice, state__in=OPEN_STATES)
-    return qs if see_all else qs.filter(mine_q(user, now))
+    if see_all:
+        return [qs]
+    return [qs.filter(coordinator=user), qs.filter(_claim_allows(user, now), coordinator=None)]
 
 
 def _waiting_reply(practice) -> Exists:
@@ -158,8 +166,8 @@ def _marked_steps(practice) -> tuple[list[int], list[int]]:
 
 
 def _by_section(rows, keys: tuple[str, ...]) -> dict[str, list]:
-    """Rows of a UNION ALL, grouped by their ``section`` column in the order each part
-    returned them (PostgreSQL keeps a part's rows together, but nothing promises it)."""
+    """Rows of a UNION ALL, grouped by their ``section`` column (each group is sorted
+    again by the caller: SQL promises no order across a UNION)."""
     grouped: dict[str, list] = {key: [] for key in keys}
     for row in rows:
         grouped[row.section].append(row)
@@ -169,9 +177,9 @@ def _by_section(rows, keys: tuple[str, ...]) -> dict[str, list]:
 def _enrollment_sections(
     practice, user, now: dt.datetime, see_all: bool, closeout_steps: list[int]
 ) -> dict[str, list[Item]]:
-    """Replies waiting, re-qualifications and closeouts: one UNION ALL of three ordered,
-    limited parts, so each section is cut at its own limit in one round trip."""
-    mine = _enrollments(practice, user, now, see_all).select_related("contact").only(*LIST_FIELDS)
+    """Replies waiting (oldest first), re-qualifications and closeouts: one UNION ALL of
+    ordered, limited parts, a part per section and scope; the scopes' rows are merged here.
+    """
     waiting = _waiting_reply(practice)
     first_reply = (
         Message.objects.filter(
@@ -180,21 +188,33 @@ def _enrollment_sections(
         .order_by("created_at")
         .values("created_at")[:1]
     )
-    replies = (
-        mine.alias(waiting=waiting)
-        .filter(waiting=True)
-        .annotate(section=Value("replies"), at=Subquery(first_reply))
-        .order_by("at")[:SECTION_LIMIT]
-    )
-    requalify = (
-        mine.alias(waiting=waiting)
-        .filter(state__in=[State.PAUSED, State.REQUALIFYING], waiting=False)
-        .annotate(section=Value("requalify"), at=F("state_changed_at"))
-        .order_by("state_changed_at")[:SECTION_LIMIT]
-    )
-    rows = replies.union(requalify, _closeouts(mine, closeout_steps), all=True)
+    parts = []
+    for scope in _scopes(practice, user, now, see_all):
+        mine = scope.select_related("contact").only(*LIST_FIELDS)
+        parts.append(
+            mine.alias(waiting=waiting)
+            .filter(waiting=True)
+            .annotate(section=Value("replies"), at=Subquery(first_reply))
+            .order_by("at")[:SECTION_LIMIT]
+        )
+        parts.append(
+            mine.alias(waiting=waiting)
+            .filter(state__in=[State.PAUSED, State.REQUALIFYING], waiting=False)
+            .annotate(section=Value("requalify"), at=F("state_changed_at"))
+            .order_by("state_changed_at")[:SECTION_LIMIT]
+        )
+        parts.append(_closeouts(mine, closeout_steps))
+    rows = parts[0].union(*parts[1:], all=True)
     grouped = _by_section(rows, ("replies", "requalify", "closeouts"))
-    return {key: [Item(key, e, e.at) for e in found] for key, found in grouped.items()}
+    order = {
+        "replies": lambda e: e.at,
+        "requalify": lambda e: e.state_changed_at,
+        "closeouts": lambda e: e.start_day,
+    }
+    return {
+        key: [Item(key, e, e.at) for e in sorted(found, key=order[key])[:SECTION_LIMIT]]
+        for key, found in grouped.items()
+    }
 
 
 def _touch_sections(
@@ -211,14 +231,8 @@ def _touch_sections(
     """
     touches = (
         Touch.objects.filter(practice=practice, status=TouchStatus.PLANNED)
-        .select_related("enrollment__contact", "step")
-        .only(
-            "due_at",
-            "reason",
-            "step__name",
-            "step__channel",
-            *(f"enrollment__{f}" for f in LIST_FIELDS),
-        )
+        .select_related("enrollment__contact")
+        .only("due_at", "reason", *(f"enrollment__{f}" for f in LIST_FIELDS))
     )
     if not see_all:
         touches = touches.filter(mine_q(user, now, prefix="enrollment__"))
@@ -226,7 +240,9 @@ def _touch_sections(
         ~Q(reason__startswith="held:"), channel=Channel.CALL, due_at__lte=now
     )
     parts = [
-        qs.annotate(section=Value(key)).order_by("due_at")[:SECTION_LIMIT]
+        qs.annotate(section=Value(key), step_name=F("step__name")).order_by("due_at")[
+            :SECTION_LIMIT
+        ]
         for key, qs in (
             ("calls", due_calls.exclude(step_id__in=voicemail_steps)),
             ("voicemail", due_calls.filter(step_id__in=voicemail_steps)),
@@ -237,8 +253,8 @@ def _touch_sections(
     grouped = _by_section(rows, ("calls", "voicemail", "held"))
     return {
         key: [
-            Item(key, t.enrollment, t.due_at, t.step.name if key == "calls" else t.reason)
-            for t in found
+            Item(key, t.enrollment, t.due_at, t.step_name if key == "calls" else t.reason)
+            for t in sorted(found, key=lambda t: t.due_at)
             if t.enrollment.state == State.ACTIVE
         ]
         for key, found in grouped.items()
