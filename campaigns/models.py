@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 
 from contacts.models import Bucket, Contact
 from reactivate.models import AppendOnlyModel, Practice
@@ -166,6 +167,12 @@ class State(models.TextChoices):
 OPEN_STATES = (State.ACTIVE, State.PAUSED, State.REQUALIFYING)
 
 
+def queue_owner() -> Coalesce:
+    """Whose work queue an enrollment is in: its coordinator's id, or 0 for the shared
+    pool. The work queue filters on this expression, and an index is built on it."""
+    return Coalesce("coordinator", Value(0), output_field=models.BigIntegerField())
+
+
 class Enrollment(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="enrollments")
@@ -207,12 +214,15 @@ class Enrollment(models.Model):
         indexes = [
             models.Index(fields=["practice", "state"]),
             models.Index(fields=["state", "nurture_until"]),
-            # The work queue: a coordinator's open enrollments (and the pool's, NULL) by
-            # state, with every column the queue's sections read, so that each scope is an
-            # index-only scan instead of a visit to thousands of scattered rows.
+            # The work queue: the open enrollments a coordinator works, theirs and the
+            # shared pool's (keyed 0: one index range each, read together as
+            # `owner IN (0, me)`), by state, with every column the queue's sections read,
+            # so that they come from the index alone instead of thousands of scattered rows.
             models.Index(
-                fields=["coordinator", "state"],
+                queue_owner(),
+                "state",
                 include=[
+                    "coordinator",
                     "id",
                     "practice",
                     "contact",
@@ -223,7 +233,7 @@ class Enrollment(models.Model):
                     "start_day",
                 ],
                 condition=Q(state__in=[s.value for s in OPEN_STATES]),
-                name="enrollment_queue",
+                name="enrollment_queue_owner",
             ),
         ]
 

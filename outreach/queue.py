@@ -24,6 +24,7 @@ from campaigns.models import (
     Step,
     Touch,
     TouchStatus,
+    queue_owner,
 )
 from outreach.models import Direction, Message
 from reactivate.models import Membership
@@ -108,17 +109,22 @@ def mine_q(user, now: dt.datetime, prefix: str = "") -> Q:
     return Q(**{f"{p}coordinator": user}) | pool
 
 
-def _scopes(practice, user, now: dt.datetime, see_all: bool) -> list[QuerySet[Enrollment]]:
-    """The open enrollments this user works, as parts that each read one range of the
-    ``enrollment_queue`` index: the coordinator's own, and the shared pool's.
+def _scopes(practice, user, now: dt.datetime, see_all: bool) -> QuerySet[Enrollment]:
+    """The open enrollments this user works: their own and the shared pool's (not claimed
+    by someone else).
 
-    One query with ``own OR pool`` can only combine the two ranges as a bitmap, which
-    visits every enrollment row; each part alone is an index-only scan.
+    Named as ``queue_owner IN (0, me)``, the two ranges are read from the
+    ``enrollment_queue_owner`` index alone; ``coordinator = me OR coordinator IS NULL`` can
+    only be a bitmap, which visits every one of those rows in the table.
     """
     qs = Enrollment.objects.filter(practice=practice, state__in=OPEN_STATES)
     if see_all:
-        return [qs]
-    return [qs.filter(coordinator=user), qs.filter(_claim_allows(user, now), coordinator=None)]
+        return qs
+    return (
+        qs.alias(owner=queue_owner())
+        .filter(owner__in=[0, user.pk])
+        .filter(Q(coordinator__isnull=False) | _claim_allows(user, now))
+    )
 
 
 def _waiting_reply(practice) -> Exists:
@@ -178,8 +184,7 @@ def _enrollment_sections(
     practice, user, now: dt.datetime, see_all: bool, closeout_steps: list[int]
 ) -> dict[str, list[Item]]:
     """Replies waiting (oldest first), re-qualifications and closeouts: one UNION ALL of
-    ordered, limited parts, a part per section and scope; the scopes' rows are merged here.
-    """
+    three ordered parts, each cut at its section's limit."""
     waiting = _waiting_reply(practice)
     first_reply = (
         Message.objects.filter(
@@ -188,23 +193,20 @@ def _enrollment_sections(
         .order_by("created_at")
         .values("created_at")[:1]
     )
-    parts = []
-    for scope in _scopes(practice, user, now, see_all):
-        mine = scope.select_related("contact").only(*LIST_FIELDS)
-        parts.append(
-            mine.alias(waiting=waiting)
-            .filter(waiting=True)
-            .annotate(section=Value("replies"), at=Subquery(first_reply))
-            .order_by("at")[:SECTION_LIMIT]
-        )
-        parts.append(
-            mine.alias(waiting=waiting)
-            .filter(state__in=[State.PAUSED, State.REQUALIFYING], waiting=False)
-            .annotate(section=Value("requalify"), at=F("state_changed_at"))
-            .order_by("state_changed_at")[:SECTION_LIMIT]
-        )
-        parts.append(_closeouts(mine, closeout_steps))
-    rows = parts[0].union(*parts[1:], all=True)
+    mine = _scopes(practice, user, now, see_all).select_related("contact").only(*LIST_FIELDS)
+    replies = (
+        mine.alias(waiting=waiting)
+        .filter(waiting=True)
+        .annotate(section=Value("replies"), at=Subquery(first_reply))
+        .order_by("at")[:SECTION_LIMIT]
+    )
+    requalify = (
+        mine.alias(waiting=waiting)
+        .filter(state__in=[State.PAUSED, State.REQUALIFYING], waiting=False)
+        .annotate(section=Value("requalify"), at=F("state_changed_at"))
+        .order_by("state_changed_at")[:SECTION_LIMIT]
+    )
+    rows = replies.union(requalify, _closeouts(mine, closeout_steps), all=True)
     grouped = _by_section(rows, ("replies", "requalify", "closeouts"))
     order = {
         "replies": lambda e: e.at,
@@ -212,7 +214,7 @@ def _enrollment_sections(
         "closeouts": lambda e: e.start_day,
     }
     return {
-        key: [Item(key, e, e.at) for e in sorted(found, key=order[key])[:SECTION_LIMIT]]
+        key: [Item(key, e, e.at) for e in sorted(found, key=order[key])]
         for key, found in grouped.items()
     }
 
