@@ -141,6 +141,71 @@ def test_held_touches_show_even_when_hundreds_of_calls_are_due_before_them(clien
     assert len(got["calls"]) == 50
 
 
+def test_a_voicemail_fallback_shows_even_when_hundreds_of_calls_are_due_before_it(
+    client, practice, me
+):
+    busy = enroll(practice, me.user)
+    step = busy.campaign.sequence.steps.filter(channel=Channel.CALL).first()
+    Touch.objects.bulk_create(
+        Touch(
+            practice=practice,
+            enrollment=busy,
+            step=step,
+            channel=Channel.CALL,
+            due_at=NOW - dt.timedelta(minutes=400 - i),
+        )
+        for i in range(400)
+    )
+    fallback = enroll(practice, me.user)
+    call_task(fallback, step_channel=Channel.VOICEMAIL)
+
+    assert sections(client, practice)["voicemail"] == [fallback.pk]
+
+
+def test_a_call_task_of_a_patient_who_is_no_longer_active_is_not_due(client, practice, me):
+    paused = enroll(practice, me.user, state=State.PAUSED)
+    call_task(paused)
+    assert paused.pk not in sections(client, practice)["calls"]
+
+
+def closeout_sent(enrollment):
+    step = enrollment.campaign.sequence.steps.get(is_closeout=True)
+    return Touch.objects.create(
+        practice=enrollment.practice,
+        enrollment=enrollment,
+        step=step,
+        channel=Channel.SMS,
+        due_at=NOW - dt.timedelta(hours=2),
+        status=TouchStatus.DELIVERED,
+    )
+
+
+def test_a_patient_whose_closeout_went_out_with_nothing_left_to_send_is_a_closeout(
+    client, practice, me
+):
+    finished = enroll(practice, me.user)
+    closeout_sent(finished)
+    still_going = enroll(practice, me.user)
+    closeout_sent(still_going)
+    call_task(still_going)
+    not_yet = enroll(practice, me.user)
+
+    got = sections(client, practice)["closeouts"]
+
+    assert got == [finished.pk]
+    assert not_yet.pk not in got
+
+
+def test_the_owner_sees_every_coordinators_patients(practice, member):
+    from django.test import Client
+
+    first, second = member(Role.COORDINATOR).user, member(Role.COORDINATOR).user
+    theirs = [enroll(practice, c, state=State.REQUALIFYING).pk for c in (first, second, None)]
+    owner = Client()
+    owner.force_login(member(Role.OWNER).user)
+    assert sorted(sections(owner, practice)["requalify"]) == sorted(theirs)
+
+
 def test_a_coordinator_sees_their_own_and_the_pool_not_a_colleagues(client, practice, me, member):
     colleague = member(Role.COORDINATOR).user
     mine = enroll(practice, me.user, state=State.REQUALIFYING)
