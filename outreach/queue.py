@@ -138,7 +138,11 @@ def _waiting_reply(practice) -> Exists:
     )
 
 
-def queue_for(practice, user, now: dt.datetime, *, see_all: bool = False) -> Queue:
+def queue_for(
+    practice, user, now: dt.datetime, *, see_all: bool = False, membership: Membership | None = None
+) -> Queue:
+    """``membership``: the user's, when the caller has it already (the quota is read from it
+    instead of queried again)."""
     queue = Queue()
     voicemail_steps, closeout_steps = _marked_steps(practice)
     queue.sections.update(_enrollment_sections(practice, user, now, see_all, closeout_steps))
@@ -148,7 +152,7 @@ def queue_for(practice, user, now: dt.datetime, *, see_all: bool = False) -> Que
             practice=practice, direction=Direction.IN, contact__isnull=True, handled_at__isnull=True
         ).order_by("created_at")[:SECTION_LIMIT]
     )
-    queue.decisions_today, queue.quota = decisions_today(practice, user, now)
+    queue.decisions_today, queue.quota = decisions_today(practice, user, now, membership)
     return queue
 
 
@@ -285,7 +289,9 @@ def _closeouts(mine: QuerySet[Enrollment], closeout_steps: list[int]) -> QuerySe
     )
 
 
-def decisions_today(practice, user, now: dt.datetime) -> tuple[int, int]:
+def decisions_today(
+    practice, user, now: dt.datetime, membership: Membership | None = None
+) -> tuple[int, int]:
     start = timezone.localtime(now, timezone.get_current_timezone()).replace(
         hour=0, minute=0, second=0, microsecond=0
     )
@@ -294,6 +300,8 @@ def decisions_today(practice, user, now: dt.datetime) -> tuple[int, int]:
         .exclude(corrections__isnull=False)
         .count()
     )
+    if membership is not None and membership.practice_id == practice.pk:
+        return count, membership.daily_quota or 0
     quota = (
         Membership.objects.filter(practice=practice, user=user)
         .values_list("daily_quota", flat=True)

@@ -47,7 +47,11 @@ def _see_all(request: HttpRequest) -> bool:
 
 def _queue(request: HttpRequest) -> queue_selectors.Queue:
     return queue_selectors.queue_for(
-        request.access.practice, request.user, timezone.now(), see_all=_see_all(request)
+        request.access.practice,
+        request.user,
+        timezone.now(),
+        see_all=_see_all(request),
+        membership=request.access.membership,
     )
 
 
