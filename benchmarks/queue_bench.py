@@ -16,6 +16,32 @@ enrollment (no annotations or subqueries). Target: our p95 under 100 ms at 1M co
 
 The last line is one JSON object: ``contacts``, ``p50_ms``, ``p95_ms``, ``queries`` (plus
 the peer's p50).
+
+What bounds the figure now (1M contacts, coordinator 0: 5,000 open enrollments of their own
+and 5,000 in the shared pool, 10,000 call tasks due; 25,000 replies waiting in the practice,
+none of them theirs). The page runs 12 queries, 5 of them the queue's; all but one stop at
+the sections' 50-row limits:
+
+- Replies waiting: the one part that reads every open enrollment the coordinator works
+  (``queue_owner IN (0, me)`` on the ``enrollment_queue_owner`` index, 10,000 rows) and
+  looks each contact up in ``message_waiting_by_contact``: the list is ordered by the
+  oldest waiting text, which only the messages know, and no index holds both. About 25 ms
+  here: a bitmap over 10,000 enrollment rows plus a hash of the 25,000 waiting replies.
+  After a VACUUM (what autovacuum does on a production server; this machine's is off, see
+  the README) the enrollments come from the index alone and the part takes about 18 ms;
+  this script does not vacuum, so the figure is the slower one.
+- Calls due, voicemail fallbacks, held touches: walks of partial indexes in due order
+  (``touch_queue_calls``, ``touch_queue_calls_by_step``, ``touch_queue_held``) that stop at
+  50 rows, under 1 ms. A coordinator with no due calls in a practice with many would walk
+  all of the practice's due calls (not measured here: the pool always has some).
+- Re-qualifications read only the paused and re-qualifying range of the same index;
+  closeouts start from the sent touches of the closeout steps. This data has none, so the
+  part is free here; with real history (a closeout sent for most finished enrollments) it
+  would read the coordinator's active enrollments much as the replies part does. Not
+  measured.
+- The rest is Django on this 2-core machine: building and compiling the two UNION ALL
+  queries and planning them (about 15 ms), 150 model instances, the template's 50 rows
+  (about 15 ms), middleware, session and access check (about 15 ms).
 """
 
 from __future__ import annotations
