@@ -2,7 +2,9 @@
 
 Order (DESIGN §2, the work-queue issue): replies waiting (oldest first), re-qualifications,
 call tasks due now, voicemail fallbacks, closeouts; then touches the guard is holding, with
-their reason. Each section is one query, whatever the size of the list.
+their reason. Two queries hold the six sections, whatever the size of the lists: a UNION ALL
+of the enrollment sections and one of the touch sections, each part cut at its section's
+limit.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from outreach.models import Direction, Message
 from reactivate.models import Membership
 
 SECTION_LIMIT = 50
-# What a list row shows: loading whole contacts (some 50 columns) for 300 rows costs more
-# than the queries.
+# What a list row shows: loading whole contacts (some 50 columns) for up to 300 rows costs
+# more than the queries.
 LIST_FIELDS = (
     "id",
     "state",
@@ -271,8 +273,8 @@ def _closeouts(mine: QuerySet[Enrollment], closeout_steps: list[int]) -> QuerySe
     """Active enrollments whose closeout went out and nothing is left to send: decide.
 
     The sent closeouts are named as a set of enrollment ids (not a per-row EXISTS), so the
-    planner can start from the few sent closeout touches instead of probing the touches of
-    every open enrollment of the coordinator.
+    planner can start from the sent closeout touches when they are few, instead of probing
+    the touches of every active enrollment of the coordinator.
     """
     closed_out = Touch.objects.filter(
         step_id__in=closeout_steps, status__in=[TouchStatus.SENT, TouchStatus.DELIVERED]
