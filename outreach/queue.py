@@ -199,20 +199,25 @@ def _enrollment_sections(
         .order_by("created_at")
         .values("created_at")[:1]
     )
-    mine = _scopes(practice, user, now, see_all).select_related("contact").only(*LIST_FIELDS)
-    replies = (
-        mine.alias(waiting=waiting)
-        .filter(waiting=True)
-        .annotate(section=Value("replies"), at=Subquery(first_reply))
-        .order_by("at")[:SECTION_LIMIT]
+    mine = _scopes(practice, user, now, see_all)
+    replies = _first_rows(
+        mine.alias(waiting=waiting).filter(waiting=True),
+        "replies",
+        at=Subquery(first_reply),
+        order="at",
     )
-    requalify = (
-        mine.alias(waiting=waiting)
-        .filter(state__in=[State.PAUSED, State.REQUALIFYING], waiting=False)
-        .annotate(section=Value("requalify"), at=F("state_changed_at"))
-        .order_by("state_changed_at")[:SECTION_LIMIT]
+    requalify = _first_rows(
+        mine.alias(waiting=waiting).filter(
+            state__in=[State.PAUSED, State.REQUALIFYING], waiting=False
+        ),
+        "requalify",
+        at=F("state_changed_at"),
+        order="state_changed_at",
     )
-    rows = replies.union(requalify, _closeouts(mine, closeout_steps), all=True)
+    closeouts = _first_rows(
+        _closeouts(mine, closeout_steps), "closeouts", at=F("state_changed_at"), order="start_day"
+    )
+    rows = replies.union(requalify, closeouts, all=True)
     grouped = _by_section(rows, ("replies", "requalify", "closeouts"))
     order = {
         "replies": lambda e: e.at,
@@ -223,6 +228,26 @@ def _enrollment_sections(
         key: [Item(key, e, e.at) for e in sorted(found, key=order[key])]
         for key, found in grouped.items()
     }
+
+
+def _first_rows(
+    found: QuerySet[Enrollment], section: str, *, at, order: str
+) -> QuerySet[Enrollment]:
+    """The section's first rows of ``found`` by ``order``, with their contacts; ``at`` is
+    the time a row shows.
+
+    The limit is taken on the enrollments alone and the contacts joined to those rows
+    only: a coordinator with 5,000 re-qualifications would otherwise have all 5,000
+    contacts looked up before the sort keeps 50.
+    """
+    first = found.annotate(at=at).order_by(order).values("pk")[:SECTION_LIMIT]
+    return (
+        Enrollment.objects.filter(pk__in=first)
+        .select_related("contact")
+        .only(*LIST_FIELDS)
+        .annotate(section=Value(section), at=at)
+        .order_by(order)[:SECTION_LIMIT]
+    )
 
 
 def _touch_sections(
@@ -283,12 +308,7 @@ def _closeouts(mine: QuerySet[Enrollment], closeout_steps: list[int]) -> QuerySe
         enrollment=OuterRef("pk"),
         status__in=[TouchStatus.PLANNED, TouchStatus.CLAIMED, TouchStatus.SENDING],
     )
-    return (
-        mine.filter(state=State.ACTIVE, pk__in=closed_out)
-        .exclude(Exists(pending))
-        .annotate(section=Value("closeouts"), at=F("state_changed_at"))
-        .order_by("start_day")[:SECTION_LIMIT]
-    )
+    return mine.filter(state=State.ACTIVE, pk__in=closed_out).exclude(Exists(pending))
 
 
 def decisions_today(
