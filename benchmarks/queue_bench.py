@@ -44,7 +44,7 @@ the sections' 50-row limits:
   (about 15 ms), middleware, session and access check (about 15 ms).
 
 Measured at 1M while another benchmark held about one core (so p95 swings by ±20 ms from
-run to run): p50 83-104 ms, p95 108-132 ms, 12 queries, against p50 591 ms, p95 714 ms,
+run to run): p50 83-104 ms, p95 118-132 ms, 12 queries, against p50 591 ms, p95 714 ms,
 14 queries before. Coordinators whose 5,000 own enrollments are all paused with a reply,
 or all re-qualifying (coordinators 2 and 3 here), spend about 25 ms more in the enrollment
 sections: 5,000 first-reply lookups, or 5,000 waiting-reply checks, before the sort keeps
