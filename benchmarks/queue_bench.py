@@ -45,7 +45,8 @@ the sections' 50-row limits:
 
 Measured at 1M while another benchmark held about one core (so p95 swings by ±20 ms from
 run to run): p50 83-104 ms, p95 118-132 ms, 12 queries, against p50 591 ms, p95 714 ms,
-14 queries before. Coordinators whose 5,000 own enrollments are all paused with a reply,
+14 queries before. On a quiet machine (nothing else running, same data, ``--reuse``): p50
+84 ms, p95 114 ms. Coordinators whose 5,000 own enrollments are all paused with a reply,
 or all re-qualifying (coordinators 2 and 3 here), spend about 25 ms more in the enrollment
 sections: 5,000 first-reply lookups, or 5,000 waiting-reply checks, before the sort keeps
 50.
