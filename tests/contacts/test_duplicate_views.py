@@ -49,3 +49,20 @@ def test_owner_can_look_but_not_merge(client_for, member, practice, candidate):
     client = client_for(member(Role.OWNER))
     assert client.get(review_url(practice, candidate)).status_code == 200
     assert client.post(review_url(practice, candidate), {"decision": "keep_a"}).status_code == 403
+
+
+def test_a_refused_merge_says_why_and_keeps_both_records(client_for, member, practice, candidate):
+    from campaigns.models import State
+    from tests.factories import CampaignFactory, EnrollmentFactory
+
+    for contact in (candidate.contact_a, candidate.contact_b):
+        EnrollmentFactory(
+            contact=contact, campaign=CampaignFactory(practice=practice), state=State.PAUSED
+        )
+    response = client_for(member(Role.COORDINATOR)).post(
+        review_url(practice, candidate), {"decision": "keep_a"}, follow=True
+    )
+    assert "finish one of them before merging" in response.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.OPEN
+    assert Contact.objects.live().count() == 2
