@@ -112,8 +112,9 @@ def test_held_touches_show_their_reason(client, practice, me):
     assert "past the 21:00 legal limit" in client.get(url("queue", practice)).content.decode()
 
 
-def test_held_touches_show_even_when_hundreds_of_calls_are_due_before_them(client, practice, me):
-    busy = enroll(practice, me.user)
+def calls_due(practice, user, count: int):
+    """One patient of ``user`` with ``count`` call tasks already due; returns the call step."""
+    busy = enroll(practice, user)
     step = busy.campaign.sequence.steps.filter(channel=Channel.CALL).first()
     Touch.objects.bulk_create(
         Touch(
@@ -121,10 +122,15 @@ def test_held_touches_show_even_when_hundreds_of_calls_are_due_before_them(clien
             enrollment=busy,
             step=step,
             channel=Channel.CALL,
-            due_at=NOW - dt.timedelta(minutes=400 - i),
+            due_at=NOW - dt.timedelta(minutes=count - i),
         )
-        for i in range(400)
+        for i in range(count)
     )
+    return step
+
+
+def test_held_touches_show_even_when_hundreds_of_calls_are_due_before_them(client, practice, me):
+    step = calls_due(practice, me.user, 400)
     held = enroll(practice, me.user)
     Touch.objects.create(
         practice=practice,
@@ -144,18 +150,7 @@ def test_held_touches_show_even_when_hundreds_of_calls_are_due_before_them(clien
 def test_a_voicemail_fallback_shows_even_when_hundreds_of_calls_are_due_before_it(
     client, practice, me
 ):
-    busy = enroll(practice, me.user)
-    step = busy.campaign.sequence.steps.filter(channel=Channel.CALL).first()
-    Touch.objects.bulk_create(
-        Touch(
-            practice=practice,
-            enrollment=busy,
-            step=step,
-            channel=Channel.CALL,
-            due_at=NOW - dt.timedelta(minutes=400 - i),
-        )
-        for i in range(400)
-    )
+    calls_due(practice, me.user, 400)
     fallback = enroll(practice, me.user)
     call_task(fallback, step_channel=Channel.VOICEMAIL)
 
