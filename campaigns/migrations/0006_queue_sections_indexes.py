@@ -2,11 +2,13 @@
 
 from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 from django.db import migrations, models
+from django.db.models.functions import Coalesce
 
 
 class Migration(migrations.Migration):
-    # Built concurrently: the touch table is written by the dispatcher all day, and a plain
-    # CREATE INDEX would hold its writes for the whole build.
+    # Built concurrently: touches are written by the dispatcher all day and enrollments
+    # while coordinators work, and a plain CREATE INDEX would hold their writes for the
+    # whole build.
     atomic = False
 
     dependencies = [
@@ -17,9 +19,11 @@ class Migration(migrations.Migration):
         AddIndexConcurrently(
             model_name="enrollment",
             index=models.Index(
+                Coalesce("coordinator", models.Value(0), output_field=models.BigIntegerField()),
+                models.F("state"),
                 condition=models.Q(("state__in", ["active", "paused", "requalifying"])),
-                fields=["coordinator", "state"],
                 include=(
+                    "coordinator",
                     "id",
                     "practice",
                     "contact",
@@ -29,7 +33,7 @@ class Migration(migrations.Migration):
                     "state_changed_at",
                     "start_day",
                 ),
-                name="enrollment_queue",
+                name="enrollment_queue_owner",
             ),
         ),
         RemoveIndexConcurrently(
