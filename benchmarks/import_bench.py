@@ -507,8 +507,8 @@ def _report(rows: int, results: dict[str, dict]) -> None:
             )
     for label, met, detail in checks:
         print(f"{'MET   ' if met else 'MISSED'} {label}: {detail}")
-    statistics = {r.get("statistics") for r in results.values()} - {None}
-    print(f"statistics: {'; '.join(sorted(statistics))}")
+    for phase, r in results.items():
+        print(f"statistics during {phase}: {r['statistics']}")
     print(
         json.dumps(
             {
