@@ -3,7 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from campaigns.models import OutcomeKind
+from campaigns.services import outcome_record
 from contacts.models import Contact, LastOutcome
+from outreach.models import Message
 from reactivate.models import AuditEvent, Role
 from tests.factories import CampaignFactory, ContactFactory, EnrollmentFactory
 
@@ -76,10 +79,6 @@ def test_contact_page_is_audited(client_for, coordinator, practice):
 
 
 def test_contact_page_shows_the_patients_outcomes_and_texts(client_for, coordinator, practice):
-    from campaigns.models import OutcomeKind
-    from campaigns.services import outcome_record
-    from outreach.models import Message
-
     contact = ContactFactory(practice=practice)
     enrollment = EnrollmentFactory(contact=contact, campaign=CampaignFactory(practice=practice))
     outcome_record(contact=contact, enrollment=enrollment, kind=OutcomeKind.LEFT_VOICEMAIL)
@@ -95,9 +94,6 @@ def test_contact_page_shows_the_patients_outcomes_and_texts(client_for, coordina
 def test_contact_page_query_count_does_not_grow_with_the_history(
     client_for, coordinator, practice, django_assert_max_num_queries
 ):
-    from campaigns.models import OutcomeKind
-    from campaigns.services import outcome_record
-
     contact = ContactFactory(practice=practice)
     for _ in range(10):
         enrollment = EnrollmentFactory(

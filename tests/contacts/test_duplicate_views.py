@@ -3,9 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from campaigns.models import State
 from contacts.models import CandidateStatus, Contact
 from reactivate.models import Role
-from tests.factories import DuplicateCandidateFactory
+from tests.factories import CampaignFactory, DuplicateCandidateFactory, EnrollmentFactory
 
 
 @pytest.fixture
@@ -52,9 +53,6 @@ def test_owner_can_look_but_not_merge(client_for, member, practice, candidate):
 
 
 def test_a_refused_merge_says_why_and_keeps_both_records(client_for, member, practice, candidate):
-    from campaigns.models import State
-    from tests.factories import CampaignFactory, EnrollmentFactory
-
     for contact in (candidate.contact_a, candidate.contact_b):
         EnrollmentFactory(
             contact=contact, campaign=CampaignFactory(practice=practice), state=State.PAUSED
