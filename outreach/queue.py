@@ -10,9 +10,11 @@ limit.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
@@ -177,6 +179,15 @@ def _marked_steps(practice) -> tuple[list[int], list[int]]:
     return voicemail, closeout
 
 
+def _union_all(parts: list[QuerySet]) -> Iterable:
+    """The rows of ``parts``, each ordered and cut at its limit: one UNION ALL on
+    PostgreSQL; a query per part on SQLite (``bin/run``'s local database), which cannot
+    order or limit the parts of a compound query."""
+    if connection.features.supports_slicing_ordering_in_compound:
+        return parts[0].union(*parts[1:], all=True)
+    return itertools.chain.from_iterable(parts)
+
+
 def _by_section(rows, keys: tuple[str, ...]) -> dict[str, list]:
     """Rows of a UNION ALL, grouped by their ``section`` column (each group is sorted
     again by the caller: SQL promises no order across a UNION)."""
@@ -217,7 +228,7 @@ def _enrollment_sections(
     closeouts = _first_rows(
         _closeouts(mine, closeout_steps), "closeouts", at=F("state_changed_at"), order="start_day"
     )
-    rows = replies.union(requalify, closeouts, all=True)
+    rows = _union_all([replies, requalify, closeouts])
     grouped = _by_section(rows, ("replies", "requalify", "closeouts"))
     order = {
         "replies": lambda e: e.at,
@@ -282,7 +293,7 @@ def _touch_sections(
             ("held", touches.filter(reason__startswith="held:")),
         )
     ]
-    rows = parts[0].union(*parts[1:], all=True)
+    rows = _union_all(parts)
     grouped = _by_section(rows, ("calls", "voicemail", "held"))
     return {
         key: [
