@@ -178,8 +178,11 @@ BLOCKS = ("phone", "email", "dob_key", "sound_key", "addr_key")
 MAX_BLOCK = 50
 
 
+@lru_cache(maxsize=hygiene.CACHE_SIZE)
 def street_key(address: str) -> str:
-    """House number and first street word: "12 Oak St." and "12 oak street" agree."""
+    """House number and first street word: "12 Oak St." and "12 oak street" agree.
+
+    Cached: scoring a block compares each address with every other in it."""
     parts = address.lower().replace(".", " ").split()
     return " ".join(parts[:2])
 

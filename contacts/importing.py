@@ -391,12 +391,12 @@ def _chunk_apply(batch: ImportBatch, rows: list[CleanRow], now: dt.datetime) -> 
     practice = batch.practice
     counts: Counter = Counter(rows=len(rows))
     good = [r for r in rows if not r.error]
-    index = identity_neighbours(practice, (r.identity for r in good))
+    identities = [r.identity for r in good]
+    index = identity_neighbours(practice, identities)
     matched_ids: set[int] = set()
     plan: list[tuple[CleanRow, int, str]] = []  # row, contact id (or -temp), reason
     new_contacts: dict[int, NewContact] = {}
-    for row in good:
-        identity = row.identity
+    for row, identity in zip(good, identities, strict=True):
         match = index.match(identity)
         if match is None:
             contact_id, reason = -(len(new_contacts) + 1), ""
