@@ -68,6 +68,8 @@ from benchdb import ROOT, bench_environment, database_prepare, percentile
 
 COORDINATORS = 20
 REQUESTS = 40
+# When the i-th waiting reply came (SQL over i).
+REPLY_AT = "now() - ({i} %% 300) * interval '1 minute'"
 
 
 def _insert_series(cursor, model, n: int, expressions: dict[str, str], params: dict) -> None:
@@ -166,6 +168,9 @@ def populate(n: int):
                 "start_day": "date '2026-11-01' + (i %% 30)",
                 "created_at": "now() - (i %% 30) * interval '1 day'",
                 "state_changed_at": "now() - (i %% 600) * interval '1 minute'",
+                # The paused ones have a reply waiting: its time, as the messages below.
+                "reply_waiting_since": "CASE WHEN i %% 40 = 20 THEN "
+                f"{REPLY_AT.format(i='((i + 20) / 40)')} END",
             },
             common,
         )
@@ -217,7 +222,7 @@ def populate(n: int):
                 "kind": "'reply'",
                 "body": "'Yes, still interested'",
                 "status": "'received'",
-                "created_at": "now() - (i %% 300) * interval '1 minute'",
+                "created_at": REPLY_AT.format(i="i"),
             },
             common,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 
 from contacts.models import Bucket, Contact
@@ -199,6 +199,12 @@ class Enrollment(models.Model):
         null=True, blank=True, help_text="When the nurture sweep enrolled the patient again."
     )
     appointment_at = models.DateTimeField(null=True, blank=True)
+    # Since when the patient's oldest unhandled reply has waited (None: none waits), on
+    # every enrollment of the contact: the work queue's "replies waiting" order, which only
+    # the messages know otherwise. Kept by outreach, which records and handles replies
+    # (``outreach.conversation.replies_waiting_sync``); set on enrollment from
+    # ``campaigns.replies``.
+    reply_waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     state_changed_at = models.DateTimeField(auto_now_add=True)
 
@@ -234,6 +240,18 @@ class Enrollment(models.Model):
                 ],
                 condition=Q(state__in=[s.value for s in OPEN_STATES]),
                 name="enrollment_queue_owner",
+            ),
+            # The work queue's replies waiting, oldest first: only the open enrollments
+            # with a reply waiting, a few per coordinator, instead of all of them.
+            models.Index(
+                F("practice"),
+                queue_owner(),
+                F("reply_waiting_since"),
+                include=["id", "coordinator", "claimed_by", "claim_expires_at"],
+                condition=Q(
+                    reply_waiting_since__isnull=False, state__in=[s.value for s in OPEN_STATES]
+                ),
+                name="enrollment_reply_waiting",
             ),
         ]
 

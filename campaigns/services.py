@@ -33,6 +33,7 @@ from campaigns.models import (
     Touch,
     TouchStatus,
 )
+from campaigns.replies import replies_waiting_since
 from campaigns.scheduling import Recipient, SendingRules, due_at
 from campaigns.states import OUTCOME_OF, IllegalTransition, transition_check
 from contacts.models import Bucket, Contact
@@ -235,6 +236,8 @@ def _enroll(
 ) -> int:
     steps = list(campaign.sequence.steps.all())
     rules = SendingRules.of(campaign.practice)
+    contacts = list(contacts)
+    waiting = replies_waiting_since(contact.pk for contact in contacts)
     enrollments, plans = [], []
     for contact in contacts:
         held_out, variant, coordinator_id = assign[contact.pk]
@@ -247,6 +250,8 @@ def _enroll(
             variant=variant,
             coordinator_id=coordinator_id,
             start_day=start_day,
+            # A reply that came before the enrollment waits in the work queue all the same.
+            reply_waiting_since=waiting.get(contact.pk),
         )
         enrollments.append(enrollment)
         plans.append((enrollment, contact))

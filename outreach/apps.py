@@ -18,3 +18,9 @@ class OutreachConfig(AppConfig):
         from outreach.history import messages_merge, messages_timeline
 
         history_source_register("outreach", move=messages_merge, timeline=messages_timeline)
+
+        # A patient enrolled while a reply of theirs waits shows it in the work queue.
+        from campaigns.replies import replies_waiting_source_register
+        from outreach.conversation import replies_waiting_by_contact
+
+        replies_waiting_source_register("outreach", replies_waiting_by_contact)

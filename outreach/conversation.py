@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns import tone
+from campaigns.models import Enrollment
 from campaigns.scheduling import Recipient, SendingRules, hold_reason
 from contacts.models import Contact
 from outreach.dispatch import public_url
@@ -21,11 +22,49 @@ def thread(contact: Contact) -> QuerySet[Message]:
     return Message.objects.filter(contact=contact).select_related("user").order_by("created_at")
 
 
+def _waiting(**where) -> QuerySet[Message]:
+    return Message.objects.filter(direction=Direction.IN, handled_at__isnull=True, **where)
+
+
+def oldest_waiting(contact) -> Subquery:
+    """When ``contact``'s (an id or an OuterRef) oldest unhandled reply came."""
+    return Subquery(_waiting(contact=contact).order_by("created_at").values("created_at")[:1])
+
+
+def replies_waiting_by_contact(contact_ids: list[int]) -> dict[int, dt.datetime]:
+    """When each contact's oldest unhandled reply came (contacts with none left out)."""
+    rows = (
+        _waiting(contact_id__in=contact_ids)
+        .order_by()
+        .values("contact_id")
+        .annotate(since=Min("created_at"))
+        .values_list("contact_id", "since")
+    )
+    return dict(rows)
+
+
+def replies_waiting_mark(message: Message) -> int:
+    """An inbound message waits for a coordinator: its contact's enrollments show a reply
+    waiting since it came, unless an older one waits already."""
+    return Enrollment.objects.filter(
+        contact_id=message.contact_id, reply_waiting_since__isnull=True
+    ).update(reply_waiting_since=message.created_at)
+
+
+def replies_waiting_sync(contact_ids: list[int]) -> int:
+    """Set these contacts' enrollments' ``reply_waiting_since`` from their messages: the
+    oldest unhandled reply, or None."""
+    return Enrollment.objects.filter(contact_id__in=contact_ids).update(
+        reply_waiting_since=oldest_waiting(OuterRef("contact"))
+    )
+
+
 def replies_handle(contact: Contact, *, now: dt.datetime | None = None) -> int:
     """The coordinator has dealt with the patient's waiting replies."""
-    return Message.objects.filter(
-        contact=contact, direction=Direction.IN, handled_at__isnull=True
-    ).update(handled_at=now or timezone.now())
+    handled = _waiting(contact=contact).update(handled_at=now or timezone.now())
+    # From the messages, not None: a reply that came meanwhile still waits.
+    replies_waiting_sync([contact.pk])
+    return handled
 
 
 def reply_send(

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from campaigns.models import Enrollment
 from contacts.history import TimelineEntry
 from contacts.models import Contact
+from outreach.conversation import oldest_waiting
 from outreach.models import Direction, Message
 
 NOTE_CHARS = 140
@@ -24,6 +26,11 @@ WHAT = {
 def messages_merge(merged: Contact, survivor: Contact) -> None:
     """The merged record's messages join the survivor's thread (a patient has one)."""
     Message.objects.filter(contact=merged.pk).update(contact=survivor.pk)
+    # Both records' enrollments (all the survivor's once the merge is done, whichever
+    # app's part of it runs first) now wait on the one thread's oldest unhandled reply.
+    Enrollment.objects.filter(contact_id__in=[merged.pk, survivor.pk]).update(
+        reply_waiting_since=oldest_waiting(survivor.pk)
+    )
 
 
 def messages_timeline(contact_ids: list[int]) -> Iterator[TimelineEntry]:

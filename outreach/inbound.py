@@ -18,6 +18,7 @@ from campaigns.models import OPEN_STATES, Enrollment, State
 from campaigns.services import enrollment_move, enrollment_reply
 from contacts.models import Contact
 from contacts.services import contact_opt_in_sms, contact_opt_out
+from outreach.conversation import replies_waiting_mark
 from outreach.models import STATUS_RANK, Attention, Direction, Kind, Message, SenderProfile
 from outreach.twilio_client import ERROR_ACTIONS
 
@@ -166,6 +167,8 @@ def _act(message: Message, contact: Contact, intent: Intent) -> str:
             Attention.WRONG_NUMBER if intent.kind == "wrong_number" else Attention.UNCLEAR_OPT_OUT
         )
         message.save(update_fields=["attention"])
+    # It waits for a coordinator (in the work queue, oldest first).
+    replies_waiting_mark(message)
     if enrollment:
         enrollment_reply(enrollment)
     return ""

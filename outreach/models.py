@@ -117,7 +117,8 @@ class Message(models.Model):
                 condition=Q(direction="in", handled_at__isnull=True),
                 name="message_waiting",
             ),
-            # The work queue: does this contact have a waiting reply, and since when.
+            # Does this contact have a waiting reply, and since when (what keeps the
+            # enrollments' ``reply_waiting_since``).
             models.Index(
                 fields=["contact", "created_at"],
                 include=["practice"],

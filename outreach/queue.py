@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from campaigns.models import (
@@ -131,17 +131,6 @@ def _scopes(practice, user, now: dt.datetime, see_all: bool) -> QuerySet[Enrollm
     )
 
 
-def _waiting_reply(practice) -> Exists:
-    return Exists(
-        Message.objects.filter(
-            practice=practice,
-            contact=OuterRef("contact"),
-            direction=Direction.IN,
-            handled_at__isnull=True,
-        )
-    )
-
-
 def queue_for(
     practice, user, now: dt.datetime, *, see_all: bool = False, membership: Membership | None = None
 ) -> Queue:
@@ -202,25 +191,18 @@ def _enrollment_sections(
 ) -> dict[str, list[Item]]:
     """Replies waiting (oldest first), re-qualifications and closeouts: one UNION ALL of
     three ordered parts, each cut at its section's limit."""
-    waiting = _waiting_reply(practice)
-    first_reply = (
-        Message.objects.filter(
-            contact=OuterRef("contact"), direction=Direction.IN, handled_at__isnull=True
-        )
-        .order_by("created_at")
-        .values("created_at")[:1]
-    )
     mine = _scopes(practice, user, now, see_all)
+    # ``reply_waiting_since``: kept on the enrollment so that this part reads the few
+    # enrollments with a reply waiting (the ``enrollment_reply_waiting`` index), not every
+    # open enrollment of the coordinator with a look at its messages.
     replies = _first_rows(
-        mine.alias(waiting=waiting).filter(waiting=True),
+        mine.filter(reply_waiting_since__isnull=False),
         "replies",
-        at=Subquery(first_reply),
-        order="at",
+        at=F("reply_waiting_since"),
+        order="reply_waiting_since",
     )
     requalify = _first_rows(
-        mine.alias(waiting=waiting).filter(
-            state__in=[State.PAUSED, State.REQUALIFYING], waiting=False
-        ),
+        mine.filter(state__in=[State.PAUSED, State.REQUALIFYING], reply_waiting_since__isnull=True),
         "requalify",
         at=F("state_changed_at"),
         order="state_changed_at",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignStatus, Channel, Enrollment, State, Touch
+from outreach.conversation import replies_waiting_mark
 from outreach.models import Message
 from tests.factories import CampaignFactory, ContactFactory, EnrollmentFactory
 
@@ -36,7 +37,7 @@ def work_day(practice, coordinator) -> WorkDay:
     now = timezone.now()
     campaign = CampaignFactory(practice=practice, status=CampaignStatus.RUNNING)
     reply = enroll(campaign, coordinator, "Rita", "Replies", state=State.PAUSED)
-    Message.objects.create(
+    text = Message.objects.create(
         practice=practice,
         contact=reply.contact,
         direction="in",
@@ -45,6 +46,7 @@ def work_day(practice, coordinator) -> WorkDay:
         body="Yes, still interested. Is next week possible?",
         status="received",
     )
+    replies_waiting_mark(text)
     later = enroll(campaign, coordinator, "Nora", "Later", state=State.REQUALIFYING)
     call = enroll(campaign, coordinator, "Carl", "Calls")
     Touch.objects.create(

@@ -2,18 +2,22 @@
 replies, and a query count that does not grow with the list."""
 
 import datetime as dt
+import itertools
 
 import pytest
 import time_machine
 from django.urls import reverse
 
 from campaigns.models import Channel, OutcomeKind, State, Touch, TouchStatus
+from outreach.inbound import inbound_sms_receive
 from outreach.models import Message
 from reactivate.models import Role
 from tests.factories import ContactFactory, EnrollmentFactory
+from tests.outreach.helpers import sender_for
 
 pytestmark = pytest.mark.django_db
 NOW = dt.datetime(2026, 12, 2, 16, 0, tzinfo=dt.UTC)  # 11:00 in New York
+SIDS = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
@@ -48,16 +52,17 @@ def enroll(practice, coordinator=None, **kwargs):
 
 
 def reply_from(enrollment, minutes_ago, body="Yes"):
-    message = Message.objects.create(
-        practice=enrollment.practice,
-        contact=enrollment.contact,
-        direction="in",
-        channel="sms",
-        kind="reply",
-        body=body,
-        status="received",
-    )
-    Message.objects.filter(pk=message.pk).update(created_at=NOW - dt.timedelta(minutes=minutes_ago))
+    """The patient texts back ``minutes_ago``, through the inbound webhook's service."""
+    sender = sender_for(enrollment.practice)
+    with time_machine.travel(NOW - dt.timedelta(minutes=minutes_ago), tick=False):
+        message, _answer = inbound_sms_receive(
+            {
+                "MessageSid": f"SM{next(SIDS):032d}",
+                "From": enrollment.contact.phone,
+                "To": sender.sms_number,
+                "Body": body,
+            }
+        )
     return message
 
 
