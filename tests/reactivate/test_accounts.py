@@ -65,3 +65,40 @@ def test_logout_needs_post_and_ends_the_session(client_for, member):
     response = client.post(reverse("logout"))
     assert response["Location"] == reverse("login")
     assert "_auth_user_id" not in client.session
+
+
+def _session_expiry(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_activity_within_a_minute_of_the_last_renewal_writes_no_session(client, member, practice):
+    user = member(Role.COORDINATOR).user
+    queue = reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
+    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        _login(client, user.username, PASSWORD)
+        renewed = _session_expiry(client)
+        clock.shift(dt.timedelta(seconds=settings.SESSION_RENEW_SECONDS - 1))
+        assert client.get(queue).status_code == 200
+    assert _session_expiry(client) == renewed
+
+
+def test_activity_a_minute_after_the_last_renewal_renews_the_idle_timeout(client, member, practice):
+    user = member(Role.COORDINATOR).user
+    queue = reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
+    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        _login(client, user.username, PASSWORD)
+        clock.shift(dt.timedelta(seconds=settings.SESSION_RENEW_SECONDS))
+        assert client.get(queue).status_code == 200
+    assert _session_expiry(client) == dt.datetime(2026, 11, 26, 9, 1, tzinfo=dt.UTC) + dt.timedelta(
+        minutes=settings.SESSION_IDLE_MINUTES
+    )
+
+
+def test_a_logout_leaves_no_session_behind(client_for, member):
+    from django.contrib.sessions.models import Session
+
+    client = client_for(member(Role.COORDINATOR))
+    client.post(reverse("logout"))
+    assert not Session.objects.exists()
