@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import jellyfish
 from django.db import connection, transaction
@@ -158,19 +159,25 @@ def identity_neighbours(practice: Practice, identities: Iterable[Identity]) -> I
 
 # --- Candidates -----------------------------------------------------------------------
 
-CANDIDATE_FIELDS = (
-    "id",
-    "first_name",
-    "last_name",
-    "phone",
-    "email",
-    "date_of_birth",
-    "postal_code",
-    "address",
-    "dob_key",
-    "sound_key",
-    "addr_key",
-)
+
+class CandidateRow(NamedTuple):
+    """A contact as candidate finding reads it (CANDIDATE_FIELDS): a tuple, not a dict or
+    a model, because a chunk's blocks hold tens of thousands of them."""
+
+    id: int
+    first_name: str
+    last_name: str
+    phone: str
+    email: str
+    date_of_birth: dt.date | None
+    postal_code: str
+    address: str
+    dob_key: str
+    sound_key: str
+    addr_key: str
+
+
+CANDIDATE_FIELDS = CandidateRow._fields
 BLOCKS = ("phone", "email", "dob_key", "sound_key", "addr_key")
 # A blocking key shared by more live contacts than this is not evidence (a clinic's own
 # phone, a care home's address, a common surname in a town): the block is skipped, which
@@ -225,29 +232,29 @@ def matching_keys(
     }
 
 
-def _name_similarity(a: dict, b: dict) -> float:
+def _name_similarity(a: CandidateRow, b: CandidateRow) -> float:
     """Names alike, 0 to 1, counting first and last names written the other way round."""
-    left = f"{a['first_name']} {a['last_name']}".lower()
-    right = f"{b['first_name']} {b['last_name']}".lower()
-    swapped = f"{b['last_name']} {b['first_name']}".lower()
+    left = f"{a.first_name} {a.last_name}".lower()
+    right = f"{b.first_name} {b.last_name}".lower()
+    swapped = f"{b.last_name} {b.first_name}".lower()
     return max(fuzz.ratio(left, right), fuzz.ratio(left, swapped)) / 100
 
 
-def _same_address(a: dict, b: dict) -> bool:
+def _same_address(a: CandidateRow, b: CandidateRow) -> bool:
     return bool(
-        a["postal_code"]
-        and a["postal_code"] == b["postal_code"]
-        and a["address"]
-        and street_key(a["address"]) == street_key(b["address"])
+        a.postal_code
+        and a.postal_code == b.postal_code
+        and a.address
+        and street_key(a.address) == street_key(b.address)
     )
 
 
-def pair_score(a: dict, b: dict) -> tuple[float, str]:
+def pair_score(a: CandidateRow, b: CandidateRow) -> tuple[float, str]:
     """How alike two contacts are (0 to 1) and the evidence, in words for the reviewer."""
     names = _name_similarity(a, b)
     score, evidence = names, [f"names {round(names * 100)}% alike"]
-    if a["date_of_birth"] and b["date_of_birth"]:
-        if a["date_of_birth"] == b["date_of_birth"]:
+    if a.date_of_birth and b.date_of_birth:
+        if a.date_of_birth == b.date_of_birth:
             score += 0.3
             evidence.insert(0, "same birth date")
         else:
@@ -255,8 +262,8 @@ def pair_score(a: dict, b: dict) -> tuple[float, str]:
             evidence.append("different birth dates")
     shared = [
         label
-        for field, label in (("phone", "phone"), ("email", "email"))
-        if a[field] and a[field] == b[field]
+        for label, mine, theirs in (("phone", a.phone, b.phone), ("email", a.email, b.email))
+        if mine and mine == theirs
     ]
     if shared:
         score += 0.15
@@ -264,23 +271,23 @@ def pair_score(a: dict, b: dict) -> tuple[float, str]:
     if _same_address(a, b):
         score += 0.15
         evidence.append("same address")
-    if shared and a["first_name"].lower() != b["first_name"].lower():
+    if shared and a.first_name.lower() != b.first_name.lower():
         evidence.append("different first name (family?)")
     return min(score, 1.0), "; ".join(evidence)
 
 
-def _corroborated(a: dict, b: dict) -> bool:
+def _corroborated(a: CandidateRow, b: CandidateRow) -> bool:
     """Alike names alone are not evidence (a town has many John Smiths): a pair needs the
     same birth date, address, phone or email as well."""
     return bool(
-        (a["date_of_birth"] and a["date_of_birth"] == b["date_of_birth"])
-        or (a["phone"] and a["phone"] == b["phone"])
-        or (a["email"] and a["email"] == b["email"])
+        (a.date_of_birth and a.date_of_birth == b.date_of_birth)
+        or (a.phone and a.phone == b.phone)
+        or (a.email and a.email == b.email)
         or _same_address(a, b)
     )
 
 
-def _block_members(practice: Practice, block: str, keys: list[str]) -> list[dict]:
+def _block_members(practice: Practice, block: str, keys: list[str]) -> list[CandidateRow]:
     """Live contacts in the blocks ``keys`` of kind ``block``, leaving out blocks with
     more than MAX_BLOCK members (counted without reading more than MAX_BLOCK + 1)."""
     if connection.vendor != "postgresql":
@@ -290,9 +297,9 @@ def _block_members(practice: Practice, block: str, keys: list[str]) -> list[dict
                 f"SELECT {', '.join(CANDIDATE_FIELDS)} {_LIVE_CONTACTS} AND {where}",
                 [practice.pk, *values],
             )
-            rows = [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor.fetchall()]
-        sizes = Counter(row[block] for row in rows)
-        return [row for row in rows if sizes[row[block]] <= MAX_BLOCK]
+            rows = [CandidateRow._make(row) for row in cursor.fetchall()]
+        sizes = Counter(getattr(row, block) for row in rows)
+        return [row for row in rows if sizes[getattr(row, block)] <= MAX_BLOCK]
     # Each key's block is counted once, reading at most MAX_BLOCK + 1 index entries; the
     # members of the small blocks are then read in one index scan.
     sql = f"""
@@ -313,7 +320,7 @@ def _block_members(practice: Practice, block: str, keys: list[str]) -> list[dict
     """  # noqa: S608 - block is one of BLOCKS
     with connection.cursor() as cursor:
         cursor.execute(sql, [keys, practice.pk, MAX_BLOCK + 1, MAX_BLOCK, practice.pk])
-        return [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+        return [CandidateRow._make(row) for row in cursor.fetchall()]
 
 
 def candidates_find(practice: Practice, contact_ids: Iterable[int]) -> int:
@@ -334,24 +341,24 @@ def candidates_find(practice: Practice, contact_ids: Iterable[int]) -> int:
             f"SELECT {', '.join(CANDIDATE_FIELDS)} {_LIVE_CONTACTS} AND {where}",
             [practice.pk, *values],
         )
-        subjects = [dict(zip(CANDIDATE_FIELDS, row, strict=True)) for row in cursor.fetchall()]
-    blocks: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for block in BLOCKS:
-        keys = sorted({c[block] for c in subjects if c[block]})
-        if keys:
-            for row in _block_members(practice, block, keys):
-                blocks[(block, row[block])].append(row)
-
+        subjects = [CandidateRow._make(row) for row in cursor.fetchall()]
     found: dict[tuple[int, int], tuple[float, str]] = {}
-    for subject in subjects:
-        for block in BLOCKS:
-            if not subject[block]:
-                continue
-            for other in blocks.get((block, subject[block]), ()):
-                pair = (min(subject["id"], other["id"]), max(subject["id"], other["id"]))
-                if other["id"] == subject["id"] or pair in found:
+    # One kind of block at a time, so only its members are held (at a million contacts a
+    # chunk's surname blocks alone hold a few hundred thousand rows). In BLOCKS order: a
+    # pair that shares a phone or email is recorded as family before another block sees it.
+    for block in BLOCKS:
+        keys = sorted({getattr(c, block) for c in subjects if getattr(c, block)})
+        if not keys:
+            continue
+        members: dict[str, list[CandidateRow]] = defaultdict(list)
+        for row in _block_members(practice, block, keys):
+            members[getattr(row, block)].append(row)
+        family = block in ("phone", "email")
+        for subject in subjects:
+            for other in members.get(getattr(subject, block), ()):
+                pair = (min(subject.id, other.id), max(subject.id, other.id))
+                if other.id == subject.id or pair in found:
                     continue
-                family = block in ("phone", "email")
                 if not family and not _corroborated(subject, other):
                     continue
                 score, reason = pair_score(subject, other)
