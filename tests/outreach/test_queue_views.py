@@ -383,7 +383,7 @@ def test_the_queue_page_query_count_does_not_grow_with_the_list(
     for i in range(size):
         reply_from(enroll(practice, me.user, state=State.PAUSED), i + 1)
         call_task(enroll(practice, me.user))
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(12):
         client.get(url("queue", practice))
 
 
