@@ -486,7 +486,6 @@ def _open(batch: ImportBatch) -> Table:
 
 def import_batch_run(batch_id: int, *, chunk_rows: int | None = None) -> ImportBatch:
     """Apply a queued batch, resuming after its last applied row. Marks it done or failed."""
-    chunk_rows = chunk_rows or settings.IMPORT_CHUNK_ROWS
     claimed = ImportBatch.objects.filter(
         pk=batch_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
     ).update(status=ImportStatus.RUNNING, started_at=timezone.now())
@@ -500,7 +499,8 @@ def import_batch_run(batch_id: int, *, chunk_rows: int | None = None) -> ImportB
             batch.save(update_fields=["rows_total"])
         rules = PracticeRules.of(batch.practice)
         mapping = mapping_resolve(table.headers, batch.mapping)
-        chunks = _chunks_clean(table, mapping, rules, after=batch.last_row, size=chunk_rows)
+        size = chunk_rows or _chunk_rows(batch.rows_total)
+        chunks = _chunks_clean(table, mapping, rules, after=batch.last_row, size=size)
         for chunk in _one_ahead(chunks):
             batch = _chunk_commit(batch_id, chunk)
     except (TableError, ValueError) as error:
@@ -514,6 +514,17 @@ def import_batch_run(batch_id: int, *, chunk_rows: int | None = None) -> ImportB
             "listed in the report; nothing was half-applied.",
         )
     return _finish(batch_id, ImportStatus.DONE, "")
+
+
+MIN_CHUNK_ROWS = 500
+
+
+def _chunk_rows(rows_total: int) -> int:
+    """Rows per chunk: about a tenth of the file, so the progress bar moves about ten
+    times, from MIN_CHUNK_ROWS up to IMPORT_CHUNK_ROWS. Large chunks are cheaper per row
+    (each has its round trips, its scoreboard trigger run, its commit): 100k rows import
+    about a fifth faster in 10,000-row chunks than in 2,000-row ones."""
+    return min(settings.IMPORT_CHUNK_ROWS, max(rows_total // 10, MIN_CHUNK_ROWS))
 
 
 def _chunks_clean(
@@ -544,7 +555,10 @@ def _one_ahead(chunks: Iterator[list[CleanRow]]) -> Iterator[list[CleanRow]]:
     """What ``chunks`` yields, the next chunk read and cleaned in a thread while this one
     is written: cleaning is Python (it holds the GIL) and writing is mostly waiting for
     PostgreSQL (which does not), so the two overlap instead of taking turns. The thread
-    touches no database; an error it meets is raised here, in order."""
+    touches no database; an error it meets is raised here, in order.
+
+    One ahead and no further: the thread starts on the next chunk only once this one is
+    taken, so two chunks are held at a time, not three."""
     handoff: queue.Queue = queue.Queue(maxsize=1)
     stop = threading.Event()
 
@@ -552,6 +566,7 @@ def _one_ahead(chunks: Iterator[list[CleanRow]]) -> Iterator[list[CleanRow]]:
         try:
             for chunk in chunks:
                 handoff.put(chunk)
+                handoff.join()  # until the consumer has taken it
                 if stop.is_set():
                     return
             handoff.put(_END)
@@ -561,7 +576,11 @@ def _one_ahead(chunks: Iterator[list[CleanRow]]) -> Iterator[list[CleanRow]]:
     thread = threading.Thread(target=produce, name="import-clean", daemon=True)
     thread.start()
     try:
-        while (item := handoff.get()) is not _END:
+        while True:
+            item = handoff.get()
+            handoff.task_done()
+            if item is _END:
+                return
             if isinstance(item, _Raised):
                 raise item.error
             yield item
@@ -571,6 +590,7 @@ def _one_ahead(chunks: Iterator[list[CleanRow]]) -> Iterator[list[CleanRow]]:
         while thread.is_alive():
             with contextlib.suppress(queue.Empty):
                 handoff.get(timeout=0.05)
+                handoff.task_done()
 
 
 def _rows_estimate(table: Table, path: str) -> int:

@@ -285,8 +285,9 @@ MEDIA_URL = "/media/"
 
 PHONENUMBER_DEFAULT_REGION = "US"
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=50) * 1024 * 1024
-# Data rows per import transaction: progress moves, and a killed worker resumes, per chunk.
-IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+# Most data rows per import transaction: progress moves, and a killed worker resumes, per
+# chunk. A file is applied in about ten chunks up to this size (contacts.importing).
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=10000)
 
 # --- Logging: ids and counts only, never patient values -------------------------------
 LOGGING = {

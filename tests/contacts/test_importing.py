@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from contacts.importing import _one_ahead, import_batch_run
+from contacts.importing import _chunk_rows, _one_ahead, import_batch_run
 from contacts.models import (
     CandidateStatus,
     Contact,
@@ -335,3 +335,13 @@ def test_an_import_that_stops_early_leaves_no_cleaning_thread_behind():
     assert next(chunks) == ["a"]
     chunks.close()
     assert not [t for t in threading.enumerate() if t.name == "import-clean"]
+
+
+@pytest.mark.parametrize(
+    ("rows_total", "chunk"),
+    [(8_000, 800), (120, 500), (100_000, 10_000), (1_000_000, 10_000)],
+)
+def test_a_file_is_applied_in_about_ten_chunks_of_bounded_size(settings, rows_total, chunk):
+    # The progress bar of a small file still moves; a large file gets the cheapest chunks.
+    settings.IMPORT_CHUNK_ROWS = 10_000
+    assert _chunk_rows(rows_total) == chunk
