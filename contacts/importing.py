@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import logging
+import operator
 import queue
 import threading
 from collections import Counter
@@ -271,15 +272,15 @@ def _contacts_insert(new_contacts: dict[int, NewContact]) -> dict[int, int]:
         )
         return {temp: c.pk for temp, c in zip(new_contacts, created, strict=True)}
     ids = _ids_take(len(new_contacts))
-    attnames = [f.attname for f in _INSERTED]
+    # One C call per contact for its ~60 values, not a Python loop.
+    values_of = operator.itemgetter(*(f.attname for f in _INSERTED))
     columns = ", ".join(connection.ops.quote_name(f.column) for f in _INSERTED)
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY contacts_contact (id, {columns}) FROM STDIN") as copy,
     ):
         for contact_id, contact in zip(ids, new_contacts.values(), strict=True):
-            values = contact.__dict__
-            copy.write_row([contact_id, *[values[name] for name in attnames]])
+            copy.write_row((contact_id, *values_of(contact.__dict__)))
     return dict(zip(new_contacts, ids, strict=True))
 
 
