@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
 from reactivate.models import Membership, Practice, Role
 
@@ -86,11 +87,28 @@ def practice_access(user, practice_slug: str) -> PracticeAccess:
     return PracticeAccess(practice=membership.practice, membership=membership)
 
 
+def _login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``login_required``, except that an htmx request (a partial, such as the work queue's
+    poll once the session has timed out) sends the whole page to the login form instead
+    of swapping the form into a part of it."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        if request.htmx:
+            page = request.htmx.current_url_abs_path or request.get_full_path()
+            return HttpResponseClientRedirect(redirect_to_login(page).url)
+        return redirect_to_login(request.get_full_path())
+
+    return wrapped
+
+
 def practice_view(area: Area) -> Callable:
     """Decorate a view taking ``practice_slug``; sets ``request.access``."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
+        @_login_required
         @wraps(view)
         def wrapped(request: HttpRequest, practice_slug: str, *args, **kwargs) -> HttpResponse:
             access = practice_access(request.user, practice_slug)

@@ -6,6 +6,9 @@ from django.conf import settings
 from django.utils import timezone
 
 RENEWED_KEY = "_renewed_at"
+# Sent by requests a page makes on its own (the work queue's 20-second poll): they are not
+# the user's activity, so a queue left open on an empty desk still times out.
+BACKGROUND_HEADER = "X-Background-Poll"
 
 
 class SessionIdleRenewMiddleware:
@@ -16,7 +19,8 @@ class SessionIdleRenewMiddleware:
     queries and a database write for each page, and for each 20-second poll of the work
     queue. Here a request saves the session only when its last renewal is older than
     that; a session therefore ends between ``SESSION_IDLE_MINUTES`` minus a minute and
-    ``SESSION_IDLE_MINUTES`` after the last request. Placed right after Django's
+    ``SESSION_IDLE_MINUTES`` after the last request. Requests marked with
+    ``BACKGROUND_HEADER`` never renew it. Placed right after Django's
     ``SessionMiddleware``, which saves what is modified here.
     """
 
@@ -30,7 +34,7 @@ class SessionIdleRenewMiddleware:
             return response
         renewed = session.get(RENEWED_KEY, 0)
         # No session, a stale cookie or a logout: nothing to renew, and none to create.
-        if session.is_empty():
+        if session.is_empty() or request.headers.get(BACKGROUND_HEADER):
             return response
         now = int(timezone.now().timestamp())
         if session.modified or now - renewed >= settings.SESSION_RENEW_SECONDS:

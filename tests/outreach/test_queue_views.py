@@ -3,6 +3,7 @@ replies, and a query count that does not grow with the list."""
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 import time_machine
@@ -374,6 +375,21 @@ def test_new_replies_appear_in_the_list_without_a_reload(client, practice, me):
     after = client.get(url("queue", practice) + "?part=list", headers={"HX-Request": "true"})
     assert enrollment.contact.full_name in after.content.decode()
     assert "<html" not in after.content.decode()
+
+
+def test_the_list_refreshes_itself_as_background_while_its_links_stay_activity(
+    client, practice, me
+):
+    # The poll must not hold an idle session open (reactivate.middleware); a click on a
+    # patient must. hx-headers is inherited, so the links may not sit inside the poller.
+    reply_from(enroll(practice, me.user, state=State.PAUSED), 1)
+    page = client.get(url("queue", practice)).content.decode()
+    poller = re.search(r'<div id="queue-poll"[^>]*>', page).group(0)
+    assert 'hx-trigger="every 20s' in poller
+    assert "X-Background-Poll" in poller
+    listing = page[page.index('id="queue-list"') : page.index('id="queue-poll"')]
+    assert "hx-get" in listing
+    assert "X-Background-Poll" not in listing
 
 
 @pytest.mark.parametrize("size", [3, 30])

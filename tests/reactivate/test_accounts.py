@@ -102,3 +102,35 @@ def test_a_logout_leaves_no_session_behind(client_for, member):
     client = client_for(member(Role.COORDINATOR))
     client.post(reverse("logout"))
     assert not Session.objects.exists()
+
+
+def test_the_queue_refreshing_itself_does_not_hold_the_session_open(client, member, practice):
+    # A queue left open polls every 20 seconds; only the coordinator's own requests count.
+    user = member(Role.COORDINATOR).user
+    queue = reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
+    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        _login(client, user.username, PASSWORD)
+        renewed = _session_expiry(client)
+        clock.shift(dt.timedelta(minutes=5))
+        poll = client.get(queue, {"part": "list"}, headers={"X-Background-Poll": "1"})
+        assert poll.status_code == 200
+    assert _session_expiry(client) == renewed
+
+
+def test_a_partial_asked_for_after_the_session_ended_sends_the_page_to_login(
+    client, member, practice
+):
+    user = member(Role.COORDINATOR).user
+    queue = reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
+    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        _login(client, user.username, PASSWORD)
+        clock.shift(dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES + 1))
+        response = client.get(
+            queue,
+            {"part": "list"},
+            headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{queue}"},
+        )
+    # Not the login form swapped into the queue list: htmx loads the login page instead.
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{reverse('login')}?next={queue}"
+    assert b"password" not in response.content.lower()
