@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns import tone
-from campaigns.models import Enrollment
+from campaigns.models import OPEN_STATES, Enrollment
 from campaigns.scheduling import Recipient, SendingRules, hold_reason
 from contacts.models import Contact
 from outreach.dispatch import public_url
@@ -57,6 +57,31 @@ def replies_waiting_sync(contact_ids: list[int]) -> int:
     return Enrollment.objects.filter(contact_id__in=contact_ids).update(
         reply_waiting_since=oldest_waiting(OuterRef("contact"))
     )
+
+
+def replies_waiting_reconcile() -> int:
+    """Put right the open enrollments whose ``reply_waiting_since`` disagrees with the
+    messages; returns how many patients it resynced. Beat runs it every few minutes.
+
+    The services keep the column as replies come and go, but a reply that arrives while
+    its patient is being enrolled (each transaction misses the other's row), or while a
+    deploy runs the old code after the fill migration, would leave it empty: the reply
+    would never reach the work queue. Both sets are small and indexed: the waiting
+    replies, and the enrollments marked waiting."""
+    waiting = _waiting(contact=OuterRef("contact_id"))
+    missing = _waiting(
+        contact__enrollments__state__in=OPEN_STATES,
+        contact__enrollments__reply_waiting_since__isnull=True,
+    ).values_list("contact_id", flat=True)
+    stale = (
+        Enrollment.objects.filter(state__in=OPEN_STATES, reply_waiting_since__isnull=False)
+        .exclude(Exists(waiting))
+        .values_list("contact_id", flat=True)
+    )
+    contact_ids = sorted(set(missing) | set(stale))
+    if contact_ids:
+        replies_waiting_sync(contact_ids)
+    return len(contact_ids)
 
 
 def replies_handle(contact: Contact, *, now: dt.datetime | None = None) -> int:

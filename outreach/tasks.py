@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from outreach.conversation import replies_waiting_reconcile
 from outreach.dispatch import SEND_BATCH, touches_dispatch_due, touches_send
 
 logger = logging.getLogger(__name__)
@@ -10,6 +11,11 @@ logger = logging.getLogger(__name__)
 @shared_task
 def dispatch_due() -> int:
     return touches_dispatch_due()
+
+
+@shared_task
+def replies_reconcile() -> int:
+    return replies_waiting_reconcile()
 
 
 @shared_task

@@ -161,6 +161,8 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-due-touches": {"task": "outreach.tasks.dispatch_due", "schedule": 60.0},
     "heartbeat": {"task": "reactivate.tasks.heartbeat", "schedule": 60.0},
     "campaign-sweep": {"task": "campaigns.tasks.sweep", "schedule": 3600.0},
+    # A reply that raced its patient's enrollment still reaches the work queue.
+    "replies-reconcile": {"task": "outreach.tasks.replies_reconcile", "schedule": 300.0},
 }
 
 # --- Auth, sessions, lockout ----------------------------------------------------------

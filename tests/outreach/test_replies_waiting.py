@@ -12,10 +12,14 @@ from django.apps import apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from campaigns.models import State
+from campaigns.models import Enrollment, State
 from campaigns.services import campaign_create, campaign_start
 from contacts.dedupe import contact_merge
-from outreach.conversation import replies_handle, replies_waiting_mark
+from outreach.conversation import (
+    replies_handle,
+    replies_waiting_mark,
+    replies_waiting_reconcile,
+)
 from outreach.inbound import inbound_sms_receive
 from outreach.models import Message
 from outreach.queue import queue_for
@@ -150,6 +154,36 @@ def test_the_queue_lists_replies_oldest_first(practice, member):
         (older.pk, NOW - dt.timedelta(minutes=50)),
         (newer.pk, NOW - dt.timedelta(minutes=5)),
     ]
+
+
+def test_a_reply_that_raced_its_patients_enrollment_reaches_the_queue_at_the_next_sweep(
+    practice, member
+):
+    me = member()
+    enrollment = enroll(ContactFactory(practice=practice), coordinator=me.user)
+    text_in(enrollment.contact, at=NOW - dt.timedelta(minutes=3))
+    # What the race leaves: the enrollment committed without the reply's time.
+    Enrollment.objects.filter(pk=enrollment.pk).update(reply_waiting_since=None)
+    assert queue_for(practice, me.user, NOW).sections["replies"] == []
+    assert replies_waiting_reconcile() == 1
+    replies = queue_for(practice, me.user, NOW).sections["replies"]
+    assert [(i.enrollment.pk, i.at) for i in replies] == [
+        (enrollment.pk, NOW - dt.timedelta(minutes=3))
+    ]
+
+
+def test_the_sweep_clears_a_waiting_time_whose_replies_were_handled_elsewhere(practice):
+    enrollment = enroll(ContactFactory(practice=practice))
+    text_in(enrollment.contact)
+    Message.objects.filter(contact=enrollment.contact).update(handled_at=NOW)
+    assert replies_waiting_reconcile() == 1
+    assert waiting_since(enrollment) is None
+
+
+def test_the_sweep_leaves_agreeing_enrollments_alone(practice):
+    text_in(enroll(ContactFactory(practice=practice)).contact)
+    enroll(ContactFactory(practice=practice))
+    assert replies_waiting_reconcile() == 0
 
 
 FILL = importlib.import_module("outreach.migrations.0003_enrollment_reply_waiting_fill")

@@ -19,3 +19,8 @@ def test_beat_schedules_the_dispatcher_every_minute():
     entries = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert entries["outreach.tasks.dispatch_due"]["schedule"] == 60.0
     assert settings.CELERY_BEAT_SCHEDULER.startswith("django_celery_beat")
+
+
+def test_beat_reconciles_the_replies_waiting_every_five_minutes():
+    entries = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert entries["outreach.tasks.replies_reconcile"]["schedule"] == 300.0
