@@ -2,8 +2,10 @@
 
 import datetime as dt
 
+import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core import mail
 from django.urls import reverse
 
@@ -13,6 +15,18 @@ from tests.factories import PASSWORD
 
 def _login(client, username, password):
     return client.post(reverse("login"), {"username": username, "password": password})
+
+
+LOGIN_AT = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def signed_in(client, member, practice):
+    """A coordinator logged in at LOGIN_AT with the clock stopped: (clock, queue URL)."""
+    user = member(Role.COORDINATOR).user
+    with time_machine.travel(LOGIN_AT, tick=False) as clock:
+        _login(client, user.username, PASSWORD)
+        yield clock, reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
 
 
 def test_member_logs_in_with_password(client, member):
@@ -47,15 +61,12 @@ def test_password_reset_sends_a_link(client, member):
     assert "/accounts/password/reset/" in mail.outbox[0].body
 
 
-def test_session_ends_after_inactivity(client, member, practice):
-    user = member(Role.COORDINATOR).user
-    queue = reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
-    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
-        _login(client, user.username, PASSWORD)
-        clock.shift(dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES - 1))
-        assert client.get(queue).status_code == 200  # activity renews the session
-        clock.shift(dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES + 1))
-        response = client.get(queue)
+def test_session_ends_after_inactivity(client, signed_in):
+    clock, queue = signed_in
+    clock.shift(dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES - 1))
+    assert client.get(queue).status_code == 200  # activity renews the session
+    clock.shift(dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES + 1))
+    response = client.get(queue)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
@@ -68,68 +79,50 @@ def test_logout_needs_post_and_ends_the_session(client_for, member):
 
 
 def _session_expiry(client):
-    from django.contrib.sessions.models import Session
-
     return Session.objects.get(session_key=client.session.session_key).expire_date
 
 
-def test_activity_within_a_minute_of_the_last_renewal_writes_no_session(client, member, practice):
-    user = member(Role.COORDINATOR).user
-    queue = reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
-    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
-        _login(client, user.username, PASSWORD)
-        renewed = _session_expiry(client)
-        clock.shift(dt.timedelta(seconds=settings.SESSION_RENEW_SECONDS - 1))
-        assert client.get(queue).status_code == 200
+def test_activity_within_a_minute_of_the_last_renewal_writes_no_session(client, signed_in):
+    clock, queue = signed_in
+    renewed = _session_expiry(client)
+    clock.shift(dt.timedelta(seconds=settings.SESSION_RENEW_SECONDS - 1))
+    assert client.get(queue).status_code == 200
     assert _session_expiry(client) == renewed
 
 
-def test_activity_a_minute_after_the_last_renewal_renews_the_idle_timeout(client, member, practice):
-    user = member(Role.COORDINATOR).user
-    queue = reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
-    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
-        _login(client, user.username, PASSWORD)
-        clock.shift(dt.timedelta(seconds=settings.SESSION_RENEW_SECONDS))
-        assert client.get(queue).status_code == 200
-    assert _session_expiry(client) == dt.datetime(2026, 11, 26, 9, 1, tzinfo=dt.UTC) + dt.timedelta(
+def test_activity_a_minute_after_the_last_renewal_renews_the_idle_timeout(client, signed_in):
+    clock, queue = signed_in
+    clock.shift(dt.timedelta(seconds=settings.SESSION_RENEW_SECONDS))
+    assert client.get(queue).status_code == 200
+    assert _session_expiry(client) == LOGIN_AT + dt.timedelta(minutes=1) + dt.timedelta(
         minutes=settings.SESSION_IDLE_MINUTES
     )
 
 
 def test_a_logout_leaves_no_session_behind(client_for, member):
-    from django.contrib.sessions.models import Session
-
     client = client_for(member(Role.COORDINATOR))
     client.post(reverse("logout"))
     assert not Session.objects.exists()
 
 
-def test_the_queue_refreshing_itself_does_not_hold_the_session_open(client, member, practice):
+def test_the_queue_refreshing_itself_does_not_hold_the_session_open(client, signed_in):
     # A queue left open polls every 20 seconds; only the coordinator's own requests count.
-    user = member(Role.COORDINATOR).user
-    queue = reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
-    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
-        _login(client, user.username, PASSWORD)
-        renewed = _session_expiry(client)
-        clock.shift(dt.timedelta(minutes=5))
-        poll = client.get(queue, {"part": "list"}, headers={"X-Background-Poll": "1"})
-        assert poll.status_code == 200
+    clock, queue = signed_in
+    renewed = _session_expiry(client)
+    clock.shift(dt.timedelta(minutes=5))
+    poll = client.get(queue, {"part": "list"}, headers={"X-Background-Poll": "1"})
+    assert poll.status_code == 200
     assert _session_expiry(client) == renewed
 
 
-def test_a_partial_asked_for_after_the_session_ended_sends_the_page_to_login(
-    client, member, practice
-):
-    user = member(Role.COORDINATOR).user
-    queue = reverse("outreach:queue", kwargs={"practice_slug": practice.slug})
-    with time_machine.travel(dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
-        _login(client, user.username, PASSWORD)
-        clock.shift(dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES + 1))
-        response = client.get(
-            queue,
-            {"part": "list"},
-            headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{queue}"},
-        )
+def test_a_partial_asked_for_after_the_session_ended_sends_the_page_to_login(client, signed_in):
+    clock, queue = signed_in
+    clock.shift(dt.timedelta(minutes=settings.SESSION_IDLE_MINUTES + 1))
+    response = client.get(
+        queue,
+        {"part": "list"},
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{queue}"},
+    )
     # Not the login form swapped into the queue list: htmx loads the login page instead.
     assert response.status_code == 200
     assert response["HX-Redirect"] == f"{reverse('login')}?next={queue}"
