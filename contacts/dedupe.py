@@ -323,14 +323,23 @@ def _block_members(practice: Practice, block: str, keys: list[str]) -> list[Cand
         return [CandidateRow._make(row) for row in cursor.fetchall()]
 
 
-def candidates_find(practice: Practice, contact_ids: Iterable[int]) -> int:
+def candidates_find(
+    practice: Practice,
+    contact_ids: Iterable[int],
+    oversized: set[tuple[str, str]] | None = None,
+) -> int:
     """Record duplicate candidates between ``contact_ids`` and the practice's live
     contacts. Pairs already decided ("not the same person") are left as they are.
     Returns how many new candidates were recorded.
 
     Pairs come from blocks (BLOCKS, each at most MAX_BLOCK contacts). A shared phone or
     email is always shown to a person (often a spouse or child: never merged by itself);
-    other pairs need corroborating evidence and a score of at least CANDIDATE_THRESHOLD."""
+    other pairs need corroborating evidence and a score of at least CANDIDATE_THRESHOLD.
+
+    ``oversized``: (block, key) pairs already found too big, which are not counted again;
+    the blocks found too big here are added. An import passes one set to all its chunks:
+    blocks only grow while a list is imported, and at a million contacts counting the
+    same big surname blocks again for every chunk was half of the candidates' queries."""
     contact_ids = sorted(set(contact_ids))
     if not contact_ids:
         return 0
@@ -346,13 +355,19 @@ def candidates_find(practice: Practice, contact_ids: Iterable[int]) -> int:
     # One kind of block at a time, so only its members are held (at a million contacts a
     # chunk's surname blocks alone hold a few hundred thousand rows). In BLOCKS order: a
     # pair that shares a phone or email is recorded as family before another block sees it.
+    known_big = oversized if oversized is not None else set()
     for block in BLOCKS:
-        keys = sorted({getattr(c, block) for c in subjects if getattr(c, block)})
+        keys = sorted(
+            {key for c in subjects if (key := getattr(c, block)) and (block, key) not in known_big}
+        )
         if not keys:
             continue
         members: dict[str, list[CandidateRow]] = defaultdict(list)
         for row in _block_members(practice, block, keys):
             members[getattr(row, block)].append(row)
+        # Each subject is a member of its own block, so a key with no members is one that
+        # was left out for its size.
+        known_big.update((block, key) for key in keys if key not in members)
         family = block in ("phone", "email")
         for subject in subjects:
             for other in members.get(getattr(subject, block), ()):

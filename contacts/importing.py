@@ -387,8 +387,12 @@ def _contacts_update(contacts: list[Contact]) -> None:
         cursor.execute("DROP TABLE contact_update")
 
 
-def _chunk_apply(batch: ImportBatch, rows: list[CleanRow], now: dt.datetime) -> Counter:
-    """Apply one chunk of clean rows; returns its summary counts. Runs in a transaction."""
+def _chunk_apply(
+    batch: ImportBatch, rows: list[CleanRow], now: dt.datetime, oversized: set[tuple[str, str]]
+) -> Counter:
+    """Apply one chunk of clean rows; returns its summary counts. Runs in a transaction.
+    ``oversized``: the candidate blocks found too big so far in this run (see
+    ``candidates_find``)."""
     practice = batch.practice
     counts: Counter = Counter(rows=len(rows))
     good = [r for r in rows if not r.error]
@@ -449,7 +453,7 @@ def _chunk_apply(batch: ImportBatch, rows: list[CleanRow], now: dt.datetime) -> 
     _report_insert(batch, report)
     _statistics_keep_up(len(rows))
     touched = set(real_id.values()) | changed
-    counts["duplicate_candidates"] = candidates_find(practice, touched)
+    counts["duplicate_candidates"] = candidates_find(practice, touched, oversized)
     return counts
 
 
@@ -463,13 +467,15 @@ def _notify_progress(batch: ImportBatch) -> None:
             )
 
 
-def _chunk_commit(batch_id: int, rows: list[CleanRow]) -> ImportBatch:
+def _chunk_commit(
+    batch_id: int, rows: list[CleanRow], oversized: set[tuple[str, str]]
+) -> ImportBatch:
     with transaction.atomic():
         # Lock the batch: two workers never apply the same rows.
         batch = ImportBatch.objects.select_for_update().select_related("practice").get(pk=batch_id)
         rows = [row for row in rows if row.row > batch.last_row]
         if rows:
-            counts = _chunk_apply(batch, rows, timezone.now())
+            counts = _chunk_apply(batch, rows, timezone.now(), oversized)
             summary = Counter(batch.summary) + counts
             batch.summary = {key: summary.get(key, 0) for key in SUMMARY_KEYS}
             batch.rows_done += len(rows)
@@ -502,8 +508,9 @@ def import_batch_run(batch_id: int, *, chunk_rows: int | None = None) -> ImportB
         mapping = mapping_resolve(table.headers, batch.mapping)
         size = chunk_rows or _chunk_rows(batch.rows_total)
         chunks = _chunks_clean(table, mapping, rules, after=batch.last_row, size=size)
+        oversized: set[tuple[str, str]] = set()
         for chunk in _one_ahead(chunks):
-            batch = _chunk_commit(batch_id, chunk)
+            batch = _chunk_commit(batch_id, chunk, oversized)
     except (TableError, ValueError) as error:
         return _finish(batch_id, ImportStatus.FAILED, str(error))
     except Exception as error:

@@ -108,6 +108,20 @@ def test_a_phone_shared_by_too_many_contacts_is_not_evidence(practice):
     assert candidates_find(practice, [c.pk for c in shared]) == 0
 
 
+def test_a_block_found_too_big_is_not_counted_again_in_the_same_import(
+    practice, django_assert_num_queries
+):
+    shared = [
+        make(practice, first_name=f"Pat{i}", date_of_birth=None, phone="+12125550199")
+        for i in range(MAX_BLOCK + 1)
+    ]
+    oversized: set[tuple[str, str]] = set()
+    assert candidates_find(practice, [shared[0].pk], oversized) == 0
+    assert oversized == {("phone", "+12125550199")}
+    with django_assert_num_queries(1):  # the chunk's contacts; no block is counted again
+        assert candidates_find(practice, [shared[1].pk], oversized) == 0
+
+
 def test_a_phone_shared_by_a_family_is_a_candidate(practice):
     family = [
         make(practice, first_name=name, date_of_birth=None, phone="+12125550198")

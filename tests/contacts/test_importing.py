@@ -294,7 +294,7 @@ def test_a_killed_run_resumes_after_the_last_applied_chunk(practice):
         for n, cells, problem in table.rows()
         if n <= 4
     ]
-    _chunk_commit(batch.pk, first)
+    _chunk_commit(batch.pk, first, set())
     assert ImportRow.objects.filter(batch=batch).count() == 4
     batch.status = ImportStatus.RUNNING  # as the dead worker left it
     batch.save(update_fields=["status"])
