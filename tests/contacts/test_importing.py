@@ -1,5 +1,6 @@
 """The import pipeline: what a practice's messy export becomes."""
 
+import gc
 import threading
 
 import pytest
@@ -345,3 +346,11 @@ def test_a_file_is_applied_in_about_ten_chunks_of_bounded_size(settings, rows_to
     # The progress bar of a small file still moves; a large file gets the cheapest chunks.
     settings.IMPORT_CHUNK_ROWS = 10_000
     assert _chunk_rows(rows_total) == chunk
+
+
+def test_an_import_leaves_the_garbage_collector_running(practice):
+    # The collector is paused while rows are applied; the worker's next task needs it back.
+    assert gc.isenabled()
+    batch = run_import(practice, csv_bytes(ROWS), chunk_rows=1)
+    assert batch.status == ImportStatus.DONE
+    assert gc.isenabled()
