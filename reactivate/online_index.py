@@ -9,25 +9,29 @@ from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndex
 from django.db.migrations import AddIndex, RemoveIndex
 
 
-def _online(schema_editor) -> bool:
-    return schema_editor.connection.vendor == "postgresql"
+class _Online:
+    """Runs the concurrent operation on PostgreSQL and the plain one elsewhere."""
 
+    online: type
+    plain: type
 
-class AddIndexOnline(AddIndexConcurrently):
+    def _base(self, schema_editor) -> type:
+        return self.online if schema_editor.connection.vendor == "postgresql" else self.plain
+
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        base = AddIndexConcurrently if _online(schema_editor) else AddIndex
-        base.database_forwards(self, app_label, schema_editor, from_state, to_state)
+        self._base(schema_editor).database_forwards(
+            self, app_label, schema_editor, from_state, to_state
+        )
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        base = AddIndexConcurrently if _online(schema_editor) else AddIndex
-        base.database_backwards(self, app_label, schema_editor, from_state, to_state)
+        self._base(schema_editor).database_backwards(
+            self, app_label, schema_editor, from_state, to_state
+        )
 
 
-class RemoveIndexOnline(RemoveIndexConcurrently):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        base = RemoveIndexConcurrently if _online(schema_editor) else RemoveIndex
-        base.database_forwards(self, app_label, schema_editor, from_state, to_state)
+class AddIndexOnline(_Online, AddIndexConcurrently):
+    online, plain = AddIndexConcurrently, AddIndex
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        base = RemoveIndexConcurrently if _online(schema_editor) else RemoveIndex
-        base.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+class RemoveIndexOnline(_Online, RemoveIndexConcurrently):
+    online, plain = RemoveIndexConcurrently, RemoveIndex
