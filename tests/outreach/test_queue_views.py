@@ -67,15 +67,26 @@ def reply_from(enrollment, minutes_ago, body="Yes"):
     return message
 
 
+def touch(enrollment, step, **fields):
+    return Touch.objects.create(
+        practice=enrollment.practice, enrollment=enrollment, step=step, **fields
+    )
+
+
+def held_touch(enrollment, step):
+    """A text the send guard is holding until the morning."""
+    return touch(
+        enrollment,
+        step,
+        channel=Channel.SMS,
+        due_at=NOW + dt.timedelta(hours=12),
+        reason="held: 21:05 in America/New_York is past the 21:00 legal limit; moved to 09:00",
+    )
+
+
 def call_task(enrollment, step_channel=Channel.CALL):
     step = enrollment.campaign.sequence.steps.filter(channel=step_channel).first()
-    return Touch.objects.create(
-        practice=enrollment.practice,
-        enrollment=enrollment,
-        step=step,
-        channel=Channel.CALL,
-        due_at=NOW - dt.timedelta(minutes=5),
-    )
+    return touch(enrollment, step, channel=Channel.CALL, due_at=NOW - dt.timedelta(minutes=5))
 
 
 def sections(client, practice):
@@ -107,14 +118,7 @@ def test_the_queue_puts_replies_first_oldest_first_then_the_rest(client, practic
 def test_held_touches_show_their_reason(client, practice, me):
     enrollment = enroll(practice, me.user)
     step = enrollment.campaign.sequence.steps.filter(channel=Channel.SMS).first()
-    Touch.objects.create(
-        practice=practice,
-        enrollment=enrollment,
-        step=step,
-        channel=Channel.SMS,
-        due_at=NOW + dt.timedelta(hours=12),
-        reason="held: 21:05 in America/New_York is past the 21:00 legal limit; moved to 09:00",
-    )
+    held_touch(enrollment, step)
     assert "past the 21:00 legal limit" in client.get(url("queue", practice)).content.decode()
 
 
@@ -138,14 +142,7 @@ def calls_due(practice, user, count: int):
 def test_held_touches_show_even_when_hundreds_of_calls_are_due_before_them(client, practice, me):
     step = calls_due(practice, me.user, 400)
     held = enroll(practice, me.user)
-    Touch.objects.create(
-        practice=practice,
-        enrollment=held,
-        step=step,
-        channel=Channel.SMS,
-        due_at=NOW + dt.timedelta(hours=12),
-        reason="held: 21:05 in America/New_York is past the 21:00 legal limit; moved to 09:00",
-    )
+    held_touch(held, step)
 
     got = sections(client, practice)
 
@@ -171,10 +168,9 @@ def test_a_call_task_of_a_patient_who_is_no_longer_active_is_not_due(client, pra
 
 def closeout_sent(enrollment):
     step = enrollment.campaign.sequence.steps.get(is_closeout=True)
-    return Touch.objects.create(
-        practice=enrollment.practice,
-        enrollment=enrollment,
-        step=step,
+    return touch(
+        enrollment,
+        step,
         channel=Channel.SMS,
         due_at=NOW - dt.timedelta(hours=2),
         status=TouchStatus.DELIVERED,
@@ -294,13 +290,7 @@ def test_scheduled_from_the_requalification_form(client, practice, me):
 def test_undo_puts_the_enrollment_back_and_replans_its_touches(client, practice, me):
     enrollment = enroll(practice, me.user)
     step = enrollment.campaign.sequence.steps.filter(channel=Channel.SMS).first()
-    later = Touch.objects.create(
-        practice=practice,
-        enrollment=enrollment,
-        step=step,
-        channel=Channel.SMS,
-        due_at=NOW + dt.timedelta(days=2),
-    )
+    later = touch(enrollment, step, channel=Channel.SMS, due_at=NOW + dt.timedelta(days=2))
     tap(client, practice, enrollment, "not_a_fit")
     outcome = enrollment.outcomes.get(kind=OutcomeKind.NOT_A_FIT)
 
