@@ -1,6 +1,7 @@
 """The import pipeline: what a practice's messy export becomes."""
 
 import gc
+import sys
 import threading
 
 import pytest
@@ -79,6 +80,15 @@ def test_importing_the_same_file_again_creates_nothing(practice):
     assert Contact.objects.count() == 3
     assert (again.summary["created"], again.summary["updated"]) == (0, 3)
     assert DuplicateCandidate.objects.count() == 0
+
+
+def test_an_emr_id_holding_a_control_character_imports_again_as_the_same_contact(practice):
+    rows = [["A\x1f17", "Ana", "Diaz", "212-555-0111", "", "", "inquiry", ""]]
+    run_import(practice, csv_bytes(rows))
+    again = run_import(practice, csv_bytes(rows))
+    assert again.status == ImportStatus.DONE
+    assert list(Contact.objects.values_list("external_id", flat=True)) == ["A17"]
+    assert (again.summary["created"], again.summary["updated"]) == (0, 1)
 
 
 def test_the_uploaded_file_is_kept_with_its_batch(practice):
@@ -354,3 +364,11 @@ def test_an_import_leaves_the_garbage_collector_running(practice):
     batch = run_import(practice, csv_bytes(ROWS), chunk_rows=1)
     assert batch.status == ImportStatus.DONE
     assert gc.isenabled()
+
+
+def test_an_import_sets_the_thread_switch_interval_back(practice):
+    # Threads switch more often during an import; the worker's next task gets the default.
+    before = sys.getswitchinterval()
+    batch = run_import(practice, csv_bytes(ROWS), chunk_rows=1)
+    assert batch.status == ImportStatus.DONE
+    assert sys.getswitchinterval() == before
