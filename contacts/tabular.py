@@ -403,8 +403,16 @@ def _looks_like_data(cell: str) -> bool:
     return bool(_NAMED_DATE.fullmatch(cell.strip()))
 
 
+# Control characters other than tab and line breaks (which a quoted value may hold): never
+# meant in a patient list, and matching keys rely on their absence (contacts.dedupe.key_array).
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _fit(cells: list[str], width: int, *, pad: bool = False) -> tuple[list[str] | None, str]:
-    """Cells trimmed to ``width`` (blank extra cells are harmless), or None and a problem."""
+    """Cells trimmed to ``width`` (blank extra cells are harmless) with control characters
+    dropped, or None and a problem."""
+    if _CONTROLS.search("".join(cells)):
+        cells = [_CONTROLS.sub("", cell).strip() for cell in cells]
     if len(cells) > width:
         used = len(cells)
         while used > width and not cells[used - 1]:

@@ -165,6 +165,14 @@ def test_cells_are_stripped_of_surrounding_whitespace(tmp_path):
     assert all_rows(table) == [(1, ["Ana", "555"], "")]
 
 
+def test_control_characters_are_dropped_from_cells_but_line_breaks_kept(tmp_path):
+    path = write(tmp_path, 'Chart,Address\nA\x1f12\x07,"1 Main St\nApt 2\x0b"\n')
+
+    table = table_open(path)
+
+    assert all_rows(table) == [(1, ["A12", "1 Main St\nApt 2"], "")]
+
+
 # Rows --------------------------------------------------------------------------------------
 
 
