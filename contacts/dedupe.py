@@ -197,6 +197,8 @@ class CandidateRow(NamedTuple):
 
 CANDIDATE_FIELDS = CandidateRow._fields
 BLOCKS = ("phone", "email", "dob_key", "sound_key", "addr_key")
+# The columns an import's identity and block queries look contacts up by.
+LOOKUP_COLUMNS = ("practice_id", "merged_into_id", "external_id", "name_key", *BLOCKS)
 # A blocking key shared by more live contacts than this is not evidence (a clinic's own
 # phone, a care home's address, a common surname in a town): the block is skipped, which
 # keeps the pairs per contact bounded however long the list.

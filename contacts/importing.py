@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from contacts import hygiene
 from contacts.dedupe import (
+    LOOKUP_COLUMNS,
     Identity,
     any_of,
     candidates_find,
@@ -307,7 +308,11 @@ def _report_insert(batch: ImportBatch, report: list[tuple[int, str, int | None, 
             copy.write_row((batch.pk, *line))
 
 
-GROWN_TABLES = ("contacts_contact", "contacts_importrow")
+# The tables an import grows, with the columns its own queries look rows up by.
+GROWN_TABLES = {
+    "contacts_contact": LOOKUP_COLUMNS,
+    "contacts_importrow": ("batch_id", "contact_id"),
+}
 
 
 def _statistics_keep_up(rows_added: int) -> None:
@@ -315,9 +320,10 @@ def _statistics_keep_up(rows_added: int) -> None:
     statistics (autovacuum would, a minute or more later). Without it the planner, still
     believing a practice has a few contacts, scans all of them for each blocking key
     looked up: cost that grows with the square of the list. Doubling keeps the number of
-    ANALYZEs logarithmic in the file (each samples up to 30,000 rows: 0.3 s at any size),
-    and statistics off by less than 2x do not change a plan of key lookups. In the chunk's
-    transaction, so its own rows count."""
+    ANALYZEs logarithmic in the file, and statistics off by less than 2x do not change a
+    plan of key lookups. Only the columns the import looks rows up by: the same sample,
+    a third of the time of all of contacts' columns (the others keep theirs until
+    autovacuum's next pass). In the chunk's transaction, so its own rows count."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
@@ -328,7 +334,8 @@ def _statistics_keep_up(rows_added: int) -> None:
         )
         stale = any(changed + rows_added > 1000 + tuples for tuples, changed in cursor.fetchall())
         if stale:
-            cursor.execute(f"ANALYZE {', '.join(GROWN_TABLES)}")
+            tables = (f"{table} ({', '.join(columns)})" for table, columns in GROWN_TABLES.items())
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def _contacts_load(ids: set[int]) -> dict[int, Contact]:

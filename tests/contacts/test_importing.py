@@ -5,6 +5,7 @@ import sys
 import threading
 
 import pytest
+from django.db import connection
 
 from contacts.importing import _chunk_rows, _one_ahead, import_batch_run
 from contacts.models import (
@@ -372,3 +373,22 @@ def test_an_import_sets_the_thread_switch_interval_back(practice):
     batch = run_import(practice, csv_bytes(ROWS), chunk_rows=1)
     assert batch.status == ImportStatus.DONE
     assert sys.getswitchinterval() == before
+
+
+def test_a_large_import_gives_the_planner_statistics_on_the_columns_it_looks_up(practice):
+    # Without them each chunk's key lookups would scan the whole list (see
+    # _statistics_keep_up); the other columns are left to autovacuum.
+    rows = [
+        [f"C{n}", f"Ana{n}", "Diaz", f"212-555-{n % 10000:04d}", "", "", "inquiry", ""]
+        for n in range(1500)
+    ]
+    assert run_import(practice, csv_bytes(rows), chunk_rows=1500).status == ImportStatus.DONE
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, attname FROM pg_stats "
+            "WHERE tablename IN ('contacts_contact', 'contacts_importrow')"
+        )
+        analyzed = set(cursor.fetchall())
+    assert {("contacts_contact", "phone"), ("contacts_contact", "external_id")} <= analyzed
+    assert ("contacts_importrow", "contact_id") in analyzed
+    assert ("contacts_contact", "last_outcome") not in analyzed
