@@ -234,6 +234,18 @@ def _apply(contact: Contact, row: CleanRow, now: dt.datetime) -> bool:
     return changed
 
 
+def _fill(contact: NewContact, row: CleanRow, now: dt.datetime) -> None:
+    """What ``_apply`` does to a contact that has only its defaults (the first row of a
+    contact a chunk creates, nine rows in ten), in one pass: every value the row has, and
+    its opt-outs. The defaults are what a blank leaves, so no rule needs checking."""
+    contact.__dict__.update(
+        {name: value for name, value in row.values.items() if value is not None and value != ""}
+    )
+    for channel in row.opt_outs:
+        setattr(contact, f"{channel}_opt_out_at", now)
+        setattr(contact, f"{channel}_opt_out_via", IMPORT_VIA)
+
+
 UPDATABLE = [
     f.name
     for f in Contact._meta.concrete_fields
@@ -430,13 +442,15 @@ def _chunk_apply(
     changed: set[int] = set()
     outcome: list[tuple[CleanRow, int, str, str]] = []
     for row, contact_id, reason in plan:
+        if contact_id < 0 and contact_id not in first_row_of:
+            _fill(new_contacts[contact_id], row, now)
+            first_row_of[contact_id] = row.row
+            outcome.append((row, contact_id, RowResult.CREATED, ""))
+            continue
         contact = new_contacts[contact_id] if contact_id < 0 else existing[contact_id]
         if _apply(contact, row, now) and contact_id > 0:
             changed.add(contact_id)
-        if contact_id < 0 and contact_id not in first_row_of:
-            first_row_of[contact_id] = row.row
-            outcome.append((row, contact_id, RowResult.CREATED, ""))
-        elif contact_id < 0 or contact_id in created_here:
+        if contact_id < 0 or contact_id in created_here:
             earlier = first_row_of.get(contact_id)
             where = f"row {earlier}" if earlier else "an earlier row"
             outcome.append((row, contact_id, RowResult.MERGED, f"same person as {where}: {reason}"))
