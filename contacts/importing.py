@@ -327,7 +327,17 @@ GROWN_TABLES = {
 }
 
 
-def _statistics_keep_up(rows_added: int) -> None:
+@dataclass(slots=True)
+class RunState:
+    """What one run of an import learns as it goes, kept from chunk to chunk."""
+
+    # Candidate blocks found too big so far (see ``candidates_find``).
+    oversized: set[tuple[str, str]] = field(default_factory=set)
+    # Rows added since this run last gave the planner statistics.
+    rows_unanalyzed: int = 0
+
+
+def _statistics_keep_up(state: RunState, rows_added: int) -> None:
     """ANALYZE the tables an import grows once they have doubled since their last
     statistics (autovacuum would, a minute or more later). Without it the planner, still
     believing a practice has a few contacts, scans all of them for each blocking key
@@ -335,19 +345,22 @@ def _statistics_keep_up(rows_added: int) -> None:
     ANALYZEs logarithmic in the file, and statistics off by less than 2x do not change a
     plan of key lookups. Only the columns the import looks rows up by: the same sample,
     a third of the time of all of contacts' columns (the others keep theirs until
-    autovacuum's next pass). In the chunk's transaction, so its own rows count."""
+    autovacuum's next pass). The run counts its own rows: PostgreSQL's count of changes
+    since the last ANALYZE is not reset by one of some columns. In the chunk's
+    transaction, so its own rows count."""
     if connection.vendor != "postgresql":
         return
+    state.rows_unanalyzed += rows_added
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT greatest(reltuples, 0), pg_stat_get_mod_since_analyze(oid) FROM pg_class "
-            "WHERE oid = ANY(%s::regclass[])",
+            "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = ANY(%s::regclass[])",
             [list(GROWN_TABLES)],
         )
-        stale = any(changed + rows_added > 1000 + tuples for tuples, changed in cursor.fetchall())
-        if stale:
-            tables = (f"{table} ({', '.join(columns)})" for table, columns in GROWN_TABLES.items())
-            cursor.execute(f"ANALYZE {', '.join(tables)}")
+        if not any(state.rows_unanalyzed > 1000 + tuples for (tuples,) in cursor.fetchall()):
+            return
+        tables = (f"{table} ({', '.join(columns)})" for table, columns in GROWN_TABLES.items())
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
+    state.rows_unanalyzed = 0
 
 
 def _contacts_load(ids: set[int]) -> dict[int, Contact]:
@@ -409,11 +422,10 @@ def _contacts_update(contacts: list[Contact]) -> None:
 
 
 def _chunk_apply(
-    batch: ImportBatch, rows: list[CleanRow], now: dt.datetime, oversized: set[tuple[str, str]]
+    batch: ImportBatch, rows: list[CleanRow], now: dt.datetime, state: RunState
 ) -> Counter:
     """Apply one chunk of clean rows; returns its summary counts. Runs in a transaction.
-    ``oversized``: the candidate blocks found too big so far in this run (see
-    ``candidates_find``)."""
+    ``state``: what this run has learnt in its earlier chunks."""
     practice = batch.practice
     counts: Counter = Counter(rows=len(rows))
     good = [r for r in rows if not r.error]
@@ -474,9 +486,9 @@ def _chunk_apply(
     counts["errors"] = len(rows) - len(good)
     report.sort()
     _report_insert(batch, report)
-    _statistics_keep_up(len(rows))
+    _statistics_keep_up(state, len(rows))
     touched = set(real_id.values()) | changed
-    counts["duplicate_candidates"] = candidates_find(practice, touched, oversized)
+    counts["duplicate_candidates"] = candidates_find(practice, touched, state.oversized)
     return counts
 
 
@@ -490,15 +502,13 @@ def _notify_progress(batch: ImportBatch) -> None:
             )
 
 
-def _chunk_commit(
-    batch_id: int, rows: list[CleanRow], oversized: set[tuple[str, str]]
-) -> ImportBatch:
+def _chunk_commit(batch_id: int, rows: list[CleanRow], state: RunState) -> ImportBatch:
     with transaction.atomic():
         # Lock the batch: two workers never apply the same rows.
         batch = ImportBatch.objects.select_for_update().select_related("practice").get(pk=batch_id)
         rows = [row for row in rows if row.row > batch.last_row]
         if rows:
-            counts = _chunk_apply(batch, rows, timezone.now(), oversized)
+            counts = _chunk_apply(batch, rows, timezone.now(), state)
             summary = Counter(batch.summary) + counts
             batch.summary = {key: summary.get(key, 0) for key in SUMMARY_KEYS}
             batch.rows_done += len(rows)
@@ -531,10 +541,10 @@ def import_batch_run(batch_id: int, *, chunk_rows: int | None = None) -> ImportB
         mapping = mapping_resolve(table.headers, batch.mapping)
         size = chunk_rows or _chunk_rows(batch.rows_total)
         chunks = _chunks_clean(table, mapping, rules, after=batch.last_row, size=size)
-        oversized: set[tuple[str, str]] = set()
+        state = RunState()
         with _interpreter_tuned():
             for chunk in _one_ahead(chunks):
-                batch = _chunk_commit(batch_id, chunk, oversized)
+                batch = _chunk_commit(batch_id, chunk, state)
                 gc.collect(0)  # this chunk's reference cycles, if any
     except (TableError, ValueError) as error:
         return _finish(batch_id, ImportStatus.FAILED, str(error))

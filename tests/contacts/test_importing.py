@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from contacts.importing import _chunk_rows, _one_ahead, import_batch_run
 from contacts.models import (
@@ -295,7 +296,14 @@ def test_a_killed_run_resumes_after_the_last_applied_chunk(practice):
     batch.status = ImportStatus.QUEUED
     batch.save()
     # A worker that applied the first chunk and died: the chunk committed, nothing after it.
-    from contacts.importing import CleanRow, PracticeRules, _chunk_commit, _open, row_clean
+    from contacts.importing import (
+        CleanRow,
+        PracticeRules,
+        RunState,
+        _chunk_commit,
+        _open,
+        row_clean,
+    )
     from contacts.mapping import mapping_resolve
 
     table = _open(batch)
@@ -306,7 +314,7 @@ def test_a_killed_run_resumes_after_the_last_applied_chunk(practice):
         for n, cells, problem in table.rows()
         if n <= 4
     ]
-    _chunk_commit(batch.pk, first, set())
+    _chunk_commit(batch.pk, first, RunState())
     assert ImportRow.objects.filter(batch=batch).count() == 4
     batch.status = ImportStatus.RUNNING  # as the dead worker left it
     batch.save(update_fields=["status"])
@@ -375,14 +383,18 @@ def test_an_import_sets_the_thread_switch_interval_back(practice):
     assert sys.getswitchinterval() == before
 
 
+def _people(count: int) -> list[list[str]]:
+    return [
+        [f"C{n}", f"Ana{n}", "Diaz", f"212-555-{n % 10000:04d}", "", "", "inquiry", ""]
+        for n in range(count)
+    ]
+
+
 def test_a_large_import_gives_the_planner_statistics_on_the_columns_it_looks_up(practice):
     # Without them each chunk's key lookups would scan the whole list (see
     # _statistics_keep_up); the other columns are left to autovacuum.
-    rows = [
-        [f"C{n}", f"Ana{n}", "Diaz", f"212-555-{n % 10000:04d}", "", "", "inquiry", ""]
-        for n in range(1500)
-    ]
-    assert run_import(practice, csv_bytes(rows), chunk_rows=1500).status == ImportStatus.DONE
+    batch = run_import(practice, csv_bytes(_people(1500)), chunk_rows=1500)
+    assert batch.status == ImportStatus.DONE
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT tablename, attname FROM pg_stats "
@@ -392,3 +404,13 @@ def test_a_large_import_gives_the_planner_statistics_on_the_columns_it_looks_up(
     assert {("contacts_contact", "phone"), ("contacts_contact", "external_id")} <= analyzed
     assert ("contacts_importrow", "contact_id") in analyzed
     assert ("contacts_contact", "last_outcome") not in analyzed
+
+
+def test_statistics_are_refreshed_as_the_list_doubles_not_for_every_chunk(practice):
+    # Nine chunks of 500: statistics at 1,500 rows, then once the list has doubled again.
+    with connection.cursor() as cursor:  # start from statistics of the empty tables
+        cursor.execute("ANALYZE contacts_contact, contacts_importrow")
+    with CaptureQueriesContext(connection) as queries:
+        batch = run_import(practice, csv_bytes(_people(4500)), chunk_rows=500)
+    assert batch.status == ImportStatus.DONE
+    assert sum(q["sql"].startswith("ANALYZE") for q in queries.captured_queries) == 2
