@@ -304,39 +304,30 @@ def _corroborated(a: CandidateRow, b: CandidateRow) -> bool:
 
 def _block_members(practice: Practice, block: str, keys: list[str]) -> list[CandidateRow]:
     """Live contacts in the blocks ``keys`` of kind ``block``, leaving out blocks with
-    more than MAX_BLOCK members (counted without reading more than MAX_BLOCK + 1)."""
-    if connection.vendor != "postgresql":
-        where, values = any_of(block, keys)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {', '.join(CANDIDATE_FIELDS)} {_LIVE_CONTACTS} AND {where}",
-                [practice.pk, *values],
-            )
-            rows = [CandidateRow._make(row) for row in cursor.fetchall()]
-        sizes = Counter(getattr(row, block) for row in rows)
-        return [row for row in rows if sizes[getattr(row, block)] <= MAX_BLOCK]
-    # Each key's block is counted once, reading at most MAX_BLOCK + 1 index entries; the
-    # members of the small blocks are then read in one index scan.
-    keys_array, keys_param = key_array(keys)
-    sql = f"""
-        WITH small AS MATERIALIZED (
-            SELECT k.key
-            FROM unnest({keys_array}) AS k(key)
+    more than MAX_BLOCK members (read no further than MAX_BLOCK + 1 on PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        # One index scan per key, stopped after MAX_BLOCK + 1 members: a big block is
+        # known for one by the rows it gives, and a small one is read once (counting
+        # blocks first and reading the small ones after read each block twice).
+        keys_array, keys_param = key_array(keys)
+        sql = f"""
+            SELECT members.* FROM unnest({keys_array}) AS k(key)
             CROSS JOIN LATERAL (
-                SELECT count(*) AS size FROM (
-                    SELECT 1 FROM contacts_contact x
-                    WHERE x.practice_id = %s AND x.{block} = k.key AND x.merged_into_id IS NULL
-                    LIMIT %s
-                ) AS members
-            ) AS block
-            WHERE block.size <= %s
-        )
-        SELECT {", ".join(CANDIDATE_FIELDS)} {_LIVE_CONTACTS}
-        AND {block} = ANY(ARRAY(SELECT key FROM small))
-    """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
+                SELECT {", ".join(CANDIDATE_FIELDS)} FROM contacts_contact x
+                WHERE x.practice_id = %s AND x.{block} = k.key AND x.merged_into_id IS NULL
+                LIMIT %s
+            ) AS members
+        """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
+        params = [keys_param, practice.pk, MAX_BLOCK + 1]
+    else:
+        where, values = any_of(block, keys)
+        sql = f"SELECT {', '.join(CANDIDATE_FIELDS)} {_LIVE_CONTACTS} AND {where}"
+        params = [practice.pk, *values]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [keys_param, practice.pk, MAX_BLOCK + 1, MAX_BLOCK, practice.pk])
-        return [CandidateRow._make(row) for row in cursor.fetchall()]
+        cursor.execute(sql, params)
+        rows = [CandidateRow._make(row) for row in cursor.fetchall()]
+    sizes = Counter(getattr(row, block) for row in rows)
+    return [row for row in rows if sizes[getattr(row, block)] <= MAX_BLOCK]
 
 
 def candidates_find(
