@@ -36,7 +36,11 @@ class ContactQuerySet(models.QuerySet):
 
 
 class Contact(models.Model):
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="contacts")
+    # No index of its own: every index in Meta starts with the practice, and each one more
+    # is written for every contact an import adds.
+    practice = models.ForeignKey(
+        Practice, on_delete=models.CASCADE, related_name="contacts", db_index=False
+    )
     external_id = models.CharField("EMR id", max_length=100, blank=True)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
@@ -236,7 +240,10 @@ class RowResult(models.TextChoices):
 class ImportRow(models.Model):
     """What happened to one input row: the per-row report."""
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="rows")
+    # No index of its own: one_result_per_row starts with the batch.
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, related_name="rows", db_index=False
+    )
     row = models.PositiveIntegerField()
     result = models.CharField(max_length=10, choices=RowResult.choices)
     contact = models.ForeignKey(
