@@ -36,11 +36,7 @@ class ContactQuerySet(models.QuerySet):
 
 
 class Contact(models.Model):
-    # No index of its own: every index in Meta starts with the practice, and each one more
-    # is written for every contact an import adds.
-    practice = models.ForeignKey(
-        Practice, on_delete=models.CASCADE, related_name="contacts", db_index=False
-    )
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="contacts")
     external_id = models.CharField("EMR id", max_length=100, blank=True)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
