@@ -201,7 +201,7 @@ def row_clean(
     return result
 
 
-def _apply(contact: Contact, row: CleanRow, now: dt.datetime) -> bool:
+def _apply(contact: Contact | NewContact, row: CleanRow, now: dt.datetime) -> bool:
     """Write a row's values onto a contact; returns whether anything changed.
 
     Values present in the row win, except: consent only ever tightens (an import never
@@ -226,12 +226,19 @@ def _apply(contact: Contact, row: CleanRow, now: dt.datetime) -> bool:
             changed = True
     if row.values.get("phone_valid") and not contact.phone_valid:
         contact.phone_valid = changed = True
+    return _opt_outs_record(contact, row, now) or changed
+
+
+def _opt_outs_record(contact: Contact | NewContact, row: CleanRow, now: dt.datetime) -> bool:
+    """The row's opt-outs, on the channels the contact has not opted out of already (the
+    first time is kept); returns whether any was recorded."""
+    recorded = False
     for channel in row.opt_outs:
         if getattr(contact, f"{channel}_opt_out_at") is None:
             setattr(contact, f"{channel}_opt_out_at", now)
             setattr(contact, f"{channel}_opt_out_via", IMPORT_VIA)
-            changed = True
-    return changed
+            recorded = True
+    return recorded
 
 
 def _fill(contact: NewContact, row: CleanRow, now: dt.datetime) -> None:
@@ -241,9 +248,7 @@ def _fill(contact: NewContact, row: CleanRow, now: dt.datetime) -> None:
     contact.__dict__.update(
         {name: value for name, value in row.values.items() if value is not None and value != ""}
     )
-    for channel in row.opt_outs:
-        setattr(contact, f"{channel}_opt_out_at", now)
-        setattr(contact, f"{channel}_opt_out_via", IMPORT_VIA)
+    _opt_outs_record(contact, row, now)
 
 
 UPDATABLE = [
