@@ -131,12 +131,9 @@ def key_array(values: list[str] | list[int]) -> tuple[str, str]:
 
 
 def any_of(column: str, values: list) -> tuple[str, list]:
-    """SQL for "column is one of values" and its parameters: one array parameter on
-    PostgreSQL (``key_array``), a parameter per value elsewhere (SQLite in development)."""
-    if connection.vendor == "postgresql":
-        array, param = key_array(list(values))
-        return f"{column} = ANY({array})", [param]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+    """SQL for "column is one of values" and its parameter: one array (``key_array``)."""
+    array, param = key_array(list(values))
+    return f"{column} = ANY({array})", [param]
 
 
 def identity_neighbours(practice: Practice, identities: Iterable[Identity]) -> IdentityIndex:
@@ -310,25 +307,20 @@ def _corroborated(a: CandidateRow, b: CandidateRow) -> bool:
 
 def _block_members(practice: Practice, block: str, keys: list[str]) -> list[CandidateRow]:
     """Live contacts in the blocks ``keys`` of kind ``block``, leaving out blocks with
-    more than MAX_BLOCK members (read no further than MAX_BLOCK + 1 on PostgreSQL)."""
-    if connection.vendor == "postgresql":
-        # One index scan per key, stopped after MAX_BLOCK + 1 members: a big block is
-        # known for one by the rows it gives, and a small one is read once (counting
-        # blocks first and reading the small ones after read each block twice).
-        keys_array, keys_param = key_array(keys)
-        sql = f"""
-            SELECT members.* FROM unnest({keys_array}) AS k(key)
-            CROSS JOIN LATERAL (
-                SELECT {", ".join(CANDIDATE_FIELDS)} FROM contacts_contact x
-                WHERE x.practice_id = %s AND x.{block} = k.key AND x.merged_into_id IS NULL
-                LIMIT %s
-            ) AS members
-        """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
-        params = [keys_param, practice.pk, MAX_BLOCK + 1]
-    else:
-        where, values = any_of(block, keys)
-        sql = f"SELECT {', '.join(CANDIDATE_FIELDS)} {_LIVE_CONTACTS} AND {where}"
-        params = [practice.pk, *values]
+    more than MAX_BLOCK members (read no further than MAX_BLOCK + 1)."""
+    # One index scan per key, stopped after MAX_BLOCK + 1 members: a big block is
+    # known for one by the rows it gives, and a small one is read once (counting
+    # blocks first and reading the small ones after read each block twice).
+    keys_array, keys_param = key_array(keys)
+    sql = f"""
+        SELECT members.* FROM unnest({keys_array}) AS k(key)
+        CROSS JOIN LATERAL (
+            SELECT {", ".join(CANDIDATE_FIELDS)} FROM contacts_contact x
+            WHERE x.practice_id = %s AND x.{block} = k.key AND x.merged_into_id IS NULL
+            LIMIT %s
+        ) AS members
+    """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
+    params = [keys_param, practice.pk, MAX_BLOCK + 1]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = [CandidateRow._make(row) for row in cursor.fetchall()]
@@ -395,8 +387,6 @@ def candidates_find(
     if not found:
         return 0
     pairs = sorted(found)
-    if connection.vendor != "postgresql":
-        return _candidates_insert_portable(practice, found)
     # A decided pair already exists and is left alone; so is a concurrent insert.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -419,25 +409,6 @@ def candidates_find(
             ],
         )
         return cursor.rowcount
-
-
-def _candidates_insert_portable(
-    practice: Practice, found: dict[tuple[int, int], tuple[float, str]]
-) -> int:
-    existing = set(
-        DuplicateCandidate.objects.filter(
-            contact_a_id__in={a for a, _ in found}, contact_b_id__in={b for _, b in found}
-        ).values_list("contact_a_id", "contact_b_id")
-    )
-    new = [
-        DuplicateCandidate(
-            practice=practice, contact_a_id=a, contact_b_id=b, score=score, reason=reason
-        )
-        for (a, b), (score, reason) in sorted(found.items())
-        if (a, b) not in existing
-    ]
-    DuplicateCandidate.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
-    return len(new)
 
 
 # --- Merge ----------------------------------------------------------------------------

@@ -43,7 +43,6 @@ from contacts.mapping import mapping_guess, mapping_resolve
 from contacts.models import (
     Contact,
     ImportBatch,
-    ImportRow,
     ImportStatus,
     LastOutcome,
     OutcomeSynonym,
@@ -286,11 +285,6 @@ def _contacts_insert(new_contacts: dict[int, NewContact]) -> dict[int, int]:
     """Insert the chunk's new contacts; returns temporary id → real id."""
     if not new_contacts:
         return {}
-    if connection.vendor != "postgresql":
-        created = Contact.objects.bulk_create(
-            [Contact(**vars(c)) for c in new_contacts.values()], batch_size=500
-        )
-        return {temp: c.pk for temp, c in zip(new_contacts, created, strict=True)}
     ids = _ids_take(len(new_contacts))
     # One C call per contact for its ~60 values, not a Python loop.
     values_of = operator.itemgetter(*(f.attname for f in _INSERTED))
@@ -306,15 +300,6 @@ def _contacts_insert(new_contacts: dict[int, NewContact]) -> dict[int, int]:
 
 def _report_insert(batch: ImportBatch, report: list[tuple[int, str, int | None, str]]) -> None:
     """The chunk's per-row report: (row, result, contact id, message) each."""
-    if connection.vendor != "postgresql":
-        ImportRow.objects.bulk_create(
-            [
-                ImportRow(batch=batch, row=row, result=result, contact_id=contact, message=message)
-                for row, result, contact, message in report
-            ],
-            batch_size=500,
-        )
-        return
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(
@@ -353,8 +338,6 @@ def _statistics_keep_up(state: RunState, rows_added: int) -> None:
     autovacuum's next pass). The run counts its own rows: PostgreSQL's count of changes
     since the last ANALYZE is not reset by one of some columns. In the chunk's
     transaction, so its own rows count."""
-    if connection.vendor != "postgresql":
-        return
     state.rows_unanalyzed += rows_added
     with connection.cursor() as cursor:
         cursor.execute(
@@ -392,7 +375,7 @@ def _created_by(batch: ImportBatch, contact_ids: set[int]) -> set[int]:
 
 def _contacts_update(contacts: list[Contact]) -> None:
     """Write UPDATABLE of each contact: what ``bulk_update(contacts, UPDATABLE)`` writes
-    (``updated_at`` as loaded, like it). On PostgreSQL the rows are COPYed into a scratch
+    (``updated_at`` as loaded, like it). The rows are COPYed into a scratch
     table and written by one UPDATE: Django's CASE WHEN per field and contact cost more
     than the rest of a chunk, and an UPDATE per contact runs the statement triggers on
     contacts (the scoreboard's) once per contact instead of once per chunk."""
@@ -404,11 +387,6 @@ def _contacts_update(contacts: list[Contact]) -> None:
         for c in contacts
     ]
     with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-            sql = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608
-            cursor.executemany(sql, [[*row[1:], row[0]] for row in rows])
-            return
         columns = ", ".join(quote(f.column) for f in fields)
         # Names are the model's own; every value goes through COPY.
         cursor.execute(
@@ -499,12 +477,11 @@ def _chunk_apply(
 
 def _notify_progress(batch: ImportBatch) -> None:
     # Listeners (tests, a future live view) learn of progress without polling.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_notify('contacts_import', %s)",
-                [f"{batch.pk}:{batch.rows_done}:{batch.status}"],
-            )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_notify('contacts_import', %s)",
+            [f"{batch.pk}:{batch.rows_done}:{batch.status}"],
+        )
 
 
 def _chunk_commit(batch_id: int, rows: list[CleanRow], state: RunState) -> ImportBatch:

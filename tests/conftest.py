@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from reactivate.models import Role
 from tests.factories import MembershipFactory, PracticeFactory
@@ -19,12 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytest_plugins = ["tests.fake_twilio.fixtures"]
 WORKER_QUEUES = ("celery", "imports", "outreach")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _require_postgresql(django_db_setup, django_db_blocker):
-    if connection.vendor != "postgresql":
-        pytest.exit("Tests run on PostgreSQL: use bin/test or set DATABASE_URL.", returncode=2)
 
 
 @pytest.fixture

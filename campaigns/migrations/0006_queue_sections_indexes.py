@@ -3,7 +3,7 @@
 from django.db import migrations, models
 from django.db.models.functions import Coalesce
 
-from reactivate.online_index import AddIndexOnline, RemoveIndexOnline
+from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndexConcurrently
 
 
 class Migration(migrations.Migration):
@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexOnline(
+        AddIndexConcurrently(
             model_name="enrollment",
             index=models.Index(
                 Coalesce("coordinator", models.Value(0), output_field=models.BigIntegerField()),
@@ -37,11 +37,11 @@ class Migration(migrations.Migration):
                 name="enrollment_queue_owner",
             ),
         ),
-        RemoveIndexOnline(
+        RemoveIndexConcurrently(
             model_name="enrollment",
             name="enrollment_open_by_coordinator",
         ),
-        AddIndexOnline(
+        AddIndexConcurrently(
             model_name="touch",
             index=models.Index(
                 condition=models.Q(("channel", "call"), ("status", "planned")),
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 name="touch_queue_calls",
             ),
         ),
-        AddIndexOnline(
+        AddIndexConcurrently(
             model_name="touch",
             index=models.Index(
                 condition=models.Q(("channel", "call"), ("status", "planned")),
@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                 name="touch_queue_calls_by_step",
             ),
         ),
-        AddIndexOnline(
+        AddIndexConcurrently(
             model_name="touch",
             index=models.Index(
                 condition=models.Q(("reason__startswith", "held:"), ("status", "planned")),

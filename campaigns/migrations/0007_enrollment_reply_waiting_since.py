@@ -3,7 +3,7 @@
 from django.db import migrations, models
 from django.db.models.functions import Coalesce
 
-from reactivate.online_index import AddIndexOnline
+from django.contrib.postgres.operations import AddIndexConcurrently
 
 
 class Migration(migrations.Migration):
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             name="reply_waiting_since",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
-        AddIndexOnline(
+        AddIndexConcurrently(
             model_name="enrollment",
             index=models.Index(
                 models.F("practice"),

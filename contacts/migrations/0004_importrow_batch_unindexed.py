@@ -1,6 +1,6 @@
 """Drop the index Django made for ``ImportRow.batch``: ``one_result_per_row`` (batch, row)
 already leads with the batch, and the index was written for every report row an import
-adds. Dropped concurrently on PostgreSQL, so not in a transaction. (A plain AlterField
+adds. Dropped concurrently, so not in a transaction. (A plain AlterField
 would also drop and re-add the foreign key, which re-checks every row.)"""
 
 import django.db.models.deletion
@@ -9,19 +9,15 @@ from django.db import migrations, models
 INDEX, TABLE, COLUMN = "contacts_importrow_batch_id_d0bd757b", "contacts_importrow", "batch_id"
 
 
-def _concurrently(schema_editor) -> str:
-    return " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
-
-
 def drop(apps, schema_editor):
     quote = schema_editor.quote_name
-    schema_editor.execute(f"DROP INDEX{_concurrently(schema_editor)} IF EXISTS {quote(INDEX)}")
+    schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quote(INDEX)}")
 
 
 def create(apps, schema_editor):
     quote = schema_editor.quote_name
     schema_editor.execute(
-        f"CREATE INDEX{_concurrently(schema_editor)} IF NOT EXISTS {quote(INDEX)} "
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {quote(INDEX)} "
         f"ON {quote(TABLE)} ({quote(COLUMN)})"
     )
 

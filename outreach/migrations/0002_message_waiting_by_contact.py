@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from reactivate.online_index import AddIndexOnline
+from django.contrib.postgres.operations import AddIndexConcurrently
 
 
 class Migration(migrations.Migration):
@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexOnline(
+        AddIndexConcurrently(
             model_name="message",
             index=models.Index(
                 condition=models.Q(("direction", "in"), ("handled_at__isnull", True)),
