@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "csp",
     "django_htmx",
     "django_celery_beat",
-    "phonenumber_field",
     "anymail",
     "reactivate",
     "contacts",
