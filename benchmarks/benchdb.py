@@ -1,5 +1,23 @@
 """Shared by the benchmarks: a database of their own, created and migrated on demand, and
-the environment a benchmark process runs Django in."""
+the environment a benchmark process runs Django in.
+
+Benchmarks empty whole tables, so which database they use is decided here and only here:
+
+- ``bench_database_url()`` reads ``BENCH_DATABASE_URL`` (default
+  ``postgres://postgres@127.0.0.1:5432/reactivate_bench``) and never ``DATABASE_URL``, which
+  names the application's database. All benchmarks share that one database; each empties
+  the tables it fills, so one benchmark's data does not survive another's run. A benchmark
+  that needs a second database (a peer's, say) calls ``bench_database_url("peer")``: the
+  same server, the name with ``_peer`` appended.
+- ``database_claim(url)``, before a benchmark changes anything, creates the database if
+  missing and refuses (one line on stderr, exit status 1) a database holding any practice
+  no benchmark created. A benchmark records each practice it creates with
+  ``practice_own`` in a table of its own, ``bench_practice`` (a foreign key to the
+  practice, deleted with it). No application database has that table, so every practice
+  in one is foreign; a slug convention would have taken a practice that happened to be
+  called "bench-…" for the benchmarks'. A database without practices (empty, or migrated
+  and unused) is the benchmarks' to take.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +28,70 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/reactivate_bench"
+# The practice table's name is fixed by the reactivate app's first migration; the guard
+# runs before Django is set up (and before the database is migrated), so it is spelled here.
+PRACTICE_TABLE = "reactivate_practice"
+MARKER_TABLE = "bench_practice"
+
+
+def bench_database_url(purpose: str | None = None) -> str:
+    """The benchmarks' database (see the module's docstring); never ``DATABASE_URL``."""
+    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+    if purpose is None:
+        return url
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}_{purpose}"))
+
+
+def database_claim(database_url: str) -> None:
+    """Create the benchmark's database if missing; exit with one line on stderr, having
+    changed nothing, when it is ours, a test's, or holds a practice no benchmark created."""
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if name == "reactivate" or name.startswith("test_"):
+        raise SystemExit(f"refusing to benchmark in the database {name!r}")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created database {name}", flush=True)
+            return
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        practices, marker = conn.execute(
+            "SELECT to_regclass(%s), to_regclass(%s)", [PRACTICE_TABLE, MARKER_TABLE]
+        ).fetchone()
+        if practices is None:
+            return
+        # Table names from the constants above, never from input.
+        foreign = f"SELECT count(*), min(slug) FROM {PRACTICE_TABLE} p"  # noqa: S608
+        if marker is not None:
+            foreign += (
+                f" WHERE NOT EXISTS (SELECT FROM {MARKER_TABLE} b WHERE b.practice_id = p.id)"
+            )
+        count, example = conn.execute(foreign).fetchone()
+    if count:
+        raise SystemExit(
+            f"refusing to benchmark in the database {name!r}: it holds {count} "
+            f"practice{'s' if count > 1 else ''} no benchmark created (e.g. {example!r}); "
+            "set BENCH_DATABASE_URL to a database of the benchmarks' own"
+        )
+
+
+def practice_own(cursor, practice_id: int) -> None:
+    """Record that a benchmark created this practice, so that ``database_claim`` lets the
+    next run have the database. ``cursor``: Django's or psycopg's, on the bench database."""
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (practice_id bigint PRIMARY KEY"
+        f" REFERENCES {PRACTICE_TABLE} (id) ON DELETE CASCADE)"
+    )
+    cursor.execute(
+        f"INSERT INTO {MARKER_TABLE} (practice_id) VALUES (%s) ON CONFLICT DO NOTHING",  # noqa: S608
+        [practice_id],
+    )
 
 
 def bench_environment(database_url: str, **extra: str) -> dict[str, str]:
@@ -29,19 +111,8 @@ def bench_environment(database_url: str, **extra: str) -> dict[str, str]:
 
 
 def database_prepare(database_url: str, env: dict[str, str]) -> None:
-    """Create the benchmark's database if missing and migrate it (never ours or a test's)."""
-    import psycopg
-
-    parts = urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    if name == "reactivate" or name.startswith("test_"):
-        raise SystemExit(f"refusing to benchmark in the database {name!r}")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            print(f"created database {name}", flush=True)
+    """Claim the benchmark's database (``database_claim``) and migrate it."""
+    database_claim(database_url)
     subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
         env=env,

@@ -45,9 +45,11 @@ Run::
 ``--profile K`` skips the workers: it sends K touches in this process under cProfile and
 prints the hottest functions and the queries per touch.
 
-It uses its own database (``DATABASE_URL``, default
-``postgres://postgres@127.0.0.1:5432/reactivate_dbench``; created if missing, migrated,
-emptied at each run) and its own Redis database (``--redis``, default
+It uses the benchmarks' database (``BENCH_DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/reactivate_bench``; never ``DATABASE_URL``): created if
+missing, refused when it holds a practice no benchmark created (``benchdb.database_claim``,
+before anything starts), migrated, and emptied of all practices at each run. It uses its
+own Redis database (``--redis``, default
 ``redis://127.0.0.1:6379/14``). The last line printed is one JSON object: ``touches``,
 ``touches_per_s``, ``duplicates``, ``ceiling_per_s`` (plus ``missing``, ``seconds`` and the
 settings used).
@@ -79,9 +81,14 @@ from tests.fake_twilio.server import (  # noqa: E402 - after the path is set
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchdb import Autoanalyze, database_prepare  # noqa: E402 (a sibling script module)
+from benchdb import (  # noqa: E402 (a sibling script module)
+    Autoanalyze,
+    bench_database_url,
+    database_claim,
+    database_prepare,
+    practice_own,
+)
 
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/reactivate_dbench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 SERVICE_SID = "MG" + "2" * 32
 BATCH = 5000  # rows per bulk insert while building the touches
@@ -278,7 +285,7 @@ def _reset() -> None:
 
 
 def _build(count: int, now: dt.datetime) -> None:
-    from django.db import connection
+    from django.db import connection, transaction
 
     from campaigns.models import (
         Campaign,
@@ -293,12 +300,14 @@ def _build(count: int, now: dt.datetime) -> None:
     from outreach.models import SenderProfile
     from reactivate.models import Practice
 
-    practice = Practice.objects.create(
-        name="Bench Dental",
-        slug="dispatch-bench",
-        sends_on_saturday=True,
-        sends_on_sunday=True,
-    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        practice = Practice.objects.create(
+            name="Bench Dental",
+            slug="dispatch-bench",
+            sends_on_saturday=True,
+            sends_on_sunday=True,
+        )
+        practice_own(cursor, practice.pk)
     SenderProfile.objects.create(
         practice=practice,
         messaging_service_sid=SERVICE_SID,
@@ -522,9 +531,10 @@ def main() -> None:
         "for the run (each send writes the enrollment's 'contacted' outcome)",
     )
     args = parser.parse_args()
-    args.database_url = os.environ.get("DATABASE_URL") or DEFAULT_DB
+    args.database_url = bench_database_url()
     if args.touches > 100_000 or args.touches < 1:
         raise SystemExit("--touches: 1 to 100000 (ten area codes of 10,000 numbers)")
+    database_claim(args.database_url)  # before the fake and the workers start
 
     fake_process, fake_url = _fake_start(args.port)
     workers: list[subprocess.Popen] = []

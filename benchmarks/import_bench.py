@@ -54,9 +54,11 @@ Run (needs the ``bench`` extra: ``pip install -e '.[dev,bench]'``)::
     .venv/bin/python benchmarks/import_bench.py --rows 100000
     .venv/bin/python benchmarks/import_bench.py --rows 1000000
 
-It uses its own database (``DATABASE_URL``, default
-``postgres://postgres@127.0.0.1:5432/reactivate_bench``), creates it if missing and
-migrates it. The last line printed is one JSON object: ``rows``, ``rows_per_s``,
+It uses the benchmarks' database (``BENCH_DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/reactivate_bench``; never ``DATABASE_URL``), creates
+it if missing, refuses it when it holds a practice no benchmark created
+(``benchdb.database_claim``), migrates it, and empties its contact tables at each phase.
+The last line printed is one JSON object: ``rows``, ``rows_per_s``,
 ``peak_rss_mb``, ``peer_idempotent_rows_per_s``, ``peer_insert_rows_per_s``,
 ``ceiling_rows_per_s`` (plus the rows each peer phase measured).
 """
@@ -75,11 +77,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchdb import Autoanalyze, database_prepare
+from benchdb import Autoanalyze, bench_database_url, database_claim, database_prepare, practice_own
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/reactivate_bench"
 PHASES = ("ours", "peer-idempotent", "peer-insert", "ceiling")
 RESULT_PREFIX = "BENCH-RESULT "
 PEER_BATCH = 1000
@@ -105,6 +106,11 @@ def _csv_rows(path: Path, limit: int | None):
 
 
 def _django_setup() -> None:
+    # A phase empties tables: it takes its database from the one place that chooses the
+    # benchmarks' (run by hand, it would otherwise read the shell's DATABASE_URL).
+    database_url = bench_database_url()
+    database_claim(database_url)
+    os.environ["DATABASE_URL"] = database_url
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -113,15 +119,17 @@ def _django_setup() -> None:
 
 def _reset() -> int:
     """Empty the contact tables and make a fresh practice; returns its id."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from reactivate.models import Practice
 
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE contacts_contact, contacts_importbatch RESTART IDENTITY CASCADE")
-    practice = Practice.objects.create(
-        name="Bench practice", slug=f"bench-{os.getpid()}-{time.time_ns()}", country="US"
-    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        practice = Practice.objects.create(
+            name="Bench practice", slug=f"bench-{os.getpid()}-{time.time_ns()}", country="US"
+        )
+        practice_own(cursor, practice.pk)
     return practice.pk
 
 
@@ -442,7 +450,7 @@ def main() -> None:
         run_phase(args.phase, args.file, args.limit, args.profile)
         return
 
-    database_url = os.environ.get("DATABASE_URL") or DEFAULT_DB
+    database_url = bench_database_url()
     peer_rows = min(args.rows, args.peer_rows or 100_000)
     phases = [p for p in args.phases.split(",") if p]
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:

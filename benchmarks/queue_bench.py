@@ -1,8 +1,9 @@
 """Work-queue page latency with a practice of N contacts and about 5N touches and outcomes.
 
-Fills its own PostgreSQL database (``DATABASE_URL``, default
-``postgres://postgres@127.0.0.1:5432/reactivate_qbench``) with SQL ``generate_series``
-inserts: N contacts, one enrollment each (about 10% still open, spread over 20
+Fills the benchmarks' PostgreSQL database (``BENCH_DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/reactivate_bench``; never ``DATABASE_URL``; refused
+when it holds a practice no benchmark created, see ``benchdb.database_claim``) with SQL
+``generate_series`` inserts: N contacts, one enrollment each (about 10% still open, spread over 20
 coordinators and a shared pool), three touches and two outcomes per enrollment, and
 unhandled replies for the paused ones. Then it renders the queue page for one coordinator
 through Django's test client (the whole request: middleware, access check, queries,
@@ -13,6 +14,9 @@ builds the same sections the way a first version usually does, one query per ope
 enrollment (no annotations or subqueries). Target: our p95 under 100 ms at 1M contacts.
 
     .venv/bin/python benchmarks/queue_bench.py --contacts 1000000
+
+``--reuse`` measures the data the last run loaded, as long as no other benchmark has run
+in the shared database since (each empties the tables it fills).
 
 The last line is one JSON object: ``contacts``, ``p50_ms``, ``p95_ms``, ``queries`` (plus
 the peer's p50).
@@ -68,7 +72,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from benchdb import ROOT, bench_environment, database_prepare, percentile
+from benchdb import (
+    ROOT,
+    bench_database_url,
+    bench_environment,
+    database_prepare,
+    percentile,
+    practice_own,
+)
 
 COORDINATORS = 20
 REQUESTS = 40
@@ -112,7 +123,11 @@ def populate(n: int):
             "campaigns_enrollment, campaigns_openervariant, campaigns_campaign, "
             "contacts_contact RESTART IDENTITY CASCADE"
         )
-    practice, _ = Practice.objects.get_or_create(slug="bench", defaults={"name": "Bench Dental"})
+    with transaction.atomic(), connection.cursor() as cursor:
+        practice, _ = Practice.objects.get_or_create(
+            slug="bench", defaults={"name": "Bench Dental"}
+        )
+        practice_own(cursor, practice.pk)
     users = []
     for k in range(COORDINATORS):
         user, _ = get_user_model().objects.get_or_create(username=f"coord{k}")
@@ -306,20 +321,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument(
-        "--database",
-        default=os.environ.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/reactivate_qbench"
-        ),
-    )
-    parser.add_argument(
         "--reuse", action="store_true", help="measure the data already loaded (same N)"
     )
     args = parser.parse_args()
     # Production settings, without the HTTPS redirect (the test client speaks plain HTTP).
+    database_url = bench_database_url()
     env = bench_environment(
-        args.database, REDIS_URL="", CELERY_BROKER_URL="memory://", SECURE_SSL_REDIRECT="false"
+        database_url, REDIS_URL="", CELERY_BROKER_URL="memory://", SECURE_SSL_REDIRECT="false"
     )
-    database_prepare(args.database, env)
+    database_prepare(database_url, env)
     collect = [sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v", "0"]
     subprocess.run(collect, env=env, check=True)
     os.environ.update(env)

@@ -21,10 +21,12 @@ Run::
 
     .venv/bin/python benchmarks/scoreboard_bench.py --contacts 1000000
 
-It uses its own database (``--database``, default
-``postgres://postgres@127.0.0.1:5432/reactivate_sbench``), creates and migrates it, and
-keeps the generated data for the next run of the same size. The last line printed is one
-JSON object: ``contacts``, ``events``, ``median_ms`` (default period), plus
+It uses the benchmarks' database (``BENCH_DATABASE_URL``, default
+``postgres://postgres@127.0.0.1:5432/reactivate_bench``; never ``DATABASE_URL``), creates it
+if missing, refuses it when it holds a practice no benchmark created
+(``benchdb.database_claim``), migrates it, and keeps the generated data for the next run of
+the same size (regenerated when another benchmark has emptied it since). The last line
+printed is one JSON object: ``contacts``, ``events``, ``median_ms`` (default period), plus
 ``median_ms_all_time``, ``p95_ms``, ``peer_ms`` and ``queries``.
 """
 
@@ -39,29 +41,37 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchdb import bench_database_url, database_claim, practice_own
+
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/reactivate_sbench"
 SLUG = "sbench"
 
 
 def _ensure_database(url: str, contacts: int) -> None:
-    """Create the database, or start it afresh when it holds data of another size."""
+    """Create the database, or start it afresh when it holds data of another size (or
+    another benchmark, sharing the database, has emptied this one's tables since)."""
     import psycopg
 
+    database_claim(url)  # before anything is dropped: refuses a database not the benchmarks'
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(url) as conn:
+        meta = conn.execute("SELECT to_regclass('bench_meta')").fetchone()[0]
+        size = meta and conn.execute("SELECT max(contacts) FROM bench_meta").fetchone()[0]
+        kept = (
+            size
+            and conn.execute(
+                "SELECT count(*) FROM contacts_contact c JOIN reactivate_practice p"
+                " ON p.id = c.practice_id WHERE p.slug = %s",
+                [SLUG],
+            ).fetchone()[0]
+        )
+    if size == contacts and kept == contacts:
+        return
     with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-    if exists:
-        with psycopg.connect(url) as conn:
-            meta = conn.execute("SELECT to_regclass('bench_meta')").fetchone()[0]
-            size = meta and conn.execute("SELECT max(contacts) FROM bench_meta").fetchone()[0]
-        if size == contacts:
-            return
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
@@ -119,6 +129,8 @@ def generate(n: int) -> dict:
     started = time.perf_counter()
     with transaction.atomic():
         practice = Practice.objects.create(name="Benchmark Dental", slug=SLUG)
+        with connection.cursor() as cursor:
+            practice_own(cursor, practice.pk)
         owner, _ = User.objects.get_or_create(username="bench-owner")
         Membership.objects.create(user=owner, practice=practice, role=Role.OWNER)
         coordinators = []
@@ -366,10 +378,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--database", default=os.environ.get("SBENCH_DATABASE_URL", DEFAULT_DB))
     args = parser.parse_args()
-    _ensure_database(args.database, args.contacts)
-    os.environ["DATABASE_URL"] = args.database
+    database_url = bench_database_url()
+    _ensure_database(database_url, args.contacts)
+    os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "reactivate.settings")
     sys.path.insert(0, str(ROOT))
     import django
