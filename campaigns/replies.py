@@ -14,13 +14,27 @@ from collections.abc import Callable, Iterable
 
 # Contact ids → {contact id: when its oldest unhandled reply came}; contacts with none left out.
 WaitingSince = Callable[[list[int]], dict[int, dt.datetime]]
+# A contact id: its waiting replies are answered (a coordinator decided).
+Handle = Callable[[int], object]
 
 _lookups: dict[str, WaitingSince] = {}
+_handlers: dict[str, Handle] = {}
 
 
-def replies_waiting_source_register(name: str, lookup: WaitingSince) -> None:
-    """Register (or replace: ``ready()`` may run twice in tests) an app's lookup."""
+def replies_waiting_source_register(
+    name: str, lookup: WaitingSince, handle: Handle | None = None
+) -> None:
+    """Register (or replace: ``ready()`` may run twice in tests) an app's lookup, and what
+    marks a contact's waiting replies handled."""
     _lookups[name] = lookup
+    if handle is not None:
+        _handlers[name] = handle
+
+
+def replies_handle(contact_id: int) -> None:
+    """A coordinator's decision answers the patient's waiting replies."""
+    for handle in _handlers.values():
+        handle(contact_id)
 
 
 def replies_waiting_since(contact_ids: Iterable[int]) -> dict[int, dt.datetime]:

@@ -37,7 +37,7 @@ from campaigns.replies import replies_waiting_since
 from campaigns.scheduling import Recipient, SendingRules, due_at
 from campaigns.states import OUTCOME_OF, IllegalTransition, transition_check
 from contacts.models import Bucket, Contact
-from contacts.services import contact_phone_wrong, contacts_mark_do_not_contact
+from contacts.services import contact_phone_wrong
 from reactivate.models import Practice
 
 CHUNK = 1000
@@ -584,17 +584,6 @@ def call_result_record(enrollment: Enrollment, *, kind: OutcomeKind, user) -> Ou
         due_at__lte=timezone.now(),
     ).update(status=TouchStatus.DONE, reason=f"done: {OutcomeKind(kind).label.lower()}")
     return outcome_record(contact=enrollment.contact, enrollment=enrollment, kind=kind, user=user)
-
-
-def enrollment_do_not_contact(enrollment: Enrollment, *, user, note: str = "") -> Enrollment:
-    contacts_mark_do_not_contact(
-        practice=enrollment.practice,
-        contact_ids=[enrollment.contact_id],
-        reason=note or "asked by the patient",
-    )
-    return enrollment_move(
-        enrollment, State.OPTED_OUT, user=user, note=note, kind=OutcomeKind.DO_NOT_CONTACT
-    )
 
 
 @transaction.atomic

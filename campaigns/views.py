@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from campaigns import selectors, services, tone
+from campaigns import decisions, selectors, services, tone
 from campaigns.forms import (
     CampaignForm,
     ElsewhereForm,
@@ -293,9 +293,6 @@ def _enrollment(request: HttpRequest, enrollment_id: int) -> Enrollment:
     )
 
 
-DECISION_FORMS = {"requalify": RequalifyForm, "not_now": NotNowForm, "elsewhere": ElsewhereForm}
-
-
 @practice_view(Area.QUEUE)
 def enrollment(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     item = _enrollment(request, enrollment_id)
@@ -306,9 +303,9 @@ def enrollment(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     }
     if request.method == "POST":
         kind = request.POST.get("decision", "")
-        if kind not in DECISION_FORMS:
+        if kind not in decisions.DECISION_FORMS:
             raise Http404
-        form = DECISION_FORMS[kind](request.POST)
+        form = decisions.decision_form(kind, request.POST)
         forms[kind] = form
         if form.is_valid() and _decide(request, item, kind, form):
             return redirect(
@@ -331,27 +328,10 @@ def enrollment(request: HttpRequest, enrollment_id: int) -> HttpResponse:
 
 
 def _decide(request: HttpRequest, item: Enrollment, kind: str, form) -> bool:
-    data, user = form.cleaned_data, request.user
     try:
-        if kind == "requalify":
-            services.enrollment_requalify(
-                item,
-                user=user,
-                soon=data["soon"],
-                fit=data["fit"],
-                appointment_at=data["appointment_at"],
-                note=data["note"],
-            )
-        elif kind == "not_now":
-            services.enrollment_not_now(
-                item, user=user, return_date=data["return_date"], note=data["note"]
-            )
-        else:
-            services.enrollment_elsewhere(
-                item, user=user, category=data["category"], what_mattered=data["what_mattered"]
-            )
+        decisions.enrollment_decide(item, kind, user=request.user, data=form.cleaned_data)
     except (ValidationError, IllegalTransition) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, decisions.decision_errors(error))
         return False
     audit_record(request, AuditAction.CHANGED, item, detail={"decision": kind})
     messages.success(request, f"Recorded: {State(item.state).label}.")

@@ -44,6 +44,15 @@ def contacts_mark_do_not_contact(*, practice: Practice, contact_ids: list[int], 
     )
 
 
+def contact_do_not_contact_clear(contact: Contact, *, set_with: str) -> bool:
+    """Clear the do-not-contact flag if it is still the one set with reason ``set_with``
+    (conditional: a flag set since, for another reason, stays). True if cleared."""
+    cleared = Contact.objects.filter(
+        pk=contact.pk, do_not_contact=True, do_not_contact_reason=set_with
+    ).update(do_not_contact=False, do_not_contact_reason="", updated_at=timezone.now())
+    return bool(cleared)
+
+
 @transaction.atomic
 def outcome_synonym_add(*, practice: Practice, text: str, outcome: str) -> OutcomeSynonym:
     key = hygiene.outcome_key(text)

@@ -19,8 +19,9 @@ class OutreachConfig(AppConfig):
 
         history_source_register("outreach", move=messages_merge, timeline=messages_timeline)
 
-        # A patient enrolled while a reply of theirs waits shows it in the work queue.
+        # A patient enrolled while a reply of theirs waits shows it in the work queue; a
+        # coordinator's decision (on any page) answers the waiting replies.
         from campaigns.replies import replies_waiting_source_register
-        from outreach.conversation import replies_waiting_by_contact
+        from outreach.conversation import replies_handle, replies_waiting_by_contact
 
-        replies_waiting_source_register("outreach", replies_waiting_by_contact)
+        replies_waiting_source_register("outreach", replies_waiting_by_contact, replies_handle)

@@ -84,11 +84,11 @@ def replies_waiting_reconcile() -> int:
     return len(contact_ids)
 
 
-def replies_handle(contact: Contact, *, now: dt.datetime | None = None) -> int:
+def replies_handle(contact_id: int, *, now: dt.datetime | None = None) -> int:
     """The coordinator has dealt with the patient's waiting replies."""
-    handled = _waiting(contact=contact).update(handled_at=now or timezone.now())
+    handled = _waiting(contact_id=contact_id).update(handled_at=now or timezone.now())
     # From the messages, not None: a reply that came meanwhile still waits.
-    replies_waiting_sync([contact.pk])
+    replies_waiting_sync([contact_id])
     return handled
 
 
@@ -135,6 +135,6 @@ def reply_send(
         Message.objects.filter(pk=message.pk).update(status="failed", error_code=error.code)
         raise ValidationError(f"The text was not sent: {error.message}") from error
     Message.objects.filter(pk=message.pk).update(provider_id=sid, status="queued", status_at=now)
-    replies_handle(contact, now=now)
+    replies_handle(contact.pk, now=now)
     message.refresh_from_db()
     return message, [f for f in findings if f.severity == tone.Severity.WARNING]

@@ -13,10 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from campaigns import services as campaign_services
+from campaigns import decisions
 from campaigns.forms import ElsewhereForm, NotNowForm, RequalifyForm
 from campaigns.messages import message_for
-from campaigns.models import Channel, Enrollment, Outcome, OutcomeKind, State, Touch
+from campaigns.models import Channel, Enrollment, Outcome, OutcomeKind, Touch
 from campaigns.states import IllegalTransition
 from contacts.models import Contact
 from contacts.segments import bucket_of
@@ -127,58 +127,22 @@ def panel(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     return render(request, "outreach/panel.html", context)
 
 
-def _tap(request: HttpRequest, enrollment: Enrollment, kind: str) -> Outcome | None:
-    """Record one tap; returns the outcome written (for undo)."""
-    user, post = request.user, request.POST
-    if kind in ("no_answer", "left_voicemail", "reached", "wrong_number"):
-        return campaign_services.call_result_record(enrollment, kind=kind, user=user)
-    if kind == "not_a_fit":
-        campaign_services.enrollment_move(enrollment, State.CLOSED_NOT_FIT, user=user)
-    elif kind == "do_not_contact":
-        campaign_services.enrollment_do_not_contact(enrollment, user=user)
-    elif kind == "not_now":
-        form = NotNowForm(post)
-        if not form.is_valid():
-            raise ValidationError("Choose the date to check back.")
-        campaign_services.enrollment_not_now(
-            enrollment,
-            user=user,
-            return_date=form.cleaned_data["return_date"],
-            note=form.cleaned_data["note"],
-        )
-    elif kind == "elsewhere":
-        form = ElsewhereForm(post)
-        if not form.is_valid():
-            raise ValidationError("Choose what mattered most in that decision.")
-        campaign_services.enrollment_elsewhere(enrollment, user=user, **form.cleaned_data)
-    elif kind == "requalify":
-        form = RequalifyForm(post)
-        if not form.is_valid():
-            raise ValidationError("Answer both questions.")
-        data = form.cleaned_data
-        campaign_services.enrollment_requalify(
-            enrollment,
-            user=user,
-            soon=data["soon"],
-            fit=data["fit"],
-            appointment_at=data["appointment_at"],
-            note=data["note"],
-        )
-    else:
-        raise Http404
-    return enrollment.outcomes.filter(user=user).order_by("-id").first()
-
-
 @practice_view(Area.QUEUE)
 @require_POST
 def outcome(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     enrollment = _enrollment(request, enrollment_id, claim=True)
     kind = request.POST.get("kind", "")
     try:
-        recorded = _tap(request, enrollment, kind)
+        form = decisions.decision_form(kind, request.POST)
+        if form is not None and not form.is_valid():
+            raise ValidationError(decisions.FORM_ERRORS[kind])
+        recorded = decisions.enrollment_decide(
+            enrollment, kind, user=request.user, data=form.cleaned_data if form else None
+        )
+    except decisions.UnknownDecision:
+        raise Http404 from None
     except (ValidationError, IllegalTransition) as error:
-        return _panel(request, enrollment, error=" ".join(getattr(error, "messages", [str(error)])))
-    conversation.replies_handle(enrollment.contact)
+        return _panel(request, enrollment, error=decisions.decision_errors(error))
     audit_record(request, AuditAction.CHANGED, enrollment, detail={"outcome": kind})
     enrollment.refresh_from_db()
     return _panel(request, enrollment, recorded=recorded)
@@ -193,7 +157,7 @@ def undo(request: HttpRequest, outcome_id: int) -> HttpResponse:
         practice=request.access.practice,
     )
     try:
-        campaign_services.outcome_undo(recorded, user=request.user)
+        decisions.decision_undo(recorded, user=request.user)
     except ValidationError as error:
         return _panel(request, recorded.enrollment, error=" ".join(error.messages))
     audit_record(request, AuditAction.CHANGED, recorded.enrollment, detail={"undo": recorded.kind})

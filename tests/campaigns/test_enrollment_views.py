@@ -6,8 +6,11 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import OutcomeKind, State
+from outreach.inbound import inbound_sms_receive
+from outreach.models import Message
 from reactivate.models import Role
 from tests.factories import EnrollmentFactory
+from tests.outreach.helpers import sender_for
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +83,27 @@ def test_an_illegal_decision_is_explained_not_applied(coordinator, practice):
     assert "already scheduled" in response.content.decode()
     enrollment.refresh_from_db()
     assert enrollment.state == State.SCHEDULED
+
+
+def test_a_decision_on_the_enrollment_page_answers_the_patients_waiting_reply(
+    coordinator, practice
+):
+    enrollment = EnrollmentFactory(campaign__practice=practice, state=State.ACTIVE)
+    message, _answer = inbound_sms_receive(
+        {
+            "MessageSid": "SM" + "7" * 32,
+            "From": enrollment.contact.phone,
+            "To": sender_for(practice).sms_number,
+            "Body": "Maybe later in the spring",
+        }
+    )
+    enrollment.refresh_from_db()
+    assert enrollment.reply_waiting_since is not None
+
+    coordinator.post(url(enrollment), {"decision": "not_now", "return_date": "2099-04-01"})
+
+    message.refresh_from_db()
+    enrollment.refresh_from_db()
+    assert message.handled_at is not None
+    assert enrollment.reply_waiting_since is None
+    assert Message.objects.filter(handled_at__isnull=True).count() == 0

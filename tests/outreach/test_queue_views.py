@@ -405,3 +405,43 @@ def test_the_demo_queue_has_replies_waiting(db):
     demo.force_login(coordinator.user)
     queue = demo.get("/p/demo/queue/").context["queue"]
     assert len(queue.sections["replies"]) >= 2
+
+
+def test_do_not_contact_from_the_queue_says_who_set_it_not_that_the_patient_asked(
+    client, practice, me
+):
+    enrollment = enroll(practice, me.user)
+    tap(client, practice, enrollment, "do_not_contact")
+    enrollment.contact.refresh_from_db()
+    assert enrollment.contact.do_not_contact
+    reason = enrollment.contact.do_not_contact_reason
+    assert "work queue" in reason and "asked by the patient" not in reason
+
+
+def test_undoing_do_not_contact_clears_the_flag_the_tap_set(client, practice, me):
+    enrollment = enroll(practice, me.user)
+    tap(client, practice, enrollment, "do_not_contact")
+    outcome = enrollment.outcomes.get(kind=OutcomeKind.DO_NOT_CONTACT)
+
+    client.post(url("undo", practice, outcome_id=outcome.pk), headers={"HX-Request": "true"})
+
+    enrollment.refresh_from_db()
+    enrollment.contact.refresh_from_db()
+    assert enrollment.state == State.ACTIVE
+    assert not enrollment.contact.do_not_contact
+    assert enrollment.contact.do_not_contact_reason == ""
+
+
+def test_undoing_do_not_contact_keeps_a_flag_the_patient_set_before(client, practice, me):
+    enrollment = enroll(practice, me.user)
+    contact = enrollment.contact
+    contact.do_not_contact, contact.do_not_contact_reason = True, "Asked by phone on 12/01"
+    contact.save(update_fields=["do_not_contact", "do_not_contact_reason"])
+    tap(client, practice, enrollment, "do_not_contact")
+    outcome = enrollment.outcomes.get(kind=OutcomeKind.DO_NOT_CONTACT)
+
+    client.post(url("undo", practice, outcome_id=outcome.pk), headers={"HX-Request": "true"})
+
+    contact.refresh_from_db()
+    assert contact.do_not_contact
+    assert contact.do_not_contact_reason == "Asked by phone on 12/01"

@@ -85,7 +85,7 @@ def test_a_reply_to_a_patient_with_no_open_enrollment_marks_their_closed_ones(pr
 def test_handling_the_replies_clears_it(practice):
     enrollment = enroll(ContactFactory(practice=practice))
     text_in(enrollment.contact)
-    replies_handle(enrollment.contact)
+    replies_handle(enrollment.contact_id)
     assert waiting_since(enrollment) is None
 
 
