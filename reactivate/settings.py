@@ -1,7 +1,8 @@
 """Reactivate settings: one module, read from the environment with django-environ.
 
-Every setting has a safe local default so that a fresh clone runs with no server at all
-(SQLite, a filesystem Celery broker, the sandbox messaging backend, console email).
+Every setting has a safe local default so that a fresh clone runs with no server to install
+(the local PostgreSQL server of ``reactivate.localdb``, a filesystem Celery broker, the
+sandbox messaging backend, console email).
 Production sets ``DEBUG=false`` and must then provide ``SECRET_KEY``, ``ALLOWED_HOSTS`` and
 the service URLs; helpers below fail loudly rather than fall back to something unsafe.
 """
@@ -96,22 +97,27 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-}
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # web, worker and beat share the file locally: wait for locks instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
+# PostgreSQL only, named by DATABASE_URL. Locally, manage.py, bin/run and bin/test set it to
+# the server under var/postgres (reactivate.localdb) before Django starts; settings never
+# start a server, and with DEBUG off nothing is started for them.
+if not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set when DEBUG is off."
+        if not DEBUG
+        else "DATABASE_URL is not set: run through manage.py, bin/run or bin/test (they start "
+        "the local PostgreSQL server), or export "
+        "DATABASE_URL=$(.venv/bin/python -m reactivate.localdb start)"
     )
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": env.db("DATABASE_URL")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured("DATABASE_URL must name a PostgreSQL database (postgres://...).")
+# The local server answers on a Unix socket (postgres://postgres@/reactivate?host=/path): HOST
+# names its folder, as Django documents, so code that reads HOST finds the same server.
+if not DATABASES["default"]["HOST"] and "host" in DATABASES["default"].get("OPTIONS", {}):
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------
