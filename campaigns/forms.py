@@ -3,7 +3,18 @@ from __future__ import annotations
 from django import forms
 
 from campaigns.models import Assignment, Channel, ElsewhereReason
+from campaigns.tone import BODY_MAX_CHARS, render_problems
 from contacts.models import Bucket, LastOutcome
+
+# Said when pasted words exceed the cap (tone.BODY_MAX_CHARS): the count, and what to do.
+_TOO_LONG = {
+    "max_length": "These words are %(show_value)d characters; the limit is %(limit_value)d. "
+    "Keep a message to a few short lines."
+}
+
+
+def _words_field(**kwargs) -> forms.CharField:
+    return forms.CharField(max_length=BODY_MAX_CHARS, error_messages=_TOO_LONG, **kwargs)
 
 
 class CampaignForm(forms.Form):
@@ -28,13 +39,13 @@ class CampaignForm(forms.Form):
         label="Hold out (%)",
         help_text="Enrolled but never contacted, to measure true lift.",
     )
-    variant_b = forms.CharField(
+    variant_b = _words_field(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Opener B",
         help_text="Optional: a second opener, tried on a share of patients.",
     )
-    variant_c = forms.CharField(
+    variant_c = _words_field(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Opener C"
     )
 
@@ -62,7 +73,16 @@ class CampaignForm(forms.Form):
 
 class TemplateForm(forms.Form):
     subject = forms.CharField(max_length=150, required=False, help_text="Used when emailed.")
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    body = _words_field(widget=forms.Textarea(attrs={"rows": 4}))
+
+    def clean_subject(self) -> str:
+        # The body is checked on save with the step's tone check; the subject has no such
+        # check, and one that cannot be filled in fails every touch of the step.
+        subject = self.cleaned_data["subject"]
+        problems = render_problems(subject)
+        if problems:
+            raise forms.ValidationError(problems)
+        return subject
 
 
 class RequalifyForm(forms.Form):

@@ -6,8 +6,11 @@ patients owe the practice nothing, so a text that nags, guilts, shouts or spells
 costs replies and trust. This module points at those habits before a template is saved.
 
 Pure functions, no models and no database. Most findings are warnings: the admin decides.
-Only what would break sending blocks saving: an empty body, and placeholders the renderer
-doesn't know (a typo such as ``{firstname}`` would otherwise reach a patient as literal text).
+Only what would break sending blocks saving: an empty body, a body over BODY_MAX_CHARS, and
+placeholders the renderer doesn't know (a typo such as ``{firstname}`` would otherwise reach a
+patient as literal text).
+
+Every check is linear in the body's length: the live check runs on whatever is pasted.
 
 What each channel is checked for:
 
@@ -45,6 +48,11 @@ _SAMPLE_UNIT = {"first_name": "letter", "practice_name": "character", "coordinat
 
 CHANNELS = ("sms", "email", "voicemail", "call")
 
+# The longest body a template may have. Twilio refuses a text over 1,600 characters, and an
+# email in this method is a few short lines; the cap keeps a pasted document out of the
+# editor, and the live check (which runs as the admin types) bounded.
+BODY_MAX_CHARS = 5000
+
 # Which content checks apply where (see the module docstring for why).
 _SEGMENTED = frozenset({"sms"})
 _PRIVATE_CONTENT = frozenset({"sms", "voicemail"})
@@ -57,7 +65,7 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True)
 class Finding:
-    # Stable ids the editor can key on: "empty", "placeholder", "placeholder_syntax",
+    # Stable ids the editor can key on: "empty", "too_long", "placeholder", "placeholder_syntax",
     # "segments", "questions", "pressure", "caps", "clinical", "amount".
     code: str
     severity: Severity
@@ -160,23 +168,28 @@ def placeholders_unknown(body: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+class TemplateError(ValueError):
+    """Words that cannot be filled in: refused on save, and a touch carrying them fails."""
+
+
 class _Values(dict):
     def __missing__(self, key: str) -> str:
-        raise ValueError(f"No value for placeholder {{{key}}}.")
+        raise TemplateError(f"No value for placeholder {{{key}}}.")
 
 
 def render(body: str, values: Mapping[str, str]) -> str:
     """Fill the known placeholders; "{{" and "}}" become literal braces.
 
-    Raises ValueError on anything else in braces: callers check placeholders first, and a
-    template that got past them must never print "{patient}" to a patient.
+    Raises TemplateError (a ValueError) on anything else in braces: callers check
+    placeholders first, and a template that got past them must never print "{patient}" to a
+    patient.
     """
     fields, stray = _scan(body)
     unknown = placeholders_unknown(body)
     formatted = [f.text for f in fields if f.formatted]
     if unknown or stray or formatted:
         wrong = [f"{{{name}}}" for name in unknown] + stray + formatted
-        raise ValueError(f"Template has unknown or malformed placeholders: {', '.join(wrong)}")
+        raise TemplateError(f"Template has unknown or malformed placeholders: {', '.join(wrong)}")
     known = _Values({k: str(v) for k, v in values.items() if k in PLACEHOLDERS})
     return body.format_map(known)
 
@@ -258,7 +271,9 @@ def _phrases(patterns: Iterable[str]) -> re.Pattern[str]:
     optional ("havent"), since a hurried admin types both.
     """
     parts = [p.replace(" ", r"[\s-]+").replace("'", "'?") for p in patterns]
-    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+    # Every phrase starts with a letter: the lookahead skips the long alternation at every
+    # other position (a body of dashes or dollar signs otherwise tries each branch at each).
+    return re.compile(r"(?<!\w)(?=[a-z])(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
 
 
 # Pressure and guilt: urgency the patient didn't ask for, or blame for going quiet.
@@ -395,22 +410,29 @@ _CLINICAL = _phrases(
 
 # Thousands separators only in threes, so "$1,200, or" does not take the comma.
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+# Where a bare number may start: not inside a run of digits (or just after "1," or "1."). If
+# a number fails from its first digit it fails from every later one, but without this the
+# engine tries them all, each reading to the run's end: 10,000 digits took 15 s.
+_NUMBER_START = r"(?<!\d)(?<!\d[,.])"
 _AMOUNT = re.compile(
     "|".join(
         [
             rf"[$€£¥]\s?{_NUMBER}(?:\s?[kK]\b)?",
             rf"\b(?:USD|EUR|GBP|CAD|AUD)\s?{_NUMBER}",
-            rf"{_NUMBER}\s?(?:USD|EUR|GBP|CAD|AUD)\b",
-            rf"{_NUMBER}\s?(?:dollars?|bucks|euros?)\b",
+            rf"{_NUMBER_START}{_NUMBER}\s?(?:USD|EUR|GBP|CAD|AUD)\b",
+            rf"{_NUMBER_START}{_NUMBER}\s?(?:dollars?|bucks|euros?)\b",
             # Discounts are prices too, and sales pressure besides.
-            rf"{_NUMBER}\s?(?:%|percent)\s+(?:off|discount)\b",
+            rf"{_NUMBER_START}{_NUMBER}\s?(?:%|percent)\s+(?:off|discount)\b",
             rf"\b(?:save|saving|discount of)\s+(?:up to\s+)?{_NUMBER}\s?(?:%|percent)",
         ]
     ),
     re.IGNORECASE,
 )
 
-_QUESTION = re.compile(r"[^.!?\n]*\?+")
+# A question is a sentence ending in "?". It may only start where a sentence starts: tried
+# from every character of a long sentence with no "?", each attempt read to the sentence's
+# end (a 40 KB one-question body took 8.7 s).
+_QUESTION = re.compile(r"(?<![^.!?\n])[^.!?\n]*\?+")
 
 
 def _quoted(items: Iterable[str]) -> str:
@@ -542,6 +564,34 @@ def _amount_finding(text: str, channel: str) -> Finding | None:
     )
 
 
+def too_long(body: str) -> Finding | None:
+    """Blocks a body over BODY_MAX_CHARS (the editor's form refuses it too)."""
+    if len(body) <= BODY_MAX_CHARS:
+        return None
+    return Finding(
+        "too_long",
+        Severity.BLOCKING,
+        f"The message is {len(body):,} characters; the limit is {BODY_MAX_CHARS:,}. "
+        "Keep it to a few short lines.",
+    )
+
+
+def render_problems(words: str) -> list[str]:
+    """Why these words could not be filled in, in the admin's terms (empty when they can).
+
+    For words the tone check does not cover (an email subject, rendered for every touch),
+    and as the last gate before saving: what renders here with sample values renders for
+    every patient, so the dispatcher never meets words it cannot send.
+    """
+    problems = [finding.message for finding in _placeholder_findings(words)]
+    if not problems:
+        try:
+            render(words, PLACEHOLDER_SAMPLE)
+        except TemplateError as error:
+            problems.append(str(error))
+    return problems
+
+
 # Entry points --------------------------------------------------------------------------------
 
 
@@ -556,6 +606,7 @@ def tone_check(body: str, *, channel: str = "sms", one_question: bool = False) -
         return [Finding("empty", Severity.BLOCKING, "The message is empty.")]
     text = _strip_fields(body)
     candidates = [
+        too_long(body),
         *_placeholder_findings(body),
         _segment_finding(body) if channel in _SEGMENTED else None,
         _question_finding(text) if one_question else None,

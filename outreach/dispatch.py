@@ -27,6 +27,7 @@ from django.utils import timezone
 from campaigns.messages import Message as Words
 from campaigns.messages import message_for
 from campaigns.models import CampaignStatus, Channel, Outcome, OutcomeKind, Touch, TouchStatus
+from campaigns.tone import TemplateError
 from contacts.services import contact_opt_out, contact_sms_unreachable
 from outreach.guard import Action, guard_check
 from outreach.models import Direction, Message, SenderProfile
@@ -42,6 +43,7 @@ CLAIM_BATCH = 1000
 MAX_CLAIM_ROUNDS = 100  # one beat pass claims at most this many batches
 RETRY_BASE = dt.timedelta(minutes=1)
 RETRY_MAX = dt.timedelta(hours=1)
+UNRENDERABLE = "failed: its words cannot be filled in; fix the step's template"
 
 
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
@@ -244,6 +246,14 @@ def _send_batch(touch_ids: list[int], now: dt.datetime) -> dict[int, str]:
             results[touch_id] = _admit(touch, now, senders)
             if not results[touch_id]:
                 ready.append((touch, message_for(touch.enrollment, touch.step)))
+        except TemplateError:
+            # Words that cannot be filled in fail the same way on every retry: fail the touch
+            # (the reaper would otherwise plan it again, forever) and say where to fix them.
+            _move(touch, TouchStatus.CLAIMED, status=TouchStatus.FAILED, reason=UNRENDERABLE)
+            logger.warning(
+                "touch %s: step %s has words that cannot be filled in", touch_id, touch.step_id
+            )
+            results[touch_id] = "failed"
         except Exception:  # one bad touch must not stop the others; the reaper revisits it
             logger.exception("touch %s: send failed", touch_id)
             results[touch_id] = "error"

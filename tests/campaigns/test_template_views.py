@@ -45,6 +45,34 @@ def test_unknown_placeholders_block_saving(admin, practice, template):
     assert "firstname" in page.content.decode()
 
 
+def test_a_template_that_cannot_render_is_refused_with_a_clear_message(admin, practice, template):
+    before = (template.subject, template.body)
+    page = admin.post(
+        url("template_edit", practice, template),
+        {"subject": "News for {first_name.__class__}", "body": "Hi {first_name}"},
+    )
+
+    template.refresh_from_db()
+    assert (template.subject, template.body) == before
+    assert page.status_code == 200
+    assert "Unknown placeholder {first_name.__class__}." in page.content.decode()
+
+
+def test_a_body_over_the_cap_is_refused(admin, practice, template):
+    before = template.body
+    page = admin.post(url("template_edit", practice, template), {"body": "a" * 100_000})
+
+    template.refresh_from_db()
+    assert template.body == before
+    assert "These words are 100000 characters; the limit is 5000." in page.content.decode()
+
+
+def test_the_live_check_of_a_pasted_document_says_it_is_too_long(admin, practice, template):
+    page = admin.post(url("tone_check", practice, template), {"body": "LAST CHANCE " * 10_000})
+
+    assert "The message is 120,000 characters; the limit is 5,000." in page.content.decode()
+
+
 def test_the_sequence_page_lists_every_step(admin, practice, template):
     page = admin.get(reverse("campaigns:sequence", kwargs={"practice_slug": practice.slug}))
     text = page.content.decode()

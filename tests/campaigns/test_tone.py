@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from campaigns.tone import (
+    BODY_MAX_CHARS,
     PLACEHOLDER_SAMPLE,
     PLACEHOLDERS,
     Finding,
     Severity,
+    TemplateError,
     blocking,
     placeholders_unknown,
     render,
+    render_problems,
     segments,
     tone_check,
 )
@@ -428,6 +432,61 @@ def test_render_does_not_reinterpret_braces_in_values():
 def test_render_raises_when_a_used_name_has_no_value():
     with pytest.raises(ValueError, match="coordinator_name"):
         render("From {coordinator_name}", {"first_name": "Ana", "patient": "x"})
+
+
+def test_a_subject_that_cannot_render_is_refused_with_a_clear_message():
+    [problem] = render_problems("News for {first_name.__class__}")
+
+    assert problem.startswith("Unknown placeholder {first_name.__class__}.")
+    assert "Only {first_name}, {practice_name}, {coordinator_name} can be filled in." in problem
+    with pytest.raises(TemplateError):
+        render("News for {first_name.__class__}", PLACEHOLDER_SAMPLE)
+
+
+def test_words_that_render_have_no_problems():
+    assert render_problems("") == render_problems("News for {first_name} {{soon}}") == []
+
+
+# Size: the editor checks as the admin types, whatever is pasted -----------------------------
+
+
+def _hundred_kb(unit: str) -> str:
+    return (unit * (100_000 // len(unit) + 1))[:100_000]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # One long sentence with no "?" on a one-question step took 82 s (quadratic).
+        _hundred_kb("Hi {first_name}, it's {coordinator_name} at {practice_name}, still on "),
+        _hundred_kb("1"),  # a run of digits: each start was read to its end as an amount
+        _hundred_kb("1,000"),
+        _hundred_kb("- $"),
+        _hundred_kb("{a"),
+        _hundred_kb("LAST chance a'"),
+    ],
+    ids=["prose", "digits", "thousands", "symbols", "stray braces", "words"],
+)
+def test_the_tone_check_of_a_100_kb_body_takes_well_under_a_second(body):
+    start = time.perf_counter()
+    tone_check(body, channel="sms", one_question=True)
+
+    # About 0.2 s here, against 82 s for the prose before; a generous bound for a busy CI.
+    assert time.perf_counter() - start < 1
+
+
+def test_a_body_over_the_cap_is_refused():
+    findings = tone_check("Is this still on your list? " * 200)
+
+    assert codes(blocking(findings)) == ["too_long"]
+    assert blocking(findings)[0].message == (
+        f"The message is 5,600 characters; the limit is {BODY_MAX_CHARS:,}. "
+        "Keep it to a few short lines."
+    )
+
+
+def test_a_body_at_the_cap_is_not_too_long():
+    assert "too_long" not in codes(tone_check("a" * BODY_MAX_CHARS))
 
 
 # Empty bodies and channels -------------------------------------------------------------------

@@ -213,3 +213,15 @@ def test_an_email_carries_one_click_unsubscribe_and_the_postal_address(practice,
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/hooks/email/unsubscribe/" in email.extra_headers["List-Unsubscribe"]
     assert "1 Harbor Way" in email.body
+
+
+def test_a_touch_whose_words_cannot_be_filled_in_fails_instead_of_staying_claimed(practice, twilio):
+    # Saved before the editor refused such words: it failed on every pass, claimed forever.
+    touch = claimed_touch(practice)
+    touch.step.templates.update(subject="News for {first_name.__class__}")
+
+    assert touch_send(touch.pk, NOON) == "failed"
+    touch.refresh_from_db()
+    assert touch.status == TouchStatus.FAILED
+    assert touch.reason == "failed: its words cannot be filled in; fix the step's template"
+    assert twilio.messages_to("+12125550123") == []
