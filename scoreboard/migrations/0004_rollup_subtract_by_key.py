@@ -1,14 +1,21 @@
-"""The refresh functions subtract from the rollups through their unique key."""
+"""The refresh functions subtract from the rollups through their unique key.
+
+Frozen: the SQL is the text this migration ran when it landed (commit a4b43d5), kept in
+``sql/`` beside it. Backwards, 0003's functions come back.
+"""
+
+from pathlib import Path
 
 from django.db import migrations
 
-from scoreboard import rollup_sql
-
-
-def install(apps, schema_editor):
-    rollup_sql.functions_install(schema_editor)
+SQL = Path(__file__).parent / "sql"
 
 
 class Migration(migrations.Migration):
     dependencies = [("scoreboard", "0003_lost_reasons")]
-    operations = [migrations.RunPython(install, migrations.RunPython.noop)]
+    operations = [
+        migrations.RunSQL(
+            [(SQL / "0004_rollup_subtract_by_key.sql").read_text()],
+            reverse_sql=[(SQL / "0002_rollup_functions.sql").read_text()],
+        )
+    ]

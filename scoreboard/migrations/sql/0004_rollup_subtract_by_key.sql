@@ -1,36 +1,10 @@
-"""PostgreSQL functions and triggers that keep ``scoreboard.models`` equal to the outcome
-log, enrollments and contacts (installed by migration 0001 of this app).
+-- Migration 0004: the rollup functions and triggers as they landed in commit a4b43d5
+-- (subtracting from the rollups through their unique key), rendered from
+-- scoreboard/rollup_sql.py at that commit. Frozen.
 
-Every refresh is set-based and recomputes the facts of the given enrollments / contacts
-from scratch (take the old facts out of the rollups, compute them again, put them in), so
-a correction, an undo, a reassignment or a new quote all take the same path. Refreshes of
-one practice are serialized by a transaction-level advisory lock (no lost updates, no
-deadlocks on the rollup rows).
-"""
-
-from __future__ import annotations
-
-from campaigns.models import State
-from contacts.segments import OUTCOME_BUCKET
-from scoreboard.selectors import KIND_STAGES
-
-LOCK_CLASS = 7207
-_KIND_STAGES = ", ".join(
-    f"('{kind.value}', '{stage}')" for kind, stages in KIND_STAGES.items() for stage in stages
-)
-_DECIDED = ", ".join(
-    f"'{s}'"
-    for s in (State.SCHEDULED, State.CLOSED_NOT_FIT, State.CLOSED_ELSEWHERE, State.OPTED_OUT)
-)
-_STALLED_OUTCOMES = ", ".join(f"'{o}'" for o in OUTCOME_BUCKET)
-_STAGE_KEY = "practice_id, day, stage, prev_day, campaign_id, bucket, coordinator_id, variant_id"
-_STAKE_KEY = "practice_id, last_outcome, assigned_to_id, next_appointment, last_activity"
-
-
-INSTALL = f"""
 CREATE OR REPLACE FUNCTION scoreboard_lock(practices bigint[]) RETURNS void AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock({LOCK_CLASS}, p::int)
+    PERFORM pg_advisory_xact_lock(7207, p::int)
     FROM (SELECT DISTINCT unnest(practices) AS p ORDER BY 1) x WHERE p IS NOT NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -46,15 +20,15 @@ BEGIN
         DELETE FROM scoreboard_stakefact f WHERE f.contact_id IN (SELECT unnest(ids))
         RETURNING f.*
     ), agg AS (
-        SELECT {_STAKE_KEY}, count(*) AS n, count(amount) AS quoted,
+        SELECT practice_id, last_outcome, assigned_to_id, next_appointment, last_activity, count(*) AS n, count(amount) AS quoted,
                coalesce(sum(amount), 0) AS amount
-        FROM gone GROUP BY {_STAKE_KEY}
+        FROM gone GROUP BY practice_id, last_outcome, assigned_to_id, next_appointment, last_activity
     )
     -- Subtract through the unique key (NULLS NOT DISTINCT): an index lookup per group, where
     -- an UPDATE ... FROM joining on IS NOT DISTINCT FROM would compare every rollup row.
-    INSERT INTO scoreboard_stakerollup ({_STAKE_KEY}, n, quoted, amount)
-    SELECT {_STAKE_KEY}, -n, -quoted, -amount FROM agg
-    ON CONFLICT ({_STAKE_KEY}) DO UPDATE SET
+    INSERT INTO scoreboard_stakerollup (practice_id, last_outcome, assigned_to_id, next_appointment, last_activity, n, quoted, amount)
+    SELECT practice_id, last_outcome, assigned_to_id, next_appointment, last_activity, -n, -quoted, -amount FROM agg
+    ON CONFLICT (practice_id, last_outcome, assigned_to_id, next_appointment, last_activity) DO UPDATE SET
         n = scoreboard_stakerollup.n + EXCLUDED.n,
         quoted = scoreboard_stakerollup.quoted + EXCLUDED.quoted,
         amount = scoreboard_stakerollup.amount + EXCLUDED.amount;
@@ -66,14 +40,14 @@ BEGIN
            c.last_activity, c.quoted_amount
     FROM contacts_contact c
     WHERE c.id IN (SELECT unnest(ids)) AND c.merged_into_id IS NULL AND NOT c.do_not_contact
-      AND c.last_outcome IN ({_STALLED_OUTCOMES})
+      AND c.last_outcome IN ('inquiry', 'canceled', 'no_show', 'treatment_plan', 'not_now')
       AND NOT EXISTS (SELECT 1 FROM campaigns_enrollment e
-                      WHERE e.contact_id = c.id AND e.state IN ({_DECIDED}));
-    INSERT INTO scoreboard_stakerollup ({_STAKE_KEY}, n, quoted, amount)
-    SELECT {_STAKE_KEY}, count(*), count(amount), coalesce(sum(amount), 0)
+                      WHERE e.contact_id = c.id AND e.state IN ('scheduled', 'closed_not_fit', 'closed_elsewhere', 'opted_out'));
+    INSERT INTO scoreboard_stakerollup (practice_id, last_outcome, assigned_to_id, next_appointment, last_activity, n, quoted, amount)
+    SELECT practice_id, last_outcome, assigned_to_id, next_appointment, last_activity, count(*), count(amount), coalesce(sum(amount), 0)
     FROM scoreboard_stakefact WHERE contact_id IN (SELECT unnest(ids))
-    GROUP BY {_STAKE_KEY}
-    ON CONFLICT ({_STAKE_KEY}) DO UPDATE SET
+    GROUP BY practice_id, last_outcome, assigned_to_id, next_appointment, last_activity
+    ON CONFLICT (practice_id, last_outcome, assigned_to_id, next_appointment, last_activity) DO UPDATE SET
         n = scoreboard_stakerollup.n + EXCLUDED.n,
         quoted = scoreboard_stakerollup.quoted + EXCLUDED.quoted,
         amount = scoreboard_stakerollup.amount + EXCLUDED.amount;
@@ -92,12 +66,12 @@ BEGIN
         DELETE FROM scoreboard_stagefact f WHERE f.enrollment_id IN (SELECT unnest(ids))
         RETURNING f.*
     ), agg AS (
-        SELECT {_STAGE_KEY}, count(*) AS n, coalesce(sum(amount), 0) AS amount
-        FROM gone GROUP BY {_STAGE_KEY}
+        SELECT practice_id, day, stage, prev_day, campaign_id, bucket, coordinator_id, variant_id, count(*) AS n, coalesce(sum(amount), 0) AS amount
+        FROM gone GROUP BY practice_id, day, stage, prev_day, campaign_id, bucket, coordinator_id, variant_id
     )
-    INSERT INTO scoreboard_stagerollup ({_STAGE_KEY}, n, amount)
-    SELECT {_STAGE_KEY}, -n, -amount FROM agg
-    ON CONFLICT ({_STAGE_KEY}) DO UPDATE SET
+    INSERT INTO scoreboard_stagerollup (practice_id, day, stage, prev_day, campaign_id, bucket, coordinator_id, variant_id, n, amount)
+    SELECT practice_id, day, stage, prev_day, campaign_id, bucket, coordinator_id, variant_id, -n, -amount FROM agg
+    ON CONFLICT (practice_id, day, stage, prev_day, campaign_id, bucket, coordinator_id, variant_id) DO UPDATE SET
         n = scoreboard_stagerollup.n + EXCLUDED.n,
         amount = scoreboard_stagerollup.amount + EXCLUDED.amount;
     DELETE FROM scoreboard_stagerollup WHERE n = 0;
@@ -111,7 +85,7 @@ BEGIN
     FROM (
         SELECT DISTINCT o.enrollment_id, m.stage, (o.at AT TIME ZONE p.time_zone)::date AS day
         FROM campaigns_outcome o
-        JOIN (VALUES {_KIND_STAGES}) AS m(kind, stage) ON m.kind = o.kind
+        JOIN (VALUES ('contacted', 'contacted'), ('no_answer', 'contacted'), ('left_voicemail', 'contacted'), ('wrong_number', 'contacted'), ('reached', 'contacted'), ('reached', 'reached'), ('replied', 'replied'), ('qualified', 'qualified'), ('scheduled', 'scheduled'), ('scheduled', 'decisions'), ('showed', 'showed'), ('no_show', 'no_show'), ('not_a_fit', 'not_a_fit'), ('not_a_fit', 'decisions'), ('went_elsewhere', 'went_elsewhere'), ('went_elsewhere', 'decisions'), ('opted_out', 'closed_file'), ('opted_out', 'decisions'), ('do_not_contact', 'closed_file'), ('do_not_contact', 'decisions'), ('not_now', 'not_now'), ('not_now', 'decisions'), ('nurture', 'not_now'), ('nurture', 'decisions')) AS m(kind, stage) ON m.kind = o.kind
         JOIN campaigns_enrollment e ON e.id = o.enrollment_id
         JOIN reactivate_practice p ON p.id = e.practice_id
         WHERE o.enrollment_id IN (SELECT unnest(ids)) AND o.practice_id = e.practice_id
@@ -120,11 +94,11 @@ BEGIN
     ) d
     JOIN campaigns_enrollment e ON e.id = d.enrollment_id
     JOIN contacts_contact ct ON ct.id = e.contact_id;
-    INSERT INTO scoreboard_stagerollup ({_STAGE_KEY}, n, amount)
-    SELECT {_STAGE_KEY}, count(*), coalesce(sum(amount), 0)
+    INSERT INTO scoreboard_stagerollup (practice_id, day, stage, prev_day, campaign_id, bucket, coordinator_id, variant_id, n, amount)
+    SELECT practice_id, day, stage, prev_day, campaign_id, bucket, coordinator_id, variant_id, count(*), coalesce(sum(amount), 0)
     FROM scoreboard_stagefact WHERE enrollment_id IN (SELECT unnest(ids))
-    GROUP BY {_STAGE_KEY}
-    ON CONFLICT ({_STAGE_KEY}) DO UPDATE SET
+    GROUP BY practice_id, day, stage, prev_day, campaign_id, bucket, coordinator_id, variant_id
+    ON CONFLICT (practice_id, day, stage, prev_day, campaign_id, bucket, coordinator_id, variant_id) DO UPDATE SET
         n = scoreboard_stagerollup.n + EXCLUDED.n,
         amount = scoreboard_stagerollup.amount + EXCLUDED.amount;
     -- Lost reasons.
@@ -206,7 +180,7 @@ CREATE OR REPLACE FUNCTION scoreboard_enrollment_inserted() RETURNS trigger AS $
 BEGIN
     PERFORM scoreboard_refresh_enrollments(ARRAY(SELECT id FROM new_rows));
     PERFORM scoreboard_refresh_contacts(ARRAY(
-        SELECT DISTINCT contact_id FROM new_rows WHERE state IN ({_DECIDED})));
+        SELECT DISTINCT contact_id FROM new_rows WHERE state IN ('scheduled', 'closed_not_fit', 'closed_elsewhere', 'opted_out')));
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql;
@@ -301,41 +275,3 @@ CREATE OR REPLACE TRIGGER scoreboard_contact_del AFTER DELETE ON contacts_contac
 CREATE OR REPLACE TRIGGER scoreboard_practice_zone AFTER UPDATE ON reactivate_practice
     FOR EACH ROW WHEN (OLD.time_zone IS DISTINCT FROM NEW.time_zone)
     EXECUTE FUNCTION scoreboard_practice_zone_changed();
-"""  # noqa: S608 (constant fragments only)
-
-UNINSTALL = """
-DROP TRIGGER IF EXISTS scoreboard_outcome_ins ON campaigns_outcome;
-DROP TRIGGER IF EXISTS scoreboard_enrollment_ins ON campaigns_enrollment;
-DROP TRIGGER IF EXISTS scoreboard_enrollment_upd ON campaigns_enrollment;
-DROP TRIGGER IF EXISTS scoreboard_enrollment_del ON campaigns_enrollment;
-DROP TRIGGER IF EXISTS scoreboard_contact_ins ON contacts_contact;
-DROP TRIGGER IF EXISTS scoreboard_contact_upd ON contacts_contact;
-DROP TRIGGER IF EXISTS scoreboard_contact_del ON contacts_contact;
-DROP TRIGGER IF EXISTS scoreboard_practice_zone ON reactivate_practice;
-DROP FUNCTION IF EXISTS scoreboard_outcome_inserted(), scoreboard_enrollment_inserted(),
-    scoreboard_enrollment_updated(), scoreboard_enrollment_deleted(),
-    scoreboard_contact_inserted(), scoreboard_contact_updated(), scoreboard_contact_deleted(),
-    scoreboard_practice_zone_changed(), scoreboard_rebuild(bigint),
-    scoreboard_refresh_enrollments(bigint[]), scoreboard_refresh_contacts(bigint[]),
-    scoreboard_lock(bigint[]);
-"""
-
-
-def functions_install(schema_editor) -> None:
-    """Replace the functions and triggers only (a change of their code, not of the data)."""
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(INSTALL)
-
-
-def install(schema_editor) -> None:
-    """Install the functions and triggers and fill the rollups of every practice."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(INSTALL)
-    schema_editor.execute("SELECT scoreboard_rebuild(id) FROM reactivate_practice")
-
-
-def uninstall(schema_editor) -> None:
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(UNINSTALL)
