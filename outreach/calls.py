@@ -13,12 +13,18 @@ from django.utils import timezone
 from contacts.models import Contact
 from outreach.dispatch import public_url
 from outreach.models import Direction, Kind, Message, SenderProfile
+from outreach.optouts import contact_blocked
 from outreach.twilio_client import TRANSPORT_ERRORS, send_error_from, twilio_client
 
 
 def call_start(*, contact: Contact, user) -> Message:
     """Start a click-to-call; returns the call's Message row (raises ValidationError)."""
-    if not contact.phone_valid or contact.call_opt_out_at or contact.do_not_contact:
+    if (
+        not contact.phone_valid
+        or contact.call_opt_out_at
+        or contact.do_not_contact
+        or contact_blocked(contact, "call")  # the number opted out, or is not a voice line
+    ):
         raise ValidationError("This patient cannot be called.")
     if not user.phone:
         raise ValidationError("Add your own phone number to your profile to place calls.")

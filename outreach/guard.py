@@ -12,6 +12,8 @@ from enum import StrEnum
 
 from campaigns.models import CampaignStatus, Channel, State, Touch
 from campaigns.scheduling import Recipient, SendingRules, hold_reason, next_allowed
+from outreach.models import AddressBlock, BlockKind
+from outreach.optouts import contact_blocked
 
 
 class Action(StrEnum):
@@ -54,6 +56,15 @@ def _reachable(touch: Touch) -> str:
     return ""
 
 
+def _block_reason(block: AddressBlock, channel: str) -> str:
+    what = "number" if block.channel != "email" else "email address"
+    if block.kind == BlockKind.NOT_VOICE:
+        return f"skipped: the {what} is not a voice line ({block.via})"
+    return f"skipped: this {what} opted out of {CHANNEL_WORDS[channel]} on {block.at:%Y-%m-%d}" + (
+        f" ({block.via})" if block.via else ""
+    )
+
+
 def guard_check(touch: Touch, now: dt.datetime) -> Verdict:
     """May this touch go out now? ``touch`` must come with enrollment, campaign, contact
     and practice loaded (see ``outreach.dispatch``)."""
@@ -75,6 +86,11 @@ def guard_check(touch: Touch, now: dt.datetime) -> Verdict:
             f"skipped: opted out of {CHANNEL_WORDS[touch.channel]} on {opted_out:%Y-%m-%d}"
             + (f" ({via})" if via else ""),
         )
+    # The number's or address's own opt-out: a family member's STOP, or a STOP before this
+    # patient was added with the same number.
+    block = contact_blocked(contact, touch.channel)
+    if block is not None:
+        return Verdict(Action.SKIP, _block_reason(block, touch.channel))
     unreachable = _reachable(touch)
     if unreachable:
         return Verdict(Action.SKIP, f"skipped: {unreachable}")

@@ -16,10 +16,12 @@ from django.utils import timezone
 
 from campaigns.models import OPEN_STATES, Enrollment, State
 from campaigns.services import enrollment_move, enrollment_reply
+from campaigns.states import IllegalTransition
 from contacts.models import Contact
-from contacts.services import contact_opt_in_sms, contact_opt_out
+from contacts.services import contact_opt_out
 from outreach.conversation import replies_waiting_mark
 from outreach.models import STATUS_RANK, Attention, Direction, Kind, Message, SenderProfile
+from outreach.optouts import address_opt_in_sms, address_opt_out
 from outreach.twilio_client import ERROR_ACTIONS
 
 # Twilio's own opt-out, opt-in and help keywords (the whole message, any case).
@@ -145,16 +147,22 @@ def _act(message: Message, contact: Contact, intent: Intent) -> str:
     enrollment = _open_enrollment(contact)
     practice = message.practice
     if intent.kind == "stop":
-        newly = contact_opt_out(contact, list(intent.channels), via=f"text: {message.body[:30]}")
-        if enrollment:
-            enrollment_move(enrollment, State.OPTED_OUT, note="patient asked to stop")
+        # The number asked: everyone of the practice at it (family members share phones).
+        newly = address_opt_out(
+            practice.pk,
+            list(intent.channels),
+            phone=message.from_number,
+            via=f"text: {message.body[:30]}",
+        )
+        _enrollments_stop(contact, message.from_number)
         message.handled_at = timezone.now()
         message.save(update_fields=["handled_at"])
-        # Twilio answers its own keywords; a plain request gets our one confirmation.
+        # Twilio answers its own keywords; a plain request gets our one confirmation, the
+        # first time the number opts out (not once per patient at it, nor per repeat).
         plain = message.body.strip().upper() not in STOP_WORDS
         return CONFIRMATION.format(practice=practice.name) if newly and plain else ""
     if intent.kind == "start":
-        contact_opt_in_sms(contact, via="text: START")
+        address_opt_in_sms(practice.pk, message.from_number, via="text: START")
         message.handled_at = timezone.now()
         message.save(update_fields=["handled_at"])
         return ""
@@ -172,6 +180,24 @@ def _act(message: Message, contact: Contact, intent: Intent) -> str:
     if enrollment:
         enrollment_reply(enrollment)
     return ""
+
+
+def _enrollments_stop(texter: Contact, phone: str) -> None:
+    """End the open enrollments of everyone at the number: the texter asked, and the
+    others share the phone the texts and voicemails reach."""
+    enrollments = Enrollment.objects.filter(
+        practice_id=texter.practice_id, contact__phone=phone, state__in=OPEN_STATES
+    ).select_related("contact", "campaign")
+    for enrollment in enrollments:
+        note = (
+            "patient asked to stop"
+            if enrollment.contact_id == texter.pk
+            else ("a STOP from the same phone number")
+        )
+        try:
+            enrollment_move(enrollment, State.OPTED_OUT, note=note)
+        except IllegalTransition:
+            continue  # moved meanwhile (by a coordinator): the opt-out still holds
 
 
 def message_status_update(params: dict[str, str]) -> Message | None:
@@ -252,7 +278,13 @@ def email_unsubscribe(token: str) -> bool:
     contact = Contact.objects.filter(pk=contact_id).first()
     if contact is None:
         return False
+    # The address unsubscribed: everyone of the practice at it (and this patient, whose
+    # address may have changed since the email was sent).
     contact_opt_out(contact, ["email"], via="email: one-click unsubscribe")
+    if contact.email:
+        address_opt_out(
+            contact.practice_id, ["email"], email=contact.email, via="email: one-click unsubscribe"
+        )
     return True
 
 

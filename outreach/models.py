@@ -129,3 +129,36 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} {self.get_channel_display()} #{self.pk}"
+
+
+class BlockKind(models.TextChoices):
+    OPT_OUT = "opt_out", "Opted out"
+    NOT_VOICE = "not_voice", "Not a voice line"
+
+
+class AddressBlock(models.Model):
+    """A phone number or email address of a practice that a channel must not reach.
+
+    Opt-outs belong to the number or address, not to one patient (DESIGN §4: family
+    members share them): a STOP or an unsubscribe writes one row per channel here, and the
+    send guard reads it, so a patient added later with that number is blocked too. A fax
+    answering a voicemail call marks the number "not a voice line" the same way.
+    """
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    # E.164 phone (sms, call) or normalized email (email), as on ``Contact``.
+    address = models.CharField(max_length=254)
+    channel = models.CharField(max_length=10)  # "sms", "call" (covers voicemail), "email"
+    kind = models.CharField(max_length=10, choices=BlockKind.choices, default=BlockKind.OPT_OUT)
+    at = models.DateTimeField()
+    via = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "address", "channel"], name="address_block_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.channel} of practice {self.practice_id}"
