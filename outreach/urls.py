@@ -1,11 +1,13 @@
 from django.urls import path
 
 from outreach import views
+from outreach.sandbox import sandbox_only
 
 app_name = "outreach"
 urlpatterns = [
     path("", views.queue, name="queue"),
-    path("sandbox/", views.sandbox, name="sandbox"),
+    # Only while the messaging backend is the sandbox (404 with Twilio configured).
+    path("sandbox/", sandbox_only(views.sandbox), name="sandbox"),
     path("patients/<int:enrollment_id>/", views.panel, name="panel"),
     path("patients/<int:enrollment_id>/outcome/", views.outcome, name="outcome"),
     path("patients/<int:enrollment_id>/reply/", views.reply, name="reply"),

@@ -2,12 +2,15 @@
 real inbound webhook over HTTP."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from campaigns.models import State
 from outreach.dispatch import touch_send
 from outreach.models import Message
+from outreach.sandbox import sandbox_reply
 from reactivate.models import Role
+from tests.factories import ContactFactory
 from tests.outreach.helpers import NOON, claimed_touch
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -50,3 +53,40 @@ def test_a_sandbox_signature_is_refused_once_twilio_is_configured(settings, clie
         path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
     )
     assert response.status_code == 403
+
+
+@pytest.fixture
+def twilio_configured(settings):
+    settings.MESSAGING_BACKEND = "twilio"
+    settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
+    settings.TWILIO_AUTH_TOKEN = "real-token"
+
+
+def test_with_twilio_configured_the_sandbox_page_is_not_found(
+    twilio_configured, client_for, member, practice
+):
+    client = client_for(member(Role.COORDINATOR))
+    response = client.get(reverse("outreach:sandbox", kwargs={"practice_slug": practice.slug}))
+    assert response.status_code == 404
+
+
+def test_with_twilio_configured_the_sandbox_cannot_forge_a_patients_start(
+    twilio_configured, client_for, member, practice
+):
+    stopped = ContactFactory(practice=practice, sms_opt_out_at=NOON, sms_opt_out_via="text: STOP")
+    client = client_for(member(Role.ADMIN))
+    url = reverse("outreach:sandbox", kwargs={"practice_slug": practice.slug})
+
+    response = client.post(url, {"contact": stopped.pk, "body": "START"})
+
+    assert response.status_code == 404
+    assert not Message.objects.filter(direction="in").exists()
+    stopped.refresh_from_db()
+    assert stopped.sms_opt_out_at == NOON
+
+
+def test_with_twilio_configured_no_code_path_can_post_a_sandbox_reply(twilio_configured, practice):
+    contact = ContactFactory(practice=practice)
+    with pytest.raises(PermissionDenied):
+        sandbox_reply(contact, "START")
+    assert not Message.objects.exists()
