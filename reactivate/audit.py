@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from axes.helpers import get_client_ip_address
 from django.db import models
 from django.http import HttpRequest
 
@@ -31,5 +32,7 @@ def audit_record(
         object_type=object_type,
         object_id=str(object_id),
         detail=detail or {},
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        # The client's address as the login lockout reads it: behind the TLS proxy,
+        # REMOTE_ADDR is the proxy's (settings.PROXY_COUNT).
+        ip_address=get_client_ip_address(request) or None,
     )

@@ -196,8 +196,22 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-# Each username and each client address is locked on its own after the failure limit.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A username is locked only from the address that failed with it: failures elsewhere (or for
+# names that do not exist) never lock a real user out from their own address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address, as axes (through django-ipware) and the audit trail read it. Behind
+# PROXY_COUNT proxies it is the X-Forwarded-For entry the outermost one appended: the one
+# PROXY_COUNT from the end, since each proxy appends the address it was sent from. What the
+# client itself put in front of that entry is skipped, not trusted (IPWARE_STRICT off: a
+# longer header is expected, not refused). With no proxy, REMOTE_ADDR alone.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0 if DEBUG else 1)
+if PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+    # ipware counts the proxies listed after the client in the header: all but the last.
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+IPWARE_STRICT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "username"]
@@ -210,8 +224,6 @@ SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     # Production runs behind one reverse proxy that sets these headers.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=1)
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # The health probe is plain HTTP inside the compose network.
     SECURE_REDIRECT_EXEMPT = [r"^health/$"]
