@@ -31,6 +31,7 @@ from campaigns.tone import TemplateError
 from contacts.services import contact_opt_out, contact_sms_unreachable
 from outreach.guard import Action, guard_check
 from outreach.models import Direction, Message, SenderProfile
+from outreach.optouts import address_opt_out
 from outreach.ratelimit import token_take
 from outreach.transports import Outgoing, SendError, sandboxed, transport_for
 from outreach.twilio_client import TRANSPORT_ERRORS, twilio_client
@@ -467,7 +468,15 @@ def _send_failed(touch: Touch, message: Message, error: SendError, now: dt.datet
 def error_action_apply(contact, action: str, enrollment=None) -> None:
     """What a Twilio error code means for the patient (shared with status callbacks)."""
     if action == "sms_opt_out":
+        # The carrier reports the number's STOP: it covers everyone at the number.
         contact_opt_out(contact, ["sms"], via="carrier: unsubscribed (21610)")
+        if contact.phone:
+            address_opt_out(
+                contact.practice_id,
+                ["sms"],
+                phone=contact.phone,
+                via="carrier: unsubscribed (21610)",
+            )
     elif action == "not_textable":
         contact_sms_unreachable(contact, "the carrier says this number cannot receive texts")
         if enrollment is not None:

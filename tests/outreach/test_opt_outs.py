@@ -180,3 +180,14 @@ def test_a_coordinator_cannot_call_a_later_patient_at_a_number_that_asked_not_to
     with pytest.raises(ValidationError):
         call_start(contact=later, user=coordinator)
     assert twilio.calls == []
+
+
+def test_a_carriers_unsubscribed_error_stops_texts_to_everyone_at_the_number(practice, twilio):
+    unsubscribed = "+15005550004"  # Twilio's test number that answers 21610
+    first = touch_at(practice, phone=unsubscribed)
+    family = touch_at(practice, phone=unsubscribed)
+
+    assert touch_send(first.pk, NOON) == "failed"
+    assert touch_send(family.pk, NOON) == "skipped"
+    family.refresh_from_db()
+    assert "opted out of texts" in family.reason
