@@ -17,6 +17,7 @@ RUN pip install .
 COPY . .
 # collectstatic needs settings that import cleanly; these values are never served.
 RUN DEBUG=false SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+    ANYMAIL_WEBHOOK_SECRET=collectstatic:only \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/var/media && chown -R reactivate /app/var
 

@@ -9,7 +9,7 @@ class OutreachConfig(AppConfig):
         # Email events (bounces, unsubscribes, complaints) arrive through django-anymail.
         from anymail.signals import tracking
 
-        from outreach.inbound import email_event
+        from outreach.email_events import email_event
 
         tracking.connect(email_event, dispatch_uid="outreach.email_event")
 

@@ -1,8 +1,9 @@
 """Webhook URLs (not practice-scoped: Twilio and mail clients call them)."""
 
-from django.urls import include, path
+from django.urls import path
 
 from outreach import webhooks
+from outreach.email_events import EmailEventsWebhook
 
 app_name = "hooks"
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     path("twilio/call/<int:message_id>/press1/", webhooks.call_press1, name="call_press1"),
     path("twilio/call/<int:message_id>/connect/", webhooks.call_connect, name="call_connect"),
     path("twilio/call/<int:message_id>/result/", webhooks.call_result, name="call_result"),
-    path("anymail/", include("anymail.urls")),
+    # Only SendGrid's event webhook: anymail.urls would open every provider's, each
+    # reaching the same handler, and those without a signature unauthenticated.
+    path("anymail/sendgrid/tracking/", EmailEventsWebhook.as_view(), name="email_events"),
     path("email/unsubscribe/<str:token>/", webhooks.email_unsubscribe, name="email_unsubscribe"),
 ]

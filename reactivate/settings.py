@@ -253,9 +253,15 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "reactivate.errors.PatientSafeExceptionRepor
 # --- Email ----------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 # Production email goes through django-anymail (SendGrid) when its key is set.
-# Its tracking webhook (bounces, unsubscribes, spam reports) is at /hooks/anymail/,
+# Its event webhook (bounces, unsubscribes, spam reports) is /hooks/anymail/sendgrid/tracking/,
 # protected by HTTP basic auth with ANYMAIL_WEBHOOK_SECRET ("user:password").
 ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="") or None}
+# Without it the webhook refuses every post (outreach.email_events); in production that
+# would silently drop bounces and unsubscribes, so production refuses to start instead.
+if not DEBUG and ":" not in (ANYMAIL["WEBHOOK_SECRET"] or ""):
+    raise ImproperlyConfigured(
+        "ANYMAIL_WEBHOOK_SECRET must be set (user:password) when DEBUG is off."
+    )
 if env.str("SENDGRID_API_KEY", default=""):
     EMAIL_BACKEND = "anymail.backends.sendgrid.EmailBackend"
     ANYMAIL["SENDGRID_API_KEY"] = env.str("SENDGRID_API_KEY")

@@ -13,6 +13,7 @@ PRODUCTION = {
     "PUBLIC_BASE_URL": "https://reactivate.example.org",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/reactivate",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "ANYMAIL_WEBHOOK_SECRET": "sendgrid:" + "Wq4rT8yZ" * 4,
 }
 
 
@@ -36,3 +37,9 @@ def test_production_without_secret_key_refuses_to_start():
     result = _manage("check", env={**PRODUCTION, "SECRET_KEY": ""})
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_production_without_the_email_webhook_secret_refuses_to_start():
+    result = _manage("check", env={**PRODUCTION, "ANYMAIL_WEBHOOK_SECRET": ""})
+    assert result.returncode != 0
+    assert "ANYMAIL_WEBHOOK_SECRET must be set (user:password) when DEBUG is off." in result.stderr
