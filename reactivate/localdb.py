@@ -23,6 +23,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import importlib.util
+import itertools
 import os
 import pwd
 import re
@@ -202,6 +203,29 @@ def _check_data_dir(data_dir: Path) -> None:
             f"{data_dir} is not empty but holds no PostgreSQL data (no PG_VERSION): move it"
             " aside and run again (nothing was changed)"
         )
+    else:
+        # A server whose folder was deleted under it keeps running, and at its next check
+        # (within a minute) shuts down and removes the socket: the new server's, same path.
+        if running := _servers_of(data_dir):
+            pid = running[0]
+            raise LocalDatabaseError(
+                f"a PostgreSQL server (pid {pid}) still runs for the deleted {data_dir}:"
+                f" stop it (kill {pid}) and run again"
+            )
+
+
+def _servers_of(data_dir: Path) -> list[int]:
+    """Live postgres processes started for ``data_dir`` (Linux's /proc; elsewhere none)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            args = entry.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        pairs = itertools.pairwise(args)
+        if args[0].endswith(b"/postgres") and (b"-D", str(data_dir).encode()) in pairs:
+            found.append(int(entry.parent.name))
+    return found
 
 
 def _initdb(data_dir: Path, account: pwd.struct_passwd | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -159,6 +160,23 @@ def test_a_non_empty_folder_without_postgresql_data_is_refused_and_left_as_it_wa
     assert done.returncode == 1
     assert "holds no PostgreSQL data" in one_line(done.stderr)
     assert snapshot(data_dir) == before
+
+
+def test_a_server_still_running_for_a_deleted_data_folder_is_reported_not_doubled(tmp_path):
+    data_dir = tmp_path / "postgres"
+    localdb.ensure_running(data_dir)
+    pid = int((data_dir / "postmaster.pid").read_text().split()[0])
+    shutil.rmtree(data_dir)
+    try:
+        done = manage("migrate", "--noinput", data_dir=data_dir)
+
+        assert done.returncode == 1
+        assert f"a PostgreSQL server (pid {pid}) still runs for the deleted" in one_line(
+            done.stderr
+        )
+        assert not data_dir.exists()
+    finally:
+        os.kill(pid, signal.SIGQUIT)
 
 
 def free_port() -> int:
