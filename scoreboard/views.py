@@ -10,7 +10,6 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -58,18 +57,8 @@ def _owner_only(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _needs_postgresql(request: HttpRequest) -> HttpResponse | None:
-    """The scoreboard's queries and rollups are PostgreSQL's; a local SQLite demo gets
-    an explanation instead of an error page."""
-    if connection.vendor == "postgresql":
-        return None
-    return render(request, "scoreboard/needs_postgresql.html")
-
-
 @practice_view(Area.DASHBOARD)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    if fallback := _needs_postgresql(request):
-        return fallback
     scope, form, campaigns, coordinators = _scope(request)
     assumptions_form = AssumptionsForm(request.GET or None)
     report = scoreboard_report(
@@ -114,8 +103,6 @@ def _upload_path(upload) -> tuple[Path, bool]:
 
 @practice_view(Area.DASHBOARD)
 def shows(request: HttpRequest) -> HttpResponse:
-    if fallback := _needs_postgresql(request):
-        return fallback
     """Past and today's scheduled appointments: mark showed / no-show in bulk, or upload
     the practice system's appointment results."""
     practice = request.access.practice

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 from django.utils import timezone
 
 from reactivate.cli import practice_from_slug
@@ -22,8 +21,6 @@ class Command(BaseCommand):
         parser.add_argument("--since", default=None, help="First day counted (YYYY-MM-DD).")
 
     def handle(self, *args, practice, as_json: bool, since: str | None, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError("The scoreboard needs PostgreSQL: set DATABASE_URL.")
         start = None
         if since is not None:
             try:
