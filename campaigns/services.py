@@ -119,13 +119,19 @@ def template_language_add(step: Step, language: str) -> list[Template]:
 
 
 def template_save(*, template: Template, body: str, subject: str = "") -> list[tone.Finding]:
-    """Save new words unless the tone check blocks them; returns its warnings."""
+    """Save new words unless they could not be sent; returns the tone check's warnings.
+
+    The subject is rendered for every touch of the step, whatever its channel, so it is
+    checked as the body is: a subject that cannot be filled in fails every send.
+    """
     findings = tone.tone_check(
         body, channel=template.step.channel, one_question=template.step.one_question
     )
-    blocking = tone.blocking(findings)
-    if blocking:
-        raise ValidationError([finding.message for finding in blocking])
+    problems = [finding.message for finding in tone.blocking(findings)]
+    problems = problems or tone.render_problems(body)
+    problems += [f"Subject: {problem}" for problem in tone.render_problems(subject)]
+    if problems:
+        raise ValidationError(problems)
     template.body, template.subject = body, subject
     template.save(update_fields=["body", "subject", "updated_at"])
     return findings

@@ -275,11 +275,10 @@ def _findings(template: Template, body: str) -> list[tone.Finding]:
 def tone_check(request: HttpRequest, template_id: int) -> HttpResponse:
     """Live tone check for the template editor (htmx, as the admin types)."""
     template = _template(request, template_id)
-    return render(
-        request,
-        "campaigns/_findings.html",
-        {"findings": _findings(template, request.POST.get("body", ""))},
-    )
+    body = request.POST.get("body", "")
+    # Over the cap nothing else is worth saying, and it keeps each keystroke's check small.
+    findings = [tone.too_long(body)] if tone.too_long(body) else _findings(template, body)
+    return render(request, "campaigns/_findings.html", {"findings": findings})
 
 
 # --- An enrollment's decisions (a coordinator's work) -----------------------------------

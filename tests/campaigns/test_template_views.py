@@ -1,9 +1,10 @@
 """The template editor: live tone check, warnings allowed, unknown placeholders refused."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from campaigns.services import sequence_default_ensure
+from campaigns.services import sequence_default_ensure, template_save
 from reactivate.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,15 @@ def test_a_template_that_cannot_render_is_refused_with_a_clear_message(admin, pr
     assert (template.subject, template.body) == before
     assert page.status_code == 200
     assert "Unknown placeholder {first_name.__class__}." in page.content.decode()
+
+
+def test_the_service_refuses_a_subject_that_cannot_render(template):
+    before = template.subject
+    with pytest.raises(ValidationError, match=r"Subject: Unknown placeholder \{first_name\.__"):
+        template_save(template=template, body="Hi {first_name}", subject="{first_name.__class__}")
+
+    template.refresh_from_db()
+    assert template.subject == before
 
 
 def test_a_body_over_the_cap_is_refused(admin, practice, template):
