@@ -6,6 +6,8 @@ changes nothing the second time, and statuses only move forward.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 from dataclasses import dataclass
 
@@ -23,6 +25,11 @@ from outreach.conversation import replies_waiting_mark
 from outreach.models import STATUS_RANK, Attention, Direction, Kind, Message, SenderProfile
 from outreach.optouts import address_opt_in_sms, address_opt_out
 from outreach.twilio_client import ERROR_ACTIONS
+
+logger = logging.getLogger(__name__)
+SID_MAX = Message._meta.get_field("provider_id").max_length
+# ASCII digits only (str.isdigit() takes "²", which int() refuses), at most nine: an int4.
+_ERROR_CODE = re.compile(r"[0-9]{1,9}")
 
 # Twilio's own opt-out, opt-in and help keywords (the whole message, any case).
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
@@ -89,7 +96,10 @@ def _practice_for(to: str, messaging_service_sid: str) -> SenderProfile | None:
 
 def _contact_for(practice_id: int, phone: str) -> Contact | None:
     """The patient who texted: family members may share the phone, so prefer the one we
-    are talking to (an open enrollment), then the one most recently written to."""
+    are talking to (an open enrollment), then the one most recently written to. A post
+    without a sender is nobody's (not every patient without a phone's)."""
+    if not phone:
+        return None
     candidates = Contact.objects.live().filter(practice_id=practice_id, phone=phone)
     in_talks = candidates.filter(enrollments__state__in=OPEN_STATES).first()
     if in_talks:
@@ -107,11 +117,43 @@ def _open_enrollment(contact: Contact) -> Enrollment | None:
     return contact.enrollments.filter(state__in=OPEN_STATES).select_related("campaign").first()
 
 
+def provider_key(sid: str) -> str:
+    """The provider id a webhook's SID is stored and looked up under. Twilio's SIDs are 34
+    characters; a longer one (not Twilio's) is hashed to fit the column, the same way on
+    every retry, instead of failing the insert with a 500 that Twilio retries forever."""
+    if len(sid) <= SID_MAX:
+        return sid
+    logger.warning("a webhook carried a %d-character SID; stored hashed", len(sid))
+    return "sha256:" + hashlib.sha256(sid.encode("utf-8", "surrogatepass")).hexdigest()[:56]
+
+
+def _inbound_key(params: dict[str, str]) -> str:
+    """What an inbound text is recorded once under: its SID, or, for a post without one
+    (Twilio always sends one), its content, so a retry of the same post is one row."""
+    sid = params.get("MessageSid") or params.get("SmsSid") or params.get("SmsMessageSid", "")
+    if sid:
+        return provider_key(sid)
+    logger.warning("an inbound text without a MessageSid; recorded by its content")
+    content = "\n".join(f"{key}={value}" for key, value in sorted(params.items()))
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+    return "content:" + digest[:56]
+
+
+def _error_code(value: str) -> int | None:
+    """Twilio's ErrorCode (five digits); anything else is not one and is not stored (a
+    30-digit one overflowed the column: a 500, retried forever)."""
+    if _ERROR_CODE.fullmatch(value or ""):
+        return int(value)
+    if value:
+        logger.warning("a status callback carried an unusable ErrorCode (%d chars)", len(value))
+    return None
+
+
 @transaction.atomic
 def inbound_sms_receive(params: dict[str, str]) -> tuple[Message, str]:
     """Record an inbound text and act on it; returns the message and the auto-answer to
     send back ('' for none). Twilio retrying the webhook returns the first result."""
-    sid = params.get("MessageSid") or params.get("SmsSid", "")
+    sid = _inbound_key(params)
     existing = Message.objects.filter(provider_id=sid).first()
     if existing:
         return existing, ""
@@ -131,7 +173,7 @@ def inbound_sms_receive(params: dict[str, str]) -> tuple[Message, str]:
                 body=body,
                 from_number=params.get("From", "")[:40],
                 to_number=params.get("To", "")[:40],
-                provider_id=sid or None,
+                provider_id=sid,
                 status="received",
                 status_at=timezone.now(),
                 attention=Attention.UNMATCHED if contact is None else "",
@@ -202,7 +244,9 @@ def _enrollments_stop(texter: Contact, phone: str) -> None:
 
 def message_status_update(params: dict[str, str]) -> Message | None:
     """A delivery status callback: statuses only move forward; error codes act once."""
-    sid = params.get("MessageSid") or params.get("SmsSid") or params.get("CallSid", "")
+    sid = provider_key(
+        params.get("MessageSid") or params.get("SmsSid") or params.get("CallSid", "")
+    )
     status = (
         params.get("MessageStatus") or params.get("SmsStatus") or params.get("CallStatus") or ""
     ).lower()
@@ -212,7 +256,7 @@ def message_status_update(params: dict[str, str]) -> Message | None:
         if message is None or STATUS_RANK.get(status, -1) <= STATUS_RANK.get(message.status, -1):
             return message
         message.status, message.status_at = status, timezone.now()
-        code = int(params["ErrorCode"]) if params.get("ErrorCode", "").isdigit() else None
+        code = _error_code(params.get("ErrorCode", ""))
         message.error_code = code or message.error_code
         action = ERROR_ACTIONS.get(code, "") if code else ""
         if action == "alert_no_resend":
@@ -286,29 +330,3 @@ def email_unsubscribe(token: str) -> bool:
             contact.practice_id, ["email"], email=contact.email, via="email: one-click unsubscribe"
         )
     return True
-
-
-# Email events reported by the provider (through django-anymail's tracking signal).
-EMAIL_OPT_OUT_EVENTS = {"unsubscribed": "email: unsubscribed", "complained": "email: spam report"}
-
-
-def email_event(sender, event, esp_name: str, **kwargs) -> None:
-    """An unsubscribe or spam report opts the patient out of email; a hard bounce marks the
-    address invalid. Matched by the provider's message id, else by address."""
-    if event.event_type not in (*EMAIL_OPT_OUT_EVENTS, "bounced"):
-        return
-    message = (
-        Message.objects.select_related("contact").filter(provider_id=event.message_id).first()
-        if event.message_id
-        else None
-    )
-    contacts = (
-        [message.contact]
-        if message and message.contact
-        else list(Contact.objects.filter(email=(event.recipient or "").strip().lower()))
-    )
-    for contact in contacts:
-        if event.event_type == "bounced":
-            Contact.objects.filter(pk=contact.pk).update(email_valid=False)
-        else:
-            contact_opt_out(contact, ["email"], via=EMAIL_OPT_OUT_EVENTS[event.event_type])

@@ -107,6 +107,9 @@ class Message(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     status_at = models.DateTimeField(null=True, blank=True)
+    # What answering-machine detection said about a voicemail call: set once, so a
+    # replayed callback acts once (one call task, one redirect).
+    answered_by = models.CharField(max_length=30, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -43,8 +43,16 @@ def twilio_signed(view):
     return wrapped
 
 
+# PostgreSQL text cannot hold NUL: one in a Body or From made the insert fail with a 500,
+# which Twilio retries, forever. It becomes U+FFFD, so the patient's words stay visible.
+_NUL = "\x00"
+
+
 def _params(request: HttpRequest) -> dict[str, str]:
-    return {key: request.POST.get(key, "") for key in request.POST}
+    return {
+        key.replace(_NUL, ""): request.POST.get(key, "").replace(_NUL, "\ufffd")
+        for key in request.POST
+    }
 
 
 def twiml(*verbs: str) -> HttpResponse:

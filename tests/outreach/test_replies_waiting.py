@@ -214,8 +214,10 @@ def test_the_data_migration_runs_forward_from_before_it(practice):
     executor.migrate(before)
     try:
         enrollment = enroll(ContactFactory(practice=practice))
-        Message.objects.create(
-            practice=practice, contact=enrollment.contact, direction="in", channel="sms"
+        # The table as it was then (later migrations add columns the model has now).
+        then = executor.loader.project_state(before).apps.get_model("outreach", "Message")
+        then.objects.create(
+            practice_id=practice.pk, contact_id=enrollment.contact_id, direction="in", channel="sms"
         )
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())

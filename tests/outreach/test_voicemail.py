@@ -59,3 +59,35 @@ def test_unsure_detection_hangs_up_and_leaves_a_call_task(client, voicemail, fak
     assert "<Hangup/>" in fake_twilio.calls[0]["updates"][0]["Twiml"]
     task = voicemail.enrollment.touches.get(channel=Channel.CALL, status=TouchStatus.PLANNED)
     assert "unsure" in task.reason
+
+
+def test_a_replayed_unsure_detection_leaves_one_call_task(client, voicemail, fake_twilio):
+    [call] = fake_twilio.calls
+    assert amd(client, call["sid"], "unknown").status_code == 204
+    assert amd(client, call["sid"], "unknown").status_code == 204
+
+    assert voicemail.enrollment.touches.filter(channel=Channel.CALL).count() == 1
+    assert len(fake_twilio.calls[0]["updates"]) == 1
+
+
+def test_a_fax_leaves_no_call_task(client, voicemail, fake_twilio):
+    [call] = fake_twilio.calls
+    assert amd(client, call["sid"], "fax").status_code == 204
+
+    assert "<Hangup/>" in fake_twilio.calls[0]["updates"][0]["Twiml"]
+    assert not voicemail.enrollment.touches.filter(channel=Channel.CALL).exists()
+
+
+def test_a_fax_marks_the_number_not_a_voice_line(client, voicemail, fake_twilio, practice):
+    [call] = fake_twilio.calls
+    amd(client, call["sid"], "fax")
+
+    again = claimed_touch(practice, channel=Channel.VOICEMAIL)  # a family member, same number
+    assert touch_send(again.pk, NOON) == "skipped"
+    again.refresh_from_db()
+    assert "not a voice line" in again.reason
+    assert len(fake_twilio.calls) == 1
+
+
+def test_detection_for_an_unknown_call_is_answered(client, voicemail):
+    assert amd(client, "CA" + "f" * 200, "machine_end_beep").status_code == 204
