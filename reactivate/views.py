@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from reactivate.access import Area, practice_access, practice_view
 from reactivate.forms import MemberAddForm, MemberRoleForm, PracticeSettingsForm
 from reactivate.models import Heartbeat, Role
+from reactivate.practice_changes import time_zone_changed
 from reactivate.selectors import memberships_for_user, practice_members
 from reactivate.services import membership_add, membership_remove, membership_set_role
 
@@ -46,6 +49,8 @@ def practice_settings(request: HttpRequest) -> HttpResponse:
     form = PracticeSettingsForm(request.POST or None, instance=practice)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if "time_zone" in form.changed_data:
+            transaction.on_commit(partial(time_zone_changed, practice.pk))
         messages.success(request, "Settings saved.")
         return redirect("practice_settings", practice_slug=practice.slug)
     if not can_change:

@@ -1,11 +1,14 @@
 """The scoreboard's rollups: facts derived from the outcome log, enrollments and contacts,
-kept equal to them by PostgreSQL triggers (``scoreboard/rollup_sql.py``).
+kept equal to them by PostgreSQL triggers and functions (their SQL is in
+``scoreboard/migrations/sql/``, one frozen file per migration that changed it).
 
-Nothing in Python writes these tables. Every write to ``campaigns_outcome``,
-``campaigns_enrollment``, ``contacts_contact`` or a practice's time zone recomputes the
-facts of the enrollments and contacts it touched, in the same transaction, so a rollup
-read always equals the live query over the same rows (``scoreboard.selectors`` keeps
-the live queries as the reference; ``tests/scoreboard/test_rollups.py`` proves it).
+Nothing in Python writes the facts and rollups. Every write to ``campaigns_outcome``,
+``campaigns_enrollment`` or ``contacts_contact`` recomputes the facts of the enrollments and
+contacts it touched, in the same transaction, so a rollup read always equals the live query
+over the same rows (``scoreboard.selectors`` keeps the live queries as the reference;
+``tests/scoreboard/test_rollups.py`` proves it). A new time zone changes the day of every
+entry: it only records a :class:`RollupRebuild`, and ``scoreboard.services.rollups_rebuild``
+(a task) recomputes the practice's rollups, off the request.
 """
 
 from __future__ import annotations
@@ -183,3 +186,37 @@ class LostFact(_Fact):
             models.Index(fields=["practice_id", "at"], name="sb_lost_at"),
             models.Index(fields=["enrollment_id"], name="sb_lost_enrollment"),
         ]
+
+
+# The rebuild's steps, one per fact table, in order: the SQL function each calls and what
+# the owner reads while it runs.
+REBUILD_STEPS: tuple[tuple[str, str], ...] = (
+    ("scoreboard_rebuild_stages", "the funnel and weekly counts"),
+    ("scoreboard_rebuild_lost", "the lost reasons"),
+    ("scoreboard_rebuild_enrollments", "appointments and true lift"),
+    ("scoreboard_rebuild_stakes", "revenue at stake"),
+)
+
+
+class RollupRebuild(_Fact):
+    """A practice's rollups to be recomputed for a new time zone: written by a trigger in
+    the statement that changes the zone, advanced by the rebuild step by step (from its own
+    connection, so the owner sees it while the rebuild's transaction is still open) and
+    finished when the rebuilt rollups commit. Unfinished, the dashboard says its figures
+    are being recomputed."""
+
+    practice_id = models.BigIntegerField(primary_key=True)
+    time_zone = models.CharField(max_length=63)  # the zone asked for
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True)
+    step = models.SmallIntegerField(default=0)  # steps of REBUILD_STEPS done
+    finished_at = models.DateTimeField(null=True)
+
+    @property
+    def steps(self) -> int:
+        return len(REBUILD_STEPS)
+
+    @property
+    def current(self) -> str:
+        """What is being recomputed now (the first step while queued)."""
+        return REBUILD_STEPS[min(self.step, len(REBUILD_STEPS) - 1)][1]

@@ -55,7 +55,7 @@ from campaigns.models import Campaign, Enrollment, OpenerVariant, Outcome, Outco
 from contacts.models import Bucket, Contact
 from contacts.segments import OUTCOME_BUCKET, not_stalled_q
 from reactivate.models import Membership, Practice
-from scoreboard.models import EnrollmentFact, LostFact
+from scoreboard.models import EnrollmentFact, LostFact, RollupRebuild
 from scoreboard.stats import Lift, rate
 
 EPOCH = dt.date(2000, 1, 1)
@@ -825,3 +825,9 @@ def appointments_waiting_live(practice: Practice, *, coordinator_id: int | None 
     return appointments_to_mark(
         practice, coordinator_id=coordinator_id, unmarked_only=True, limit=None
     ).count()
+
+
+def rollups_rebuild_pending(practice: Practice) -> RollupRebuild | None:
+    """The practice's rebuild for a new time zone while it is queued or running (the
+    figures are then those of the previous zone); None once it has finished."""
+    return RollupRebuild.objects.filter(practice_id=practice.pk, finished_at=None).first()

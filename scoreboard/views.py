@@ -84,6 +84,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "lost_svg": charts.bars_chart("What mattered most", lost_rows) if lost_rows else "",
             "lift_svg": charts.lift_chart(report.lift),
             "waiting": selectors.appointments_waiting(scope.practice, coordinator_id=own),
+            "rebuild": selectors.rollups_rebuild_pending(scope.practice),
             "min_contacted": MIN_CONTACTED,
             "min_appointments": MIN_APPOINTMENTS,
             "query": request.GET.urlencode(),

@@ -104,3 +104,18 @@ def test_the_query_count_is_pinned_and_does_not_grow_with_data(
         EnrollmentFactory.create_batch(30, campaign=world.campaign)
     with django_assert_max_num_queries(18):
         page(client, world.practice)
+
+
+def test_after_a_new_time_zone_the_owner_reads_that_figures_are_being_recomputed(
+    client_for, member, world
+):
+    world.practice.time_zone = "Pacific/Auckland"
+    world.practice.save(update_fields=["time_zone"])
+    html = page(client_for(member(Role.OWNER)), world.practice).content.decode()
+    assert "Figures are being recomputed for the new time zone (Pacific/Auckland)" in html
+    assert "Waiting to start." in html
+
+
+def test_without_a_new_time_zone_no_recomputing_line_is_shown(client_for, member, world):
+    html = page(client_for(member(Role.OWNER)), world.practice).content.decode()
+    assert "being recomputed" not in html

@@ -1,0 +1,70 @@
+"""A new time zone in the practice settings: the rollups' rebuild is queued as a task once
+the change is committed, never run inside the request."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from reactivate.celery import app
+from reactivate.models import Role
+from scoreboard.models import RollupRebuild
+from tests.reactivate.test_roles import _settings_post
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def broker():
+    """The default queue on the test broker, emptied first; ``broker()`` takes what is
+    queued on it."""
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        channel.queue_purge("celery")
+
+        def taken():
+            messages = []
+            while (message := channel.basic_get("celery", no_ack=True)) is not None:
+                args, _kwargs, _embed = message.decode()
+                messages.append((message.headers["task"], args))
+            return messages
+
+        yield taken
+
+
+def save_settings(client, practice, **changes):
+    url = reverse("practice_settings", kwargs={"practice_slug": practice.slug})
+    response = client.post(url, _settings_post(practice, **changes))
+    assert response.status_code == 302
+    return response
+
+
+def test_a_new_time_zone_leaves_the_rebuild_to_a_task_after_the_commit(
+    client_for, member, practice, django_capture_on_commit_callbacks
+):
+    client = client_for(member(Role.ADMIN))
+    with django_capture_on_commit_callbacks() as on_commit:
+        save_settings(client, practice, time_zone="Pacific/Auckland")
+    pending = RollupRebuild.objects.get(practice_id=practice.pk)
+    assert len(on_commit) == 1
+    assert pending.time_zone == "Pacific/Auckland"
+    assert (pending.started_at, pending.finished_at) == (None, None)
+
+
+def test_the_rebuild_is_queued_with_the_practices_id(
+    client_for, member, practice, broker, django_capture_on_commit_callbacks
+):
+    client = client_for(member(Role.ADMIN))
+    with django_capture_on_commit_callbacks(execute=True):
+        save_settings(client, practice, time_zone="Pacific/Auckland")
+    assert broker() == [("scoreboard.tasks.scoreboard_rebuild", [practice.pk])]
+
+
+def test_saving_the_same_time_zone_queues_nothing(
+    client_for, member, practice, broker, django_capture_on_commit_callbacks
+):
+    client = client_for(member(Role.ADMIN))
+    with django_capture_on_commit_callbacks(execute=True):
+        save_settings(client, practice, time_zone=str(practice.time_zone), name="Harbor Smiles")
+    assert broker() == []
+    assert not RollupRebuild.objects.exists()
