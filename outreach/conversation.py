@@ -15,6 +15,7 @@ from campaigns.scheduling import Recipient, SendingRules, hold_reason
 from contacts.models import Contact
 from outreach.dispatch import public_url
 from outreach.models import Direction, Kind, Message, SenderProfile
+from outreach.optouts import contact_blocked
 from outreach.transports import Outgoing, SendError, transport_for
 
 
@@ -102,7 +103,12 @@ def reply_send(
     findings = tone.tone_check(body, channel="sms")
     if not body or tone.blocking(findings):
         raise ValidationError("Write the reply without {placeholders}.")
-    if contact.do_not_contact or contact.sms_opt_out_at or not contact.textable:
+    if (
+        contact.do_not_contact
+        or contact.sms_opt_out_at
+        or not contact.textable
+        or contact_blocked(contact, "sms")  # the number opted out (a family member's STOP)
+    ):
         raise ValidationError("This patient cannot be texted (opted out or no textable number).")
     practice = contact.practice
     held = hold_reason(now, SendingRules.of(practice), Recipient.of(contact, practice))

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from campaigns.models import Channel, State, TouchStatus
 from outreach.calls import call_start
+from outreach.conversation import reply_send
 from outreach.dispatch import touch_send
 from outreach.inbound import unsubscribe_token
 from outreach.models import Message
@@ -191,3 +192,15 @@ def test_a_carriers_unsubscribed_error_stops_texts_to_everyone_at_the_number(pra
     assert touch_send(family.pk, NOON) == "skipped"
     family.refresh_from_db()
     assert "opted out of texts" in family.reason
+
+
+def test_a_coordinators_reply_to_a_later_patient_at_a_stopped_number_is_refused(
+    client, practice, member, twilio
+):
+    touch_at(practice, status=TouchStatus.PLANNED)
+    text(client, "STOP", opt_out_type="STOP")
+    later = touch_at(practice).enrollment.contact
+
+    with pytest.raises(ValidationError):
+        reply_send(later, "Hi, this is Harbor Dental", user=member(Role.COORDINATOR).user)
+    assert twilio.messages_to(SHARED) == []
