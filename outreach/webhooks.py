@@ -114,7 +114,7 @@ def call_connect(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @twilio_signed
 def call_result(request: HttpRequest, message_id: int) -> HttpResponse:
-    calls.call_result(message_id, request.POST.get("DialCallStatus", "unknown"))
+    calls.call_result(message_id, _params(request).get("DialCallStatus") or "unknown")
     return twiml("<Hangup/>")
 
 

@@ -138,3 +138,16 @@ def test_a_stop_without_a_sender_opts_nobody_out(client, token, touch, practice)
         contact.refresh_from_db()
         assert contact.sms_opt_out_at is None
     assert Message.objects.get().attention == "unmatched"
+
+
+def test_a_nul_byte_in_a_dial_result_is_answered(client, token, touch):
+    call = Message.objects.create(
+        practice=touch.practice, direction="out", channel="call", status="queued"
+    )
+    path = reverse("hooks:call_result", kwargs={"message_id": call.pk})
+    params = {"CallSid": "CA" + "d" * 32, "DialCallStatus": "comp\x00leted"}
+    signature = sign(settings.PUBLIC_BASE_URL + path, params, token)
+    response = client.post(
+        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
+    )
+    assert response.status_code == 200
