@@ -375,6 +375,10 @@ def _where(database_url: str) -> str:
 def main(argv: list[str]) -> int:
     """``start`` prints the local server's URL (starting it if needed); ``stop`` stops it;
     ``check`` tests that ``DATABASE_URL`` (environment or ``.env``) answers."""
+    import environ
+
+    # As settings read it: DATABASE_URL and LOCAL_DATABASE_DIR may come from .env.
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
     command = argv[0] if argv else ""
     try:
         if command == "start":
@@ -382,9 +386,6 @@ def main(argv: list[str]) -> int:
         elif command == "stop":
             stop()
         elif command == "check":
-            import environ
-
-            environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
             if os.environ.get("DATABASE_URL"):
                 check_answers(os.environ["DATABASE_URL"])
         else:
