@@ -49,55 +49,98 @@ class Identity:
     date_of_birth: dt.date | None
 
 
-class IdentityIndex:
-    """Identity lookups over a set of contacts (one import chunk's neighbourhood).
+class Match(NamedTuple):
+    """The contact a row's identity is, and why."""
 
-    An import adds each row's identity under the contact the row became, so a later row
-    of the same chunk finds that contact by whatever the earlier row gave it (an EMR id
-    above all: two live contacts never share one)."""
+    contact_id: int
+    reason: str
+    # Found by the identity of a record merged into the contact (the row is that record's).
+    through_merged: bool = False
+
+
+class _Keys:
+    """One layer of identity keys, each to the contact it leads to."""
+
+    __slots__ = ("by_email_name", "by_external_id", "by_name_dob", "by_phone_name")
 
     def __init__(self) -> None:
         self.by_external_id: dict[str, int] = {}
         self.by_phone_name: dict[tuple[str, str], int] = {}
         self.by_email_name: dict[tuple[str, str], int] = {}
         self.by_name_dob: dict[tuple[str, dt.date], int] = {}
+
+
+class IdentityIndex:
+    """Identity lookups over a set of contacts (one import chunk's neighbourhood).
+
+    An import adds each row's identity under the contact the row became, so a later row
+    of the same chunk finds that contact by whatever the earlier row gave it (an EMR id
+    above all: two live contacts never share one).
+
+    Records merged into another keep leading to it: their identities are a second layer,
+    under their survivor, looked at after the live contacts' for each rule. Without it a
+    re-import of the same export brought every merged record back as a new contact."""
+
+    def __init__(self) -> None:
+        self.live = _Keys()
+        self.merged = _Keys()
         self.external_id_of: dict[int, str] = {}
 
-    def add(self, contact_id: int, who: Identity) -> None:
+    def add(self, contact_id: int, who: Identity, *, merged: bool = False) -> None:
+        """``who`` leads to ``contact_id``; ``merged``: it is the identity of a record
+        merged into that contact, whose own EMR id the caller records (``chart``)."""
+        keys = self.merged if merged else self.live
         if who.external_id:
-            self.by_external_id.setdefault(who.external_id, contact_id)
-            # A contact keeps the first EMR id it is known by (an import never gives a
-            # contact a second one: ``match`` refuses rows with another).
-            if not self.external_id_of.get(contact_id):
-                self.external_id_of[contact_id] = who.external_id
+            keys.by_external_id.setdefault(who.external_id, contact_id)
+            if not merged:
+                self.chart(contact_id, who.external_id)
         if not who.name_key:
             return
         if who.phone:
-            self.by_phone_name.setdefault((who.phone, who.name_key), contact_id)
+            keys.by_phone_name.setdefault((who.phone, who.name_key), contact_id)
         if who.email:
-            self.by_email_name.setdefault((who.email, who.name_key), contact_id)
+            keys.by_email_name.setdefault((who.email, who.name_key), contact_id)
         if who.date_of_birth:
-            self.by_name_dob.setdefault((who.name_key, who.date_of_birth), contact_id)
+            keys.by_name_dob.setdefault((who.name_key, who.date_of_birth), contact_id)
 
-    def match(self, who: Identity) -> tuple[int, str] | None:
+    def chart(self, contact_id: int, external_id: str) -> None:
+        """A contact keeps the first EMR id it is known by (an import never gives a
+        contact a second one: ``match`` refuses rows with another)."""
+        if external_id and not self.external_id_of.get(contact_id):
+            self.external_id_of[contact_id] = external_id
+
+    def match(self, who: Identity) -> Match | None:
         """The contact this identity is, and why; None when no identity agrees."""
-        if who.external_id and who.external_id in self.by_external_id:
-            return self.by_external_id[who.external_id], "same EMR id"
+        layers = ((self.live, False), (self.merged, True))
+        if who.external_id:
+            for keys, merged in layers:
+                if (contact_id := keys.by_external_id.get(who.external_id)) is not None:
+                    return _match(contact_id, "same EMR id", merged)
         if not who.name_key:
             return None  # names are part of every other rule: no name, no identity
         for key, index, reason in (
-            ((who.phone, who.name_key), self.by_phone_name, "same phone and name"),
-            ((who.email, who.name_key), self.by_email_name, "same email and name"),
-            ((who.name_key, who.date_of_birth), self.by_name_dob, "same name and birth date"),
+            ((who.phone, who.name_key), "by_phone_name", "same phone and name"),
+            ((who.email, who.name_key), "by_email_name", "same email and name"),
+            ((who.name_key, who.date_of_birth), "by_name_dob", "same name and birth date"),
         ):
-            if key[0] and key[1] and key in index:
-                contact_id = index[key]
+            if not (key[0] and key[1]):
+                continue
+            for keys, merged in layers:
+                contact_id = getattr(keys, index).get(key)
+                if contact_id is None:
+                    continue
                 # Two different EMR ids are two different charts: never one person.
                 theirs = self.external_id_of.get(contact_id, "")
                 if who.external_id and theirs and theirs != who.external_id:
                     continue
-                return contact_id, reason
+                return _match(contact_id, reason, merged)
         return None
+
+
+def _match(contact_id: int, reason: str, merged: bool) -> Match:
+    if merged:
+        return Match(contact_id, f"{reason} as a record merged into this one", True)
+    return Match(contact_id, reason)
 
 
 def _dob_key(date_of_birth: dt.date | None, initials: str) -> str:
@@ -137,13 +180,17 @@ def any_of(column: str, values: list) -> tuple[str, list]:
 
 
 def identity_neighbours(practice: Practice, identities: Iterable[Identity]) -> IdentityIndex:
-    """Index the practice's live contacts that could share an identity with ``identities``.
+    """Index the practice's contacts that could share an identity with ``identities``:
+    live ones under their own id, records merged away under their survivor (the end of
+    their ``merged_into`` chain), so a merged record's row finds the contact it became.
 
     One query, one condition per rule; keys go as arrays. The conditions are ORed in one
     statement rather than a UNION of one per rule: the planner then reads each contact
     once, by one scan or by the rules' indexes together (a BitmapOr), where the union read
     the table once per rule and sorted the lot to drop repeats (100k contacts: 45 ms of
-    one process against 110 ms of three)."""
+    one process against 110 ms of three). Merged records are read by the same scan and
+    their survivors read by primary key only when there are any (``_survivors``), so a
+    chunk still makes one lookup."""
     identities = list(identities)
     external_ids = sorted({w.external_id for w in identities if w.external_id})
     named = [w for w in identities if w.name_key]
@@ -171,11 +218,56 @@ def identity_neighbours(practice: Practice, identities: Iterable[Identity]) -> I
     conditions = " OR ".join(f"({rule})" for rule in rules)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(IDENTITY_FIELDS)} {_LIVE_CONTACTS} AND ({conditions})", params
+            f"SELECT {', '.join(IDENTITY_FIELDS)}, merged_into_id "  # noqa: S608 - ours
+            f"FROM contacts_contact WHERE practice_id = %s AND ({conditions})",
+            params,
         )
-        for contact_id, external_id, name_key, phone, email, dob in cursor.fetchall():
-            index.add(contact_id, Identity(external_id, name_key, phone, email, dob))
+        rows = cursor.fetchall()
+    merged_into = {row[0]: row[-1] for row in rows if row[-1] is not None}
+    survivors = _survivors(practice, merged_into) if merged_into else {}
+    for contact_id, *identity, up in rows:
+        who = Identity(*identity)
+        if up is None:
+            index.add(contact_id, who)
+        elif contact_id in survivors:
+            survivor_id, survivor_external_id = survivors[contact_id]
+            index.add(survivor_id, who, merged=True)
+            index.chart(survivor_id, survivor_external_id)
     return index
+
+
+MAX_MERGE_LINKS = 20
+
+
+def _survivors(practice: Practice, merged_into: dict[int, int]) -> dict[int, tuple[int, str]]:
+    """Merged record id → the live contact at the end of its ``merged_into`` chain, with
+    that contact's EMR id. A merge points the records merged into the merged one at the
+    survivor, so a chain is one link (one query by primary key); longer ones, from before
+    that rule, are followed a link per query. Read apart from the identity lookup: joined
+    into it, the planner (expecting every row to be merged) read the whole table."""
+    pending, found = dict(merged_into), {}
+    for _ in range(MAX_MERGE_LINKS):
+        if not pending:
+            break
+        where, values = any_of("id", sorted(set(pending.values())))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id, merged_into_id, external_id FROM contacts_contact "  # noqa: S608
+                f"WHERE practice_id = %s AND {where}",
+                [practice.pk, *values],
+            )
+            links = {row[0]: row[1:] for row in cursor.fetchall()}
+        further = {}
+        for record, target in pending.items():
+            if target not in links:
+                continue  # not this practice's: no survivor
+            up, external_id = links[target]
+            if up is None:
+                found[record] = (target, external_id)
+            else:
+                further[record] = up
+        pending = further
+    return found
 
 
 # --- Candidates -----------------------------------------------------------------------

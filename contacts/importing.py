@@ -48,6 +48,7 @@ from contacts.models import (
     OutcomeSynonym,
     RowResult,
 )
+from contacts.survivors import survivor_fill
 from contacts.tabular import Table, TableError, table_open
 from reactivate.models import Practice
 
@@ -415,35 +416,40 @@ def _chunk_apply(
     identities = [r.identity for r in good]
     index = identity_neighbours(practice, identities)
     matched_ids: set[int] = set()
-    plan: list[tuple[CleanRow, int, str]] = []  # row, contact id (or -temp), reason
+    # row, contact id (or -temp), reason, whether it is a merged record's row
+    plan: list[tuple[CleanRow, int, str, bool]] = []
     new_contacts: dict[int, NewContact] = {}
     for row, identity in zip(good, identities, strict=True):
         match = index.match(identity)
         if match is None:
-            contact_id, reason = -(len(new_contacts) + 1), ""
+            contact_id, reason, merged = -(len(new_contacts) + 1), "", False
             new_contacts[contact_id] = NewContact(practice.pk, now)
         else:
-            contact_id, reason = match
+            contact_id, reason, merged = match
             if contact_id > 0:
                 matched_ids.add(contact_id)
         # What this row gives its contact (an EMR id, a phone, an email, a birth date) is
         # found by the chunk's later rows too: they become the same contact, never a
         # second live contact with the same EMR id.
-        index.add(contact_id, identity)
-        plan.append((row, contact_id, reason))
+        index.add(contact_id, identity, merged=merged)
+        plan.append((row, contact_id, reason, merged))
     existing = _contacts_load(matched_ids)
     created_here = _created_by(batch, matched_ids)
     first_row_of: dict[int, int] = {}
     changed: set[int] = set()
     outcome: list[tuple[CleanRow, int, str, str]] = []
-    for row, contact_id, reason in plan:
+    for row, contact_id, reason, merged in plan:
         if contact_id < 0 and contact_id not in first_row_of:
             _fill(new_contacts[contact_id], row, now)
             first_row_of[contact_id] = row.row
             outcome.append((row, contact_id, RowResult.CREATED, ""))
             continue
         contact = new_contacts[contact_id] if contact_id < 0 else existing[contact_id]
-        if _apply(contact, row, now) and contact_id > 0:
+        if merged:  # a merged record's row: it updates the survivor as the merge did
+            applied = survivor_fill(contact, row.values) | _opt_outs_record(contact, row, now)
+        else:
+            applied = _apply(contact, row, now)
+        if applied and contact_id > 0:
             changed.add(contact_id)
         if contact_id < 0 or contact_id in created_here:
             earlier = first_row_of.get(contact_id)
