@@ -7,7 +7,6 @@ raise on bad input, because one odd cell must not stop a practice's import.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -17,7 +16,6 @@ from functools import lru_cache
 
 import jellyfish
 import phonenumbers
-from dateutil import parser as date_parser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from phonenumbers import timezone as phone_timezone
@@ -487,96 +485,6 @@ def _flag_parse(raw: str) -> bool:
         text = float_match.group(1)  # "1.0" from a spreadsheet number
     key = outcome_key(text)
     return key in TRUTHY or bool(_TRUTHY_WORDS.search(key))
-
-
-# Dates ---------------------------------------------------------------------------------------
-
-# Excel counts days from 1899-12-30 (this epoch absorbs its fictional 1900-02-29, so serials
-# from 61, i.e. 1900-03-01 on, are right; earlier ones are a day off and never matter here).
-EXCEL_EPOCH = dt.date(1899, 12, 30)
-EXCEL_SERIAL_RANGE = (1, 80_000)
-YEAR_RANGE = (1900, 2100)
-# Two different defaults: a part that comes out different was missing from the text.
-_DEFAULTS = (dt.datetime(2000, 1, 1), dt.datetime(2001, 2, 2))
-# "3/5/2024", "03/05/2024" (month first) and "2024-03-05": four-digit years only.
-_PLAIN_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
-
-
-def _in_range(day: dt.date, raw: object) -> tuple[dt.date | None, str]:
-    """Reject typo years ("3/5/2204", "0024-03-05") rather than store a nonsense date."""
-    if YEAR_RANGE[0] <= day.year <= YEAR_RANGE[1]:
-        return day, ""
-    return None, f"date {_quote(str(raw))} is out of range"
-
-
-def _excel_serial(value: float | Decimal, raw: object) -> tuple[dt.date | None, str]:
-    low, high = EXCEL_SERIAL_RANGE
-    if not low <= value <= high:
-        return None, f"date {_quote(str(raw))} not understood"
-    return _in_range(EXCEL_EPOCH + dt.timedelta(days=int(value)), raw)
-
-
-def date_parse(
-    raw: str | float | int | dt.date | None, *, dayfirst: bool = False
-) -> tuple[dt.date | None, str]:
-    """A date from an export cell, and the problem in words; (None, "") when blank.
-
-    Reads ISO, US ("3/5/24"; ``dayfirst`` for day-first practices), written-out months,
-    "20240305", date objects from XLSX and Excel serial numbers (45356 → 2024-03-05).
-    """
-    if isinstance(raw, dt.datetime):
-        return _in_range(raw.date(), raw)
-    if isinstance(raw, dt.date):
-        return _in_range(raw, raw)
-    if isinstance(raw, bool):
-        return None, f"date {_quote(str(raw))} not understood"
-    if isinstance(raw, int | float):
-        if raw != raw:  # NaN, as pandas writes an empty cell
-            return None, ""
-        return _excel_serial(raw, raw)
-    return _date_text(raw if isinstance(raw, str) else _text(raw), dayfirst)
-
-
-@lru_cache(maxsize=CACHE_SIZE)
-def _date_text(raw: str, dayfirst: bool) -> tuple[dt.date | None, str]:
-    text = raw.strip()
-    if _blank(text):
-        return None, ""
-    if re.fullmatch(r"\d{4}", text) and YEAR_RANGE[0] <= int(text) <= YEAR_RANGE[1]:
-        # A bare year is far likelier than Excel day 2024 (1905-07-16).
-        return None, f"date {_quote(text)} has no month or day"
-    if re.fullmatch(r"\d{1,5}(\.\d+)?", text):
-        return _excel_serial(Decimal(text), text)
-    if re.fullmatch(r"\d{8}", text):
-        # Compact YYYYMMDD, which dateutil might read some other way round.
-        try:
-            return _in_range(dt.datetime.strptime(text, "%Y%m%d").date(), text)
-        except ValueError:
-            return None, f"date {_quote(text)} not understood"
-    if not dayfirst and (plain := _PLAIN_DATE.fullmatch(text)):
-        # The commonest export forms, read as dateutil reads them, without its cost.
-        us_month, us_day, us_year, iso_year, iso_month, iso_day = plain.groups()
-        year, month, day = (
-            (us_year, us_month, us_day) if us_year else (iso_year, iso_month, iso_day)
-        )
-        try:
-            return _in_range(dt.date(int(year), int(month), int(day)), text)
-        except ValueError:
-            pass  # "2/30/2024", "13/5/2024": dateutil decides, as before
-    # ignoretz: only the day matters, and zone names dateutil doesn't know ("PT") would warn.
-    try:
-        first, second = (
-            date_parser.parse(text, dayfirst=dayfirst, default=default, ignoretz=True)
-            for default in _DEFAULTS
-        )
-    except (ValueError, OverflowError, TypeError):  # dateutil's errors for odd text
-        return None, f"date {_quote(text)} not understood"
-    missing = [
-        part for part in ("year", "month", "day") if getattr(first, part) != getattr(second, part)
-    ]
-    if missing:
-        return None, f"date {_quote(text)} has no {' or '.join(missing)}"
-    return _in_range(first.date(), text)
 
 
 # Amounts -------------------------------------------------------------------------------------

@@ -10,9 +10,11 @@ and the redelivered task resumes after the last applied row.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
+import itertools
 import logging
 import operator
 import queue
@@ -30,7 +32,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts import hygiene
+from contacts import dates, hygiene
 from contacts.dedupe import (
     LOOKUP_COLUMNS,
     Identity,
@@ -79,21 +81,45 @@ OPT_OUT_FIELDS = {"sms_opt_out": "sms", "email_opt_out": "email"}
 IMPORT_VIA = "import"
 
 
+DATE_FIELDS = ("date_of_birth", "last_activity", "next_appointment")
+# Rows the day/month order of a file's date columns is decided from (dates.py): the same
+# for the preview and the import, so both read every cell the same way.
+DATE_SAMPLE_ROWS = 2000
+
+
 @dataclass(frozen=True, slots=True)
 class PracticeRules:
-    """What cleaning needs to know about the practice, read once per run."""
+    """What cleaning needs to know about the practice (and, once ``for_file`` has read
+    it, the file's date columns), read once per run."""
 
     country: str
     area_code: str
     time_zone: str
     synonyms: dict[str, str]
+    today: dt.date
+    dayfirst: frozenset[str] = frozenset()  # the date fields whose column is day first
 
     @classmethod
     def of(cls, practice: Practice) -> PracticeRules:
         synonyms = dict(
             OutcomeSynonym.objects.filter(practice=practice).values_list("key", "outcome")
         )
-        return cls(practice.country, practice.default_area_code, str(practice.time_zone), synonyms)
+        return cls(
+            practice.country,
+            practice.default_area_code,
+            str(practice.time_zone),
+            synonyms,
+            timezone.localdate(),
+        )
+
+    def for_file(self, table: Table, mapping: dict[str, str]) -> PracticeRules:
+        positions = {
+            name: table.headers.index(mapping[name]) for name in DATE_FIELDS if mapping.get(name)
+        }
+        sample = (cells for _, cells, _ in itertools.islice(table.rows(), DATE_SAMPLE_ROWS))
+        default = dates.dayfirst_default(self.country)
+        dayfirst = dates.columns_dayfirst(sample, positions, default=default)
+        return dataclasses.replace(self, dayfirst=dayfirst)
 
 
 @dataclass(slots=True)
@@ -169,9 +195,13 @@ def row_clean(
         v.update(email_raw=email.raw[:254], email=email.normalized[:254], email_valid=email.valid)
         if email.problem:
             result.problems.append(email.problem)
-    for name in ("date_of_birth", "last_activity", "next_appointment"):
+    for name in DATE_FIELDS:
         if name in mapping:
-            v[name], date_problem = hygiene.date_parse(raw[name])
+            v[name], date_problem = dates.date_parse(
+                raw[name],
+                dayfirst=name in rules.dayfirst,
+                not_after=rules.today if name == "date_of_birth" else None,
+            )
             if date_problem:
                 result.problems.append(date_problem)
     if "quoted_amount" in mapping:
@@ -525,8 +555,8 @@ def import_batch_run(batch_id: int, *, chunk_rows: int | None = None) -> ImportB
         if not batch.rows_total:
             batch.rows_total = _rows_estimate(table, batch.file.path)
             batch.save(update_fields=["rows_total"])
-        rules = PracticeRules.of(batch.practice)
         mapping = mapping_resolve(table.headers, batch.mapping)
+        rules = PracticeRules.of(batch.practice).for_file(table, mapping)
         size = chunk_rows or _chunk_rows(batch.rows_total)
         chunks = _chunks_clean(table, mapping, rules, after=batch.last_row, size=size)
         state = RunState()
@@ -744,7 +774,7 @@ def import_preview(
 ) -> list[PreviewRow]:
     table = _open(batch)
     mapping = mapping_resolve(table.headers, mapping)
-    rules = PracticeRules.of(batch.practice)
+    rules = PracticeRules.of(batch.practice).for_file(table, mapping)
     preview = []
     for row, cells, problem in table.rows():
         clean = row_clean(row, cells, problem, table, mapping, rules)

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contacts import hygiene
+from contacts.dates import date_parse
 from contacts.hygiene import (
     OUTCOMES,
     amount_parse,
-    date_parse,
     email_normalize,
     flag_parse,
     name_key,
