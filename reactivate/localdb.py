@@ -33,7 +33,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATABASE = "reactivate"
@@ -113,7 +113,8 @@ def ensure_running(data_dir: Path | None = None) -> str:
             account = _server_account(data_dir)
             if not (data_dir / "PG_VERSION").exists():
                 _initdb(data_dir, account)
-            _start(data_dir, account)
+            # Existing data is started as its owner (made by a normal user, run as root).
+            _start(data_dir, _data_owner(data_dir) if account else None)
         _create_database(data_dir)
     return url(data_dir)
 
@@ -362,11 +363,15 @@ def _first_line(text: str) -> str:
 
 
 def _where(database_url: str) -> str:
+    """host:port, or the socket folder, of a URL (never its password)."""
     parts = urlsplit(database_url)
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        port = "?"
     if parts.hostname:
-        return f"{parts.hostname}:{parts.port or 5432}"
-    host = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p).get("host", "")
-    return host or "the default socket"
+        return f"{parts.hostname}:{port}"
+    return parse_qs(parts.query).get("host", ["the default socket"])[0]
 
 
 # --- Command line (bin/run, bin/test) -------------------------------------------------------

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,6 +66,17 @@ def wait_until(condition, seconds: float = 30) -> None:
         time.sleep(0.02)
 
 
+@pytest.fixture
+def scratch():
+    """A folder for one test's data (removed after it). Not under pytest's tmp_path: run as
+    root, the server's account must be able to reach it, and every pytest session makes
+    /tmp/pytest-of-root private again (another session starting would lock it out)."""
+    folder = Path(tempfile.mkdtemp(prefix="reactivate-localdb-"))
+    yield folder
+    localdb.stop(folder / "postgres")
+    shutil.rmtree(folder)
+
+
 def demo_count(data_dir: Path) -> str:
     shown = manage(
         "shell", "-c", "from reactivate.models import Practice; "
@@ -76,14 +88,17 @@ def demo_count(data_dir: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_data_dir(tmp_path_factory):
-    """A fresh data folder, migrated and seeded through manage.py (which creates the server)."""
-    data_dir = tmp_path_factory.mktemp("localdb") / "postgres"
+def demo_data_dir():
+    """A fresh data folder, migrated and seeded through manage.py (which creates the server);
+    shared by the tests that need a server (see ``scratch`` for where it lives)."""
+    folder = Path(tempfile.mkdtemp(prefix="reactivate-localdb-"))
+    data_dir = folder / "postgres"
     for step in (["migrate", "--noinput"], ["seed_demo"]):
         done = manage(*step, data_dir=data_dir)
         assert done.returncode == 0, done.stderr
     yield data_dir
     localdb.stop(data_dir)
+    shutil.rmtree(folder)
 
 
 def test_manage_py_without_database_url_creates_the_local_database_and_shows_the_demo(
@@ -132,8 +147,8 @@ def test_the_local_server_listens_on_no_tcp_port_so_a_taken_port_is_no_obstacle(
             assert conn.execute("SHOW listen_addresses").fetchone() == ("",)
 
 
-def test_a_data_folder_from_an_older_postgresql_is_refused_and_left_as_it_was(tmp_path):
-    data_dir = tmp_path / "postgres"
+def test_a_data_folder_from_an_older_postgresql_is_refused_and_left_as_it_was(scratch):
+    data_dir = scratch / "postgres"
     data_dir.mkdir(mode=0o700)
     (data_dir / "PG_VERSION").write_text("16\n")
     (data_dir / "base").mkdir()
@@ -149,8 +164,8 @@ def test_a_data_folder_from_an_older_postgresql_is_refused_and_left_as_it_was(tm
     assert snapshot(data_dir) == before
 
 
-def test_a_non_empty_folder_without_postgresql_data_is_refused_and_left_as_it_was(tmp_path):
-    data_dir = tmp_path / "postgres"
+def test_a_non_empty_folder_without_postgresql_data_is_refused_and_left_as_it_was(scratch):
+    data_dir = scratch / "postgres"
     data_dir.mkdir()
     (data_dir / "notes.txt").write_text("not a database")
     before = snapshot(data_dir)
@@ -162,8 +177,8 @@ def test_a_non_empty_folder_without_postgresql_data_is_refused_and_left_as_it_wa
     assert snapshot(data_dir) == before
 
 
-def test_a_server_still_running_for_a_deleted_data_folder_is_reported_not_doubled(tmp_path):
-    data_dir = tmp_path / "postgres"
+def test_a_server_still_running_for_a_deleted_data_folder_is_reported_not_doubled(scratch):
+    data_dir = scratch / "postgres"
     localdb.ensure_running(data_dir)
     pid = int((data_dir / "postmaster.pid").read_text().split()[0])
     shutil.rmtree(data_dir)
@@ -185,18 +200,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_database_url_that_does_not_answer_gets_one_line_from_manage_py(tmp_path):
+def test_a_database_url_that_does_not_answer_gets_one_line_from_manage_py(scratch):
     port = free_port()
     done = manage(
-        "migrate", "--noinput", data_dir=tmp_path / "postgres",
+        "migrate", "--noinput", data_dir=scratch / "postgres",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:{port}/reactivate",
     )  # fmt: skip
     assert done.returncode == 1
     assert one_line(done.stderr).startswith(f"the database at 127.0.0.1:{port} does not answer:")
-    assert not (tmp_path / "postgres").exists()
+    assert not (scratch / "postgres").exists()
 
 
-def test_a_database_url_that_does_not_answer_gets_one_line_from_bin_run_s_check(tmp_path):
+def test_a_database_url_that_does_not_answer_gets_one_line_from_bin_run_s_check(scratch):
     port = free_port()
     done = subprocess.run(
         [sys.executable, "-m", "reactivate.localdb", "check"],
@@ -210,11 +225,11 @@ def test_a_database_url_that_does_not_answer_gets_one_line_from_bin_run_s_check(
     assert one_line(done.stderr).startswith(f"the database at 127.0.0.1:{port} does not answer:")
 
 
-def test_with_debug_off_no_local_server_is_started_and_database_url_is_required(tmp_path):
+def test_with_debug_off_no_local_server_is_started_and_database_url_is_required(scratch):
     done = manage(
-        "check", data_dir=tmp_path / "postgres",
+        "check", data_dir=scratch / "postgres",
         DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.org",
     )  # fmt: skip
     assert done.returncode != 0
     assert "DATABASE_URL must be set when DEBUG is off." in done.stderr
-    assert not (tmp_path / "postgres").exists()
+    assert not (scratch / "postgres").exists()
