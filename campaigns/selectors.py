@@ -68,6 +68,11 @@ class AudiencePreview:
     def excluded_rows(self) -> list[tuple[str, str, int]]:
         return [(key, label, self.excluded[key]) for key, label in EXCLUSIONS]
 
+    def split(self, holdout_percent: int) -> tuple[int, int]:
+        """(contacted, held out) of the eligible: the draw ``campaign_start`` makes."""
+        held_out = round(self.eligible * (holdout_percent or 0) / 100)
+        return self.eligible - held_out, held_out
+
 
 def audience_preview(
     practice: Practice, buckets: list[str], filters: dict, today: dt.date
@@ -108,21 +113,34 @@ def eligible_contacts(
     )
 
 
+# A campaign's counts, the same on the list, the detail page and the flash after starting.
+# Held-out patients are enrolled to measure lift but never contacted: they are counted on
+# their own, never as enrolled, open ("Active") or scheduled.
+_CONTACTED = Q(enrollments__held_out=False)
+CAMPAIGN_COUNTS = {
+    "enrolled": Count("enrollments", filter=_CONTACTED),
+    "open": Count("enrollments", filter=_CONTACTED & Q(enrollments__state__in=OPEN_STATES)),
+    "held_out": Count("enrollments", filter=Q(enrollments__held_out=True)),
+    "scheduled": Count("enrollments", filter=_CONTACTED & Q(enrollments__state=State.SCHEDULED)),
+}
+
+
 def campaigns_with_counts(practice: Practice) -> QuerySet[Campaign]:
+    """The practice's campaigns, newest first, each with ``CAMPAIGN_COUNTS``.
+
+    The order is named here: Django drops ``Meta.ordering`` from a query with GROUP BY.
+    """
     return (
         Campaign.objects.filter(practice=practice)
         .select_related("sequence")
-        .annotate(
-            enrolled=Count("enrollments"),
-            open=Count("enrollments", filter=Q(enrollments__state__in=OPEN_STATES)),
-            held_out=Count("enrollments", filter=Q(enrollments__held_out=True)),
-            scheduled=Count("enrollments", filter=Q(enrollments__state=State.SCHEDULED)),
-        )
+        .annotate(**CAMPAIGN_COUNTS)
+        .order_by("-created_at", "-pk")
     )
 
 
 def state_counts(campaign: Campaign) -> dict[str, int]:
-    rows = campaign.enrollments.values("state").annotate(n=Count("id"))
+    """The contacted patients (not the held out) by state."""
+    rows = campaign.enrollments.filter(held_out=False).values("state").annotate(n=Count("id"))
     counts = {state.value: 0 for state in State}
     counts.update({row["state"]: row["n"] for row in rows})
     return counts

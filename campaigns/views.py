@@ -60,6 +60,21 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _audience(request: HttpRequest, form: CampaignForm) -> dict:
+    """The audience preview's context for the campaign form, filled in or not (a partial
+    form previews what it can: the buckets are ticked before a name is typed)."""
+    if form.is_bound:
+        form.is_valid()
+        data = form.cleaned_data
+        buckets, filters = data.get("buckets") or [], form.filters()
+        holdout = data.get("holdout_percent") or 0
+    else:
+        buckets, filters, holdout = list(form.fields["buckets"].initial), {}, 0
+    result = selectors.audience_preview(request.access.practice, buckets, filters, _today(request))
+    enrolled, held_out = result.split(holdout)
+    return {"preview": result, "held_out": held_out, "enrolled": enrolled}
+
+
 @practice_view(Area.CAMPAIGNS)
 def new(request: HttpRequest) -> HttpResponse:
     form = _form(request, request.POST or None)
@@ -87,7 +102,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 practice_slug=request.access.practice.slug,
                 campaign_id=campaign.pk,
             )
-    return render(request, "campaigns/new.html", {"form": form})
+    return render(request, "campaigns/new.html", {"form": form, **_audience(request, form)})
 
 
 @practice_view(Area.CAMPAIGNS)
@@ -95,23 +110,27 @@ def new(request: HttpRequest) -> HttpResponse:
 def preview(request: HttpRequest) -> HttpResponse:
     """The live count under the campaign form: enrolled, and left out by reason."""
     form = _form(request, request.POST)
-    form.is_valid()  # partial forms still preview what they can
-    buckets = form.cleaned_data.get("buckets") or []
-    result = selectors.audience_preview(
-        request.access.practice, buckets, form.filters() if form.is_bound else {}, _today(request)
+    return render(request, "campaigns/_preview.html", _audience(request, form))
+
+
+def _counted(request: HttpRequest, campaign_id: int) -> Campaign:
+    """The campaign with the counts the list shows (``selectors.CAMPAIGN_COUNTS``)."""
+    return get_object_or_404(
+        selectors.campaigns_with_counts(request.access.practice), pk=campaign_id
     )
-    holdout = form.cleaned_data.get("holdout_percent") or 0
-    held_out = round(result.eligible * holdout / 100)
-    return render(
-        request,
-        "campaigns/_preview.html",
-        {"preview": result, "held_out": held_out, "enrolled": result.eligible - held_out},
+
+
+def _draft_preview(request: HttpRequest, campaign: Campaign) -> dict:
+    preview = selectors.audience_preview(
+        campaign.practice, campaign.buckets, campaign.filters, _today(request)
     )
+    enrolled, held_out = preview.split(campaign.holdout_percent)
+    return {"preview": preview, "enrolled": enrolled, "held_out": held_out}
 
 
 @practice_view(Area.CAMPAIGNS)
 def detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    campaign = _campaign(request, campaign_id)
+    campaign = _counted(request, campaign_id)
     context = {
         "campaign": campaign,
         "can_change": request.access.can_change(Area.CAMPAIGNS),
@@ -121,26 +140,44 @@ def detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "variants": campaign.variants.all(),
     }
     if campaign.status == CampaignStatus.DRAFT:
-        context["preview"] = selectors.audience_preview(
-            campaign.practice, campaign.buckets, campaign.filters, _today(request)
-        )
+        context.update(_draft_preview(request, campaign))
     return render(request, "campaigns/detail.html", context)
+
+
+# Starting and stopping cannot be taken back: each is asked again, saying what it does,
+# and done only when the confirmation page's button posts ``confirmed``.
+CONFIRMED_ACTIONS = ("start", "stop")
+
+
+def _confirm(request: HttpRequest, campaign: Campaign, action: str) -> HttpResponse:
+    context = {"campaign": campaign, "action": action}
+    if action == "start":
+        context.update(_draft_preview(request, campaign))
+    else:
+        context["active"] = selectors.state_counts(campaign)[State.ACTIVE]
+    return render(request, "campaigns/confirm.html", context)
+
+
+def _started(request: HttpRequest, campaign: Campaign, excluded: dict[str, int]) -> str:
+    counted = _counted(request, campaign.pk)
+    return (
+        f"Started: {counted.enrolled} enrolled, {counted.held_out} held out, "
+        f"{sum(excluded.values())} left out."
+    )
 
 
 @practice_view(Area.CAMPAIGNS)
 @require_POST
 def control(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    """Start, pause, resume or stop."""
+    """Start, pause, resume or stop (start and stop once confirmed)."""
     campaign = _campaign(request, campaign_id)
     action = request.POST.get("action", "")
+    if action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "yes":
+        return _confirm(request, campaign, action)
     try:
         if action == "start":
             result = services.campaign_start(campaign, today=_today(request))
-            messages.success(
-                request,
-                f"Started: {result['enrolled']} enrolled, {result['held_out']} held out, "
-                f"{sum(result['excluded'].values())} left out.",
-            )
+            messages.success(request, _started(request, campaign, result["excluded"]))
         elif action in ("pause", "resume", "stop"):
             target = {
                 "pause": CampaignStatus.PAUSED,

@@ -21,6 +21,10 @@ def admin(client_for, member):
     return client_for(member(Role.ADMIN))
 
 
+# What the confirmation page's button posts.
+START = {"action": "start", "confirmed": "yes"}
+STOP = {"action": "stop", "confirmed": "yes"}
+
 FORM = {
     "name": "Spring",
     "buckets": ["inquiry"],
@@ -61,7 +65,7 @@ def test_starting_enrolls_and_says_how_many(admin, practice):
     ContactFactory.create_batch(2, practice=practice)
     campaign = CampaignFactory(practice=practice, start_date=dt.date.today())
 
-    response = admin.post(url("control", practice, campaign_id=campaign.pk), {"action": "start"})
+    response = admin.post(url("control", practice, campaign_id=campaign.pk), START)
 
     page = admin.get(response["Location"])
     assert "Started: 2 enrolled, 0 held out, 0 left out." in page.content.decode()
@@ -81,9 +85,9 @@ def test_pause_and_resume(admin, practice):
 def test_stopping_completes_active_enrollments_and_skips_their_touches(admin, practice):
     ContactFactory(practice=practice)
     campaign = CampaignFactory(practice=practice, start_date=dt.date.today())
-    admin.post(url("control", practice, campaign_id=campaign.pk), {"action": "start"})
+    admin.post(url("control", practice, campaign_id=campaign.pk), START)
 
-    admin.post(url("control", practice, campaign_id=campaign.pk), {"action": "stop"})
+    admin.post(url("control", practice, campaign_id=campaign.pk), STOP)
 
     enrollment = Enrollment.objects.get()
     assert enrollment.state == State.COMPLETED
@@ -101,7 +105,7 @@ def test_owners_see_campaigns_but_cannot_start_them(client_for, member, practice
     owner = client_for(member(Role.OWNER))
     campaign = CampaignFactory(practice=practice)
     assert owner.get(url("detail", practice, campaign_id=campaign.pk)).status_code == 200
-    response = owner.post(url("control", practice, campaign_id=campaign.pk), {"action": "start"})
+    response = owner.post(url("control", practice, campaign_id=campaign.pk), START)
     assert response.status_code == 403
 
 
