@@ -26,6 +26,22 @@ class MappingForm(forms.Form):
         return {name: self.cleaned_data.get(name, "") for name in FIELDS}
 
 
+class DoNotContactForm(forms.Form):
+    """The reason asked before marking the selected contacts do not contact."""
+
+    reason = forms.CharField(
+        max_length=200,
+        label="Why should these patients not be contacted?",
+        help_text="Kept with each patient's record, for example: asked by phone on Monday.",
+        error_messages={
+            "required": "Give the reason: it is kept with each patient's record.",
+            "max_length": "Keep the reason to %(limit_value)d characters (this one is "
+            "%(show_value)d).",
+        },
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
 class ContactFilterForm(forms.Form):
     search = forms.CharField(required=False, label="Search name, phone or email")
     bucket = forms.ChoiceField(

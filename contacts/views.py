@@ -16,11 +16,17 @@ from django.views.decorators.http import require_POST
 from contacts import importing
 from contacts.dedupe import candidate_dismiss, contact_merge
 from contacts.exports import contacts_csv
-from contacts.forms import ContactFilterForm, MappingForm, SynonymForm, UploadForm
+from contacts.forms import (
+    ContactFilterForm,
+    DoNotContactForm,
+    MappingForm,
+    SynonymForm,
+    UploadForm,
+)
 from contacts.history import history_timeline
 from contacts.models import Bucket, Contact, DuplicateCandidate, ImportBatch, ImportStatus
 from contacts.segments import bucket_counts, bucket_of
-from contacts.selectors import contact_get, contact_list, open_candidates
+from contacts.selectors import contact_get, contact_list, contacts_selected, open_candidates
 from contacts.services import (
     contacts_assign,
     contacts_mark_do_not_contact,
@@ -117,19 +123,50 @@ def bulk(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, f"{count} contact(s) assigned.")
     elif action == "do_not_contact":
-        count = contacts_mark_do_not_contact(
-            practice=practice, contact_ids=ids, reason=request.POST.get("reason", "")
-        )
-        audit_record(
-            request,
-            AuditAction.CHANGED,
-            object_type="contacts.contact",
-            detail={"do_not_contact": count},
-        )
-        messages.success(request, f"{count} contact(s) marked do-not-contact.")
+        response = _do_not_contact(request, ids)
+        if response is not None:
+            return response
     else:
         messages.error(request, "Choose an action.")
     return redirect("contacts:index", practice_slug=practice.slug)
+
+
+# The selection's names shown on the confirmation page; a longer selection is counted.
+CONFIRM_NAMES = 20
+
+
+def _do_not_contact(request: HttpRequest, ids: list[int]) -> HttpResponse | None:
+    """Mark the selection do not contact once confirmed with a reason; until then (or with
+    the reason missing) the confirmation page, keeping the selection and what was typed.
+    None once done (or with nothing of this practice selected): back to the list."""
+    practice = request.access.practice
+    selected = contacts_selected(practice, ids)
+    count = selected.count()
+    if not count:
+        messages.error(request, "Select at least one contact.")
+        return None
+    confirmed = request.POST.get("confirmed") == "yes"
+    form = DoNotContactForm(request.POST if confirmed else None, initial=request.POST)
+    if not form.is_valid():
+        context = {
+            "form": form,
+            "count": count,
+            "names": selected[:CONFIRM_NAMES],
+            "more": max(0, count - CONFIRM_NAMES),
+            "ids": [c.pk for c in selected],
+        }
+        return render(request, "contacts/confirm_do_not_contact.html", context)
+    marked = contacts_mark_do_not_contact(
+        practice=practice, contact_ids=ids, reason=form.cleaned_data["reason"]
+    )
+    audit_record(
+        request,
+        AuditAction.CHANGED,
+        object_type="contacts.contact",
+        detail={"do_not_contact": marked},
+    )
+    messages.success(request, f"{marked} contact(s) marked do-not-contact.")
+    return None
 
 
 @practice_view(Area.IMPORTS)

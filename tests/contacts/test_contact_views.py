@@ -126,6 +126,7 @@ def test_bulk_mark_do_not_contact(client_for, coordinator, practice):
             "contact": [contact.pk],
             "action": "do_not_contact",
             "reason": "asked by phone",
+            "confirmed": "yes",
         },
     )
     contact.refresh_from_db()
