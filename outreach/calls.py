@@ -3,6 +3,8 @@ with the practice's caller id. The patient's number never appears in a URL: TwiM
 endpoints take our Message id, and the number is read from the database.
 
 The call's result (answered, busy, no answer) comes back through the Dial action callback.
+The call is placed through the "call" transport, so in the sandbox nobody's phone rings
+and the attempt is recorded as placed.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from contacts.models import Contact
 from outreach.dispatch import public_url
 from outreach.models import Direction, Kind, Message, SenderProfile
 from outreach.optouts import contact_blocked
-from outreach.twilio_client import TRANSPORT_ERRORS, send_error_from, twilio_client
+from outreach.transports import SendError, sandboxed, transport_for
 
 
 def call_start(*, contact: Contact, user) -> Message:
@@ -43,17 +45,24 @@ def call_start(*, contact: Contact, user) -> Message:
         status="sending",
     )
     try:
-        call = twilio_client().calls.create(
+        sid = transport_for("call").call_connect(
             to=user.phone,
             from_=sender.voice_number,
             url=public_url("hooks:call_press1", message_id=message.pk),
             status_callback=public_url("hooks:voice_status"),
         )
-    except TRANSPORT_ERRORS as exc:
-        message.delete()
-        raise ValidationError(f"The call could not start: {send_error_from(exc).message}") from exc
-    Message.objects.filter(pk=message.pk).update(provider_id=call.sid, status="queued")
-    message.provider_id = call.sid
+    except SendError as error:
+        # The attempt row stays, failed: the thread shows the call that did not start.
+        Message.objects.filter(pk=message.pk).update(
+            status="failed", error_code=error.code, status_at=timezone.now()
+        )
+        raise ValidationError(f"The call could not start: {error.message}") from error
+    # The sandbox places nothing, so no callback will move it on from "queued".
+    status = "sent" if sandboxed() else "queued"
+    Message.objects.filter(pk=message.pk).update(
+        provider_id=sid, status=status, status_at=timezone.now()
+    )
+    message.provider_id, message.status = sid, status
     return message
 
 

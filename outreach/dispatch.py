@@ -33,8 +33,7 @@ from outreach.guard import Action, guard_check
 from outreach.models import Direction, Message, SenderProfile
 from outreach.optouts import address_opt_out
 from outreach.ratelimit import token_take
-from outreach.transports import Outgoing, SendError, sandboxed, transport_for
-from outreach.twilio_client import TRANSPORT_ERRORS, twilio_client
+from outreach.transports import Lookup, Outgoing, SendError, sandboxed, transport_for
 
 logger = logging.getLogger(__name__)
 
@@ -529,7 +528,7 @@ def touch_reconcile(touch_id: int, now: dt.datetime) -> str:
             provider_id=message.provider_id,
         )
         return "sent"
-    if touch.channel == Channel.EMAIL or sandboxed():
+    if touch.channel == Channel.EMAIL:
         # Nothing to ask: never resend blindly; the coordinator sees why.
         Message.objects.filter(pk=message.pk).update(status="unknown")
         _move(
@@ -541,7 +540,7 @@ def touch_reconcile(touch_id: int, now: dt.datetime) -> str:
         return "unknown"
     try:
         sid = _provider_find(touch, message)
-    except TRANSPORT_ERRORS:
+    except SendError:
         return "unknown"
     if sid:
         Message.objects.filter(pk=message.pk).update(
@@ -571,14 +570,8 @@ def touch_reconcile(touch_id: int, now: dt.datetime) -> str:
 
 
 def _provider_find(touch: Touch, message: Message) -> str | None:
-    """The SID of what Twilio sent to this number since the claim with these words."""
+    """The id of what the provider (Twilio, or the sandbox) accepted for this attempt: sent
+    to this number since the claim with these words."""
     since = (touch.claimed_at or message.created_at) - dt.timedelta(minutes=1)
-    client = twilio_client()
-    if touch.channel == Channel.VOICEMAIL:
-        records = client.calls.list(to=message.to_number, start_time_after=since, limit=50)
-        return records[0].sid if records else None
-    # Newest first; a queued message has no date_sent yet, so filter on creation here.
-    for record in client.messages.list(to=message.to_number, limit=50):
-        if record.date_created and record.date_created >= since and record.body == message.body:
-            return record.sid
-    return None
+    lookup = Lookup(message.pk, touch.channel, message.to_number, message.body, since)
+    return transport_for(touch.channel).message_fetch(lookup)

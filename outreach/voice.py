@@ -6,19 +6,22 @@ connected to the practice; when detection is unsure the call ends and the coordi
 gets a call task instead, since a half-played message to a person is worse than none; a
 fax marks the number "not a voice line". Each call is acted on once, however often
 Twilio posts its result.
+
+The redirect goes through the voicemail transport (the sandbox has no live call to
+redirect), and the TwiML is built with the SDK's ``VoiceResponse``, which escapes the
+script's words.
 """
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from django.utils import timezone
+from twilio.twiml.voice_response import VoiceResponse
 
 from campaigns.models import Channel, Touch, TouchStatus
 from outreach.inbound import provider_key
 from outreach.models import Message, SenderProfile
 from outreach.optouts import number_not_voice_mark
-from outreach.twilio_client import TRANSPORT_ERRORS, twilio_client
+from outreach.transports import SendError, transport_for
 
 MACHINE = {"machine_end_beep", "machine_end_silence", "machine_end_other"}
 HUMAN = {"human"}
@@ -27,8 +30,18 @@ FAX = {"fax"}
 KNOWN = MACHINE | HUMAN | FAX | {"machine_start", "unknown"}
 
 
-def _twiml(*verbs: str) -> str:
-    return '<?xml version="1.0" encoding="UTF-8"?><Response>' + "".join(verbs) + "</Response>"
+def _hang_up(say: str = "") -> str:
+    response = VoiceResponse()
+    if say:
+        response.say(say)
+    response.hangup()
+    return response.to_xml()
+
+
+def _connect(number: str) -> str:
+    response = VoiceResponse()
+    response.dial(number)
+    return response.to_xml()
 
 
 def amd_result(params: dict[str, str]) -> str:
@@ -46,23 +59,23 @@ def amd_result(params: dict[str, str]) -> str:
     if not Message.objects.filter(pk=message.pk, answered_by="").update(answered_by=answered_by):
         return "already handled"
     if answered_by in MACHINE:
-        twiml = _twiml(f"<Say>{escape(message.body)}</Say>", "<Hangup/>")
+        twiml = _hang_up(say=message.body)
         result = "voicemail"
     elif answered_by in HUMAN:
         sender = SenderProfile.objects.filter(practice=message.practice).first()
         forward = sender.forward_to if sender else ""
-        twiml = _twiml(f"<Dial>{escape(forward)}</Dial>") if forward else _twiml("<Hangup/>")
+        twiml = _connect(forward) if forward else _hang_up()
         result = "connected" if forward else "hung up"
     elif answered_by in FAX:
         # Not a phone a person answers: no call task, and no more calls to the number.
-        twiml, result = _twiml("<Hangup/>"), "not a voice line"
+        twiml, result = _hang_up(), "not a voice line"
         number_not_voice_mark(message.practice_id, message.to_number, via="a fax answered")
     else:
-        twiml, result = _twiml("<Hangup/>"), "call task"
+        twiml, result = _hang_up(), "call task"
         _call_task_for(message)
     try:
-        twilio_client().calls(message.provider_id).update(twiml=twiml)
-    except TRANSPORT_ERRORS:
+        transport_for(Channel.VOICEMAIL).call_redirect(message.provider_id, twiml)
+    except SendError:
         return "call ended"  # the call is already over; nothing left to redirect
     Message.objects.filter(pk=message.pk).update(
         status=f"amd:{result}"[:20], status_at=timezone.now()

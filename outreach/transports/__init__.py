@@ -1,18 +1,19 @@
 """Channel transports behind one interface (``base.Transport``), chosen by settings:
-``MESSAGING_BACKEND`` is "sandbox" unless Twilio credentials are set."""
+``MESSAGING_BACKEND`` is "sandbox" unless Twilio credentials are set. Every provider
+request (sends, click-to-call, call redirects, the reaper's look-ups) goes through one."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
 from campaigns.models import Channel
-from outreach.transports.base import Outgoing, SendError, Transport
+from outreach.transports.base import Lookup, Outgoing, SendError, Transport
 from outreach.transports.email import EmailTransport
 from outreach.transports.sandbox import SandboxTransport
 from outreach.transports.sms import TwilioSmsTransport
-from outreach.transports.voice import TwilioVoicemailTransport
+from outreach.transports.voice import TwilioCallTransport, TwilioVoicemailTransport
 
-__all__ = ["Outgoing", "SendError", "Transport", "sandboxed", "transport_for"]
+__all__ = ["Lookup", "Outgoing", "SendError", "Transport", "sandboxed", "transport_for"]
 
 
 def sandboxed() -> bool:
@@ -20,6 +21,7 @@ def sandboxed() -> bool:
 
 
 def transport_for(channel: str) -> Transport:
+    """The transport of ``channel`` ("call" is click-to-call: a coordinator's call)."""
     if channel == Channel.EMAIL:
         return EmailTransport()  # the sandbox email backend is Django's console/locmem
     if sandboxed():
@@ -28,4 +30,6 @@ def transport_for(channel: str) -> Transport:
         return TwilioSmsTransport()
     if channel == Channel.VOICEMAIL:
         return TwilioVoicemailTransport()
-    raise ValueError(f"{channel} touches are done by a coordinator, not sent")
+    if channel == Channel.CALL:
+        return TwilioCallTransport()
+    raise ValueError(f"No transport for {channel}")

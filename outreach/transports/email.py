@@ -8,10 +8,10 @@ import uuid
 
 from django.core.mail import EmailMessage
 
-from outreach.transports.base import Outgoing, SendError
+from outreach.transports.base import Outgoing, SendError, Transport
 
 
-class EmailTransport:
+class EmailTransport(Transport):
     name = "email"
 
     def send(self, out: Outgoing) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from outreach.transports.base import Outgoing
+from outreach.transports.base import Lookup, Outgoing, Transport
 from outreach.twilio_client import TRANSPORT_ERRORS, send_error_from, twilio_client
 
 
-class TwilioSmsTransport:
+class TwilioSmsTransport(Transport):
     name = "twilio-sms"
 
     def send(self, out: Outgoing) -> str:
@@ -19,3 +19,19 @@ class TwilioSmsTransport:
             return twilio_client().messages.create(**params).sid
         except TRANSPORT_ERRORS as exc:
             raise send_error_from(exc) from exc
+
+    def message_fetch(self, lookup: Lookup) -> str | None:
+        """The SID of a text Twilio accepted to this number since then with these words."""
+        try:
+            records = twilio_client().messages.list(to=lookup.to, limit=50)
+        except TRANSPORT_ERRORS as exc:
+            raise send_error_from(exc) from exc
+        # Newest first; a queued message has no date_sent yet, so filter on creation here.
+        for record in records:
+            if (
+                record.date_created
+                and record.date_created >= lookup.since
+                and record.body == lookup.body
+            ):
+                return record.sid
+        return None

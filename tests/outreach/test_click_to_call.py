@@ -26,6 +26,7 @@ def coordinator(member):
 
 @pytest.fixture
 def call(practice, coordinator, twilio_settings, fake_twilio):
+    twilio_settings.MESSAGING_BACKEND = "twilio"
     sender_for(practice)
     contact = ContactFactory(practice=practice, phone=PATIENT)
     return call_start(contact=contact, user=coordinator)

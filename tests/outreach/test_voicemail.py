@@ -56,7 +56,7 @@ def test_a_person_is_connected_to_the_practice(client, voicemail, fake_twilio):
 def test_unsure_detection_hangs_up_and_leaves_a_call_task(client, voicemail, fake_twilio):
     [call] = fake_twilio.calls
     amd(client, call["sid"], "unknown")
-    assert "<Hangup/>" in fake_twilio.calls[0]["updates"][0]["Twiml"]
+    assert "<Hangup />" in fake_twilio.calls[0]["updates"][0]["Twiml"]
     task = voicemail.enrollment.touches.get(channel=Channel.CALL, status=TouchStatus.PLANNED)
     assert "unsure" in task.reason
 
@@ -74,7 +74,7 @@ def test_a_fax_leaves_no_call_task(client, voicemail, fake_twilio):
     [call] = fake_twilio.calls
     assert amd(client, call["sid"], "fax").status_code == 204
 
-    assert "<Hangup/>" in fake_twilio.calls[0]["updates"][0]["Twiml"]
+    assert "<Hangup />" in fake_twilio.calls[0]["updates"][0]["Twiml"]
     assert not voicemail.enrollment.touches.filter(channel=Channel.CALL).exists()
 
 
