@@ -43,6 +43,7 @@ from contacts.dedupe import (
 )
 from contacts.mapping import mapping_guess, mapping_resolve
 from contacts.models import (
+    IMPORT_SUMMARY,
     Contact,
     ImportBatch,
     ImportStatus,
@@ -56,17 +57,7 @@ from reactivate.models import Practice
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_KEYS = (
-    "rows",
-    "created",
-    "updated",
-    "merged",
-    "duplicate_candidates",
-    "invalid_phone",
-    "invalid_email",
-    "do_not_contact",
-    "errors",
-)
+SUMMARY_KEYS = tuple(IMPORT_SUMMARY)
 TEXT_FIELDS = (
     "external_id",
     "address",
@@ -767,22 +758,40 @@ class PreviewRow:
     values: dict[str, Any]
     problems: list[str]
     error: str
+    cells: list[str]  # one per column of the preview, as the admin reads it
 
 
-def import_preview(
-    batch: ImportBatch, mapping: dict[str, str], limit: int = 20
-) -> list[PreviewRow]:
+@dataclass(frozen=True)
+class Preview:
+    """The first rows as they will be saved, one column per mapped field."""
+
+    columns: list[str]  # the mapped fields' labels
+    rows: list[PreviewRow]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[PreviewRow]:
+        return iter(self.rows)
+
+    def __getitem__(self, index: int) -> PreviewRow:
+        return self.rows[index]
+
+
+def import_preview(batch: ImportBatch, mapping: dict[str, str], limit: int = 20) -> Preview:
+    from contacts.import_display import preview_cell, preview_columns
+
     table = _open(batch)
     mapping = mapping_resolve(table.headers, mapping)
     rules = PracticeRules.of(batch.practice).for_file(table, mapping)
-    preview = []
-    for row, cells, problem in table.rows():
+    columns = preview_columns(mapping)
+    rows = []
+    for row, cells, problem in itertools.islice(table.rows(), limit):
         clean = row_clean(row, cells, problem, table, mapping, rules)
         shown = {k: v for k, v in clean.values.items() if not k.endswith("_key")}
-        preview.append(PreviewRow(row, shown, clean.problems, clean.error))
-        if len(preview) >= limit:
-            break
-    return preview
+        shown_cells = [preview_cell(name, clean.values, clean.opt_outs) for name, _ in columns]
+        rows.append(PreviewRow(row, shown, clean.problems, clean.error, shown_cells))
+    return Preview([label for _, label in columns], rows)
 
 
 def import_batch_start(*, batch: ImportBatch, mapping: dict[str, str]) -> ImportBatch:
@@ -798,8 +807,6 @@ def import_batch_start(*, batch: ImportBatch, mapping: dict[str, str]) -> Import
 
 # --- Report ----------------------------------------------------------------------------
 
-REPORT_COLUMNS = ("row", "result", "contact_id", "message")
-
 
 def csv_safe(value: Any) -> str:
     """Neutralize spreadsheet formulas on export (OWASP CSV injection): a value starting
@@ -814,8 +821,13 @@ def csv_safe(value: Any) -> str:
 
 
 def import_report_lines(batch: ImportBatch) -> Iterator[str]:
-    """The per-row report as CSV lines, streamed (DESIGN §7 columns)."""
-    from contacts.exports import csv_lines
+    """The per-row report as CSV lines, streamed: the DESIGN §7 columns, the row's name
+    and its values in the file (``contacts.import_display``)."""
+    from contacts.import_display import report_lines
 
+    try:
+        table = _open(batch)
+    except (TableError, OSError, ValueError):
+        table = None  # the file is gone or unreadable: the report without its values
     rows = batch.rows.order_by("row").values_list("row", "result", "contact_id", "message")
-    return csv_lines(REPORT_COLUMNS, rows.iterator(chunk_size=5000))
+    return report_lines(batch, table, rows.iterator(chunk_size=5000))

@@ -31,7 +31,29 @@ FIELDS: tuple[str, ...] = (
     "notes",
 )
 
-FIELD_LABELS = {name: name.replace("_", " ").capitalize() for name in FIELDS}
+# What the mapping form and the preview call each field: words a practice uses.
+FIELD_LABELS = {
+    "external_id": "EMR id",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "phone": "Phone",
+    "email": "Email",
+    "date_of_birth": "Date of birth",
+    "address": "Address",
+    "city": "City",
+    "state": "State",
+    "postal_code": "Postal code",
+    "last_outcome": "Last outcome",
+    "last_activity": "Last activity",
+    "next_appointment": "Next appointment",
+    "treatment_interest": "Treatment interest",
+    "quoted_amount": "Quoted amount",
+    "preferred_language": "Preferred language",
+    "do_not_contact": "Do not contact",
+    "sms_opt_out": "Text opt-out",
+    "email_opt_out": "Email opt-out",
+    "notes": "Notes",
+}
 
 # First synonym that matches wins; a header is used for at most one field.
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {

@@ -185,6 +185,21 @@ def _import_upload_to(batch: ImportBatch, filename: str) -> str:
     return f"imports/{batch.practice_id}/{batch.uuid}.upload"
 
 
+# An import's summary: its keys (stored in ``ImportBatch.summary`` and printed by
+# ``import_contacts``), in the order shown, with the words the page shows.
+IMPORT_SUMMARY = {
+    "rows": "Rows",
+    "created": "Created",
+    "updated": "Updated",
+    "merged": "Same person as an earlier row",
+    "duplicate_candidates": "Duplicate candidates",
+    "invalid_phone": "Invalid phones",
+    "invalid_email": "Invalid emails",
+    "do_not_contact": "Do not contact",
+    "errors": "Errors",
+}
+
+
 class ImportBatch(models.Model):
     uuid = models.UUIDField(unique=True, editable=False, default=uuid.uuid4)
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="imports")
@@ -224,6 +239,11 @@ class ImportBatch(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.FAILED)
+
+    @property
+    def summary_lines(self) -> list[tuple[str, int]]:
+        """(label, count) of the summary, every line in IMPORT_SUMMARY's order."""
+        return [(label, self.summary.get(key, 0)) for key, label in IMPORT_SUMMARY.items()]
 
 
 class RowResult(models.TextChoices):
