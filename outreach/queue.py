@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -86,6 +87,19 @@ class Queue:
 
     def items(self) -> list[Item]:
         return [item for key, _label in SECTIONS for item in self.sections.get(key, [])]
+
+    def next_after(self, enrollment_id: int) -> list[Enrollment]:
+        """The patients to open after ``enrollment_id``'s, in the order a coordinator works
+        down the list: those below it first, then from the top (each patient once, and
+        never this one)."""
+        ids = [item.enrollment.pk for item in self.items()]
+        at = ids.index(enrollment_id) if enrollment_id in ids else len(ids)
+        ordered, seen = [], {enrollment_id}
+        for item in [*self.items()[at:], *self.items()[:at]]:
+            if item.enrollment.pk not in seen:
+                seen.add(item.enrollment.pk)
+                ordered.append(item.enrollment)
+        return ordered
 
     def labelled(self) -> list[tuple[str, str, list[Item]]]:
         return [(key, label, self.sections.get(key, [])) for key, label in SECTIONS]
@@ -307,11 +321,19 @@ def _closeouts(mine: QuerySet[Enrollment], closeout_steps: list[int]) -> QuerySe
 def decisions_today(
     practice, user, now: dt.datetime, membership: Membership | None = None
 ) -> tuple[int, int]:
-    start = timezone.localtime(now, timezone.get_current_timezone()).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
+    """This user's decisions (not undone) today, and their daily goal.
+
+    "Today" is the practice's day, whatever zone the caller has active: a decision made at
+    22:00 yesterday is yesterday's, even though it is today in UTC.
+    """
+    zone = zoneinfo.ZoneInfo(str(practice.time_zone))
+    day = timezone.localtime(now, zone).date()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     count = (
-        Outcome.objects.filter(practice=practice, user=user, kind__in=DECISION_KINDS, at__gte=start)
+        Outcome.objects.filter(
+            practice=practice, user=user, kind__in=DECISION_KINDS, at__gte=start, at__lt=end
+        )
         .exclude(corrections__isnull=False)
         .count()
     )

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from campaigns import decisions
-from campaigns.forms import ElsewhereForm, NotNowForm, RequalifyForm
 from campaigns.messages import message_for
-from campaigns.models import Channel, Enrollment, Outcome, OutcomeKind, Touch
+from campaigns.models import Channel, Enrollment, Outcome, OutcomeKind, State, Touch
 from campaigns.states import IllegalTransition
 from contacts.models import Contact
 from contacts.segments import bucket_of
@@ -83,7 +83,35 @@ def _enrollment(request: HttpRequest, enrollment_id: int, *, claim: bool) -> Enr
     return enrollment
 
 
-def _panel_context(request: HttpRequest, enrollment: Enrollment, **extra) -> dict:
+# What the two re-qualify answers lead to (enrollment_requalify), said before saving:
+# (soon, fit) as posted -> the state it moves to.
+REQUALIFY_LEADS = {
+    ("yes", "yes"): State.SCHEDULED.label,
+    ("no", "yes"): State.NURTURE.label,
+    ("yes", "no"): State.CLOSED_NOT_FIT.label,
+    ("no", "no"): State.CLOSED_NOT_FIT.label,
+}
+
+
+def _decision_forms(bound: tuple[str, Form] | None) -> dict[str, Form]:
+    """The panel's decision forms, each with its own ids (two have a "note"); ``bound``:
+    (kind, form) of one refused as posted, shown with the answers kept."""
+    forms = {kind: form_class() for kind, form_class in decisions.DECISION_FORMS.items()}
+    if bound is not None:
+        forms[bound[0]] = bound[1]
+    for kind, form in forms.items():
+        form.auto_id = f"{kind}-%s"
+    return forms
+
+
+def _requalify_lead(form: Form) -> str:
+    """What the answers on a (re-rendered) re-qualify form lead to, once both are given."""
+    if not form.is_bound:
+        return ""
+    return REQUALIFY_LEADS.get((form.data.get("soon"), form.data.get("fit")), "")
+
+
+def _panel_context(request: HttpRequest, enrollment: Enrollment, *, bound=None, **extra) -> dict:
     contact = enrollment.contact
     practice = request.access.practice
     steps = list(enrollment.campaign.sequence.steps.all())
@@ -91,6 +119,7 @@ def _panel_context(request: HttpRequest, enrollment: Enrollment, **extra) -> dic
     thread = list(conversation.thread(contact))
     last_out = max((m.created_at for m in thread if m.direction == Direction.OUT), default=None)
     today = timezone.localdate()
+    forms = _decision_forms(bound)
     return {
         "enrollment": enrollment,
         "contact": contact,
@@ -100,11 +129,12 @@ def _panel_context(request: HttpRequest, enrollment: Enrollment, **extra) -> dic
         "thread": thread,
         "days_since_contact": (timezone.now() - last_out).days if last_out else None,
         "taps": [(key, label, shortcut) for key, (label, shortcut) in TAPS.items()],
-        "forms": {
-            "requalify": RequalifyForm(),
-            "not_now": NotNowForm(),
-            "elsewhere": ElsewhereForm(),
-        },
+        # The patient's unanswered words, shown first: they are what the coordinator answers.
+        "waiting": [m for m in thread if m.direction == Direction.IN and m.handled_at is None],
+        "forms": forms,
+        "open_form": bound[0] if bound else "",
+        "requalify_lead": _requalify_lead(forms["requalify"]),
+        "requalify_leads": REQUALIFY_LEADS,
         "can_change": request.access.can_change(Area.QUEUE) and enrollment.is_open,
         "can_call": not sandboxed() and bool(request.user.phone),
         **extra,
@@ -112,7 +142,8 @@ def _panel_context(request: HttpRequest, enrollment: Enrollment, **extra) -> dic
 
 
 def _panel(request: HttpRequest, enrollment: Enrollment, **extra) -> HttpResponse:
-    response = render(request, "outreach/_panel.html", _panel_context(request, enrollment, **extra))
+    context = _panel_context(request, enrollment, **extra)
+    response = render(request, "outreach/_panel.html", context)
     response["HX-Trigger"] = "queueChanged"
     return response
 
@@ -127,25 +158,47 @@ def panel(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     return render(request, "outreach/panel.html", context)
 
 
+def _next_patient(request: HttpRequest, following: list[Enrollment]) -> Enrollment | None:
+    """The first of ``following`` this coordinator may open now (a shared-pool patient
+    another coordinator has claimed since is passed over)."""
+    for candidate in following:
+        try:
+            return _enrollment(request, candidate.pk, claim=True)
+        except (PermissionDenied, Http404):
+            continue
+    return None
+
+
 @practice_view(Area.QUEUE)
 @require_POST
 def outcome(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+    """Record an outcome, then open the next patient in the queue; with ``stay`` posted
+    (the queue's "stay on this patient" box), show this patient again."""
     enrollment = _enrollment(request, enrollment_id, claim=True)
     kind = request.POST.get("kind", "")
     try:
         form = decisions.decision_form(kind, request.POST)
-        if form is not None and not form.is_valid():
-            raise ValidationError(decisions.FORM_ERRORS[kind])
+    except decisions.UnknownDecision:
+        raise Http404 from None
+    bound = (kind, form) if form is not None else None
+    if form is not None and not form.is_valid():
+        return _panel(request, enrollment, error=decisions.FORM_ERRORS[kind], bound=bound)
+    stay = request.POST.get("stay") == "yes"
+    # "Next" is read from the list as the coordinator saw it, before this patient leaves it.
+    following = [] if stay else _queue(request).next_after(enrollment.pk)
+    try:
         recorded = decisions.enrollment_decide(
             enrollment, kind, user=request.user, data=form.cleaned_data if form else None
         )
-    except decisions.UnknownDecision:
-        raise Http404 from None
     except (ValidationError, IllegalTransition) as error:
-        return _panel(request, enrollment, error=decisions.decision_errors(error))
+        return _panel(request, enrollment, error=decisions.decision_errors(error), bound=bound)
     audit_record(request, AuditAction.CHANGED, enrollment, detail={"outcome": kind})
     enrollment.refresh_from_db()
-    return _panel(request, enrollment, recorded=recorded)
+    following_patient = _next_patient(request, following)
+    if following_patient is None:
+        return _panel(request, enrollment, recorded=recorded)
+    audit_record(request, AuditAction.VIEWED, following_patient.contact)
+    return _panel(request, following_patient, recorded=recorded, recorded_for=enrollment.contact)
 
 
 @practice_view(Area.QUEUE)

@@ -49,8 +49,35 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.target && event.detail.target.id === "panel") loading = true;
   });
+  // A panel opened (a row, a key, or the next patient after an outcome): mark its row, and
+  // move focus into it, to the first answer refused if a form came back, else its heading.
+  function panelOpened(panel) {
+    const article = panel.querySelector("[data-panel-href]");
+    if (!article) return;
+    currentHref = article.getAttribute("data-panel-href");
+    const list = items();
+    const at = list.findIndex((el) => el.getAttribute("href") === currentHref);
+    if (at !== -1) lastIndex = at;
+    mark(list, at);
+    const target = panel.querySelector('[aria-invalid="true"]') || panel.querySelector("[data-panel-focus]");
+    if (target) target.focus();
+  }
+  // Re-qualify: say what the two answers lead to as they are chosen, before saving.
+  document.addEventListener("change", function (event) {
+    const form = event.target.closest("form[data-requalify]");
+    if (!form) return;
+    const soon = form.querySelector('input[name="soon"]:checked');
+    const fit = form.querySelector('input[name="fit"]:checked');
+    const lead = form.querySelector("[data-requalify-lead]");
+    if (!lead || !soon || !fit) return;
+    const state = form.getAttribute("data-leads-" + soon.value + "-" + fit.value);
+    lead.textContent = "These answers lead to: " + state + ".";
+  });
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.target && event.detail.target.id === "panel") loading = false;
+    if (event.detail.target && event.detail.target.id === "panel") {
+      loading = false;
+      panelOpened(event.detail.target);
+    }
     if (event.detail.target && event.detail.target.id === "queue-list") {
       const list = items();
       mark(list, list.findIndex((el) => el.getAttribute("href") === currentHref));

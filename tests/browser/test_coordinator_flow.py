@@ -81,8 +81,9 @@ def test_a_coordinator_works_three_patients_at_tablet_width(page, screenshot, pr
     requalify.get_by_label("Appointment (practice time)").fill(f"{appointment:%Y-%m-%d}T10:30")
     with page.expect_response(list_refreshed):
         requalify.get_by_role("button", name="Record").click()
-    expect(panel.locator(".recorded")).to_contain_text("Recorded: Scheduled.")
-    expect(panel.locator(".facts")).to_contain_text("Scheduled")
+    # The next patient opens, saying what was recorded for the one before.
+    expect(panel.locator("h2")).to_have_text("Nora Later")
+    expect(panel.locator(".recorded")).to_contain_text("Recorded for Rita Replies: Scheduled.")
     expect(queue).not_to_contain_text("Rita Replies")
     expect(decisions).to_contain_text("Decisions today: 1 of 5")
     screenshot(page, "scheduled")
@@ -92,7 +93,7 @@ def test_a_coordinator_works_three_patients_at_tablet_width(page, screenshot, pr
     expect(panel.get_by_role("button", name="1 No answer")).to_be_visible()
     with page.expect_response(list_refreshed):
         page.keyboard.press("1")
-    expect(panel.locator(".recorded")).to_contain_text("Recorded: No answer.")
+    expect(panel.locator(".recorded")).to_contain_text("Recorded for Carl Calls: No answer.")
     expect(decisions).to_contain_text("Decisions today: 1 of 5")  # a call result, not a decision
     screenshot(page, "no-answer")
 
