@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -32,7 +33,7 @@ from contacts.services import contact_opt_out, contact_sms_unreachable
 from outreach.guard import Action, guard_check
 from outreach.models import Direction, Message, SenderProfile
 from outreach.optouts import address_opt_out
-from outreach.ratelimit import token_take
+from outreach.ratelimit import token_reserve
 from outreach.transports import Lookup, Outgoing, SendError, sandboxed, transport_for
 
 logger = logging.getLogger(__name__)
@@ -182,27 +183,30 @@ def touch_send(touch_id: int, now: dt.datetime | None = None) -> str:
     return touches_send([touch_id], now)[touch_id]
 
 
-def touches_send(touch_ids: list[int], now: dt.datetime | None = None) -> dict[int, str]:
-    """Send claimed touches (a send task's batch), each on its own terms; returns what
-    happened to each: "sent", "skipped", "held", "rate limited", "retry", "failed",
-    "unknown" (left in sending for the reaper), "not claimed" (already handled, e.g. a
-    redelivered task) or "error" (a bug: the touch is left claimed or sending, and the
-    reaper settles it).
+def touches_send(
+    touch_ids: list[int], now: dt.datetime | None = None, budget: float | None = None
+) -> dict[int, str]:
+    """Send claimed touches (a send task's), each on its own terms, at the sender's rate;
+    returns what happened to each: "sent", "skipped", "held", "retry", "failed",
+    "unknown" (left in sending for the reaper), "handed back" (still claimed, to a
+    follow-up task: no token came within the time budget), "not claimed" (already
+    handled, e.g. a redelivered task) or "error" (a bug: the touch is left claimed or
+    sending, and the reaper settles it).
 
     Every touch still goes through the same steps as one sent alone: the guard at send
     time, the rate limit, then a conditional move from claimed to sending with its attempt
     row committed before any network call, and a conditional move to sent afterwards.
-    Only the database work is shared, ``SEND_BATCH`` touches at a time.
+    Only the database work is shared, ``SEND_BATCH`` touches at a time. How long it waits
+    for tokens is ``outreach.pacing``'s (``budget`` seconds, default
+    ``OUTREACH_SEND_TASK_SECONDS``).
     """
-    results: dict[int, str] = {}
-    for batch in _chunks(list(touch_ids), SEND_BATCH):
-        results.update(_send_batch(batch, now or timezone.now()))
-    return results
+    from outreach.pacing import touches_send_paced
+
+    return touches_send_paced(touch_ids, now, budget)
 
 
-def _admit(touch: Touch, now: dt.datetime, senders: dict) -> str:
-    """The guard and the rate limit for one loaded touch: "" (send it now), else what was
-    done instead."""
+def _admit(touch: Touch, now: dt.datetime) -> str:
+    """The guard for one loaded touch: "" (send it), else what was done instead."""
     verdict = guard_check(touch, now)
     if verdict.action == Action.SKIP:
         _move(touch, TouchStatus.CLAIMED, status=TouchStatus.SKIPPED, reason=verdict.reason)
@@ -217,35 +221,37 @@ def _admit(touch: Touch, now: dt.datetime, senders: dict) -> str:
             reason=verdict.reason,
         )
         return "held"
-    if touch.practice_id not in senders:
-        senders[touch.practice_id] = _sender(touch)
-    sender = senders[touch.practice_id]
-    wait = token_take(sender.messaging_service_sid or sender.sms_number or str(touch.practice_id))
-    if wait:
-        _move(
-            touch,
-            TouchStatus.CLAIMED,
-            status=TouchStatus.PLANNED,
-            due_at=now + dt.timedelta(seconds=wait),
-        )
-        return "rate limited"
     return ""
 
 
-def _send_batch(touch_ids: list[int], now: dt.datetime) -> dict[int, str]:
+def _sender_key(touch: Touch, senders: dict[int, SenderProfile]) -> str:
+    """The rate limit's bucket: the practice's messaging service, or its number."""
+    if touch.practice_id not in senders:
+        senders[touch.practice_id] = _sender(touch)
+    sender = senders[touch.practice_id]
+    return sender.messaging_service_sid or sender.sms_number or str(touch.practice_id)
+
+
+def _send_batch(
+    touch_ids: list[int], now: dt.datetime, within: float = 0.0
+) -> tuple[dict[int, str], float]:
+    """Send what the guard and the rate limit admit of ``touch_ids``, each at its token's
+    time (reserved up to ``within`` seconds ahead); returns what happened to each, and,
+    when some are "waiting" (no token within ``within``: left claimed, for the caller to
+    try again), the seconds until their senders have a token again."""
     loaded = _load_many(touch_ids)
     results: dict[int, str] = {}
     senders: dict[int, SenderProfile] = {}
-    ready: list[tuple[Touch, Words]] = []
+    admitted: list[tuple[Touch, Words]] = []
     for touch_id in touch_ids:
         touch = loaded.get(touch_id)
         if touch is None or touch.status != TouchStatus.CLAIMED:
             results[touch_id] = "not claimed"  # a redelivered task: already handled (or reaped)
             continue
         try:
-            results[touch_id] = _admit(touch, now, senders)
+            results[touch_id] = _admit(touch, now)
             if not results[touch_id]:
-                ready.append((touch, message_for(touch.enrollment, touch.step)))
+                admitted.append((touch, message_for(touch.enrollment, touch.step)))
         except TemplateError:
             # Words that cannot be filled in fail the same way on every retry: fail the touch
             # (the reaper would otherwise plan it again, forever) and say where to fix them.
@@ -257,8 +263,24 @@ def _send_batch(touch_ids: list[int], now: dt.datetime) -> dict[int, str]:
         except Exception:  # one bad touch must not stop the others; the reaper revisits it
             logger.exception("touch %s: send failed", touch_id)
             results[touch_id] = "error"
+    # Tokens are taken after the guard (a skipped or held touch spends none) and just
+    # before the sends: taken while the guard ran, their times would pass before the
+    # first send, and the late ones would leave together, faster than the bucket allows.
+    ready: list[tuple[Touch, Words]] = []
+    due: dict[int, float] = {}  # touch id -> monotonic time its token is due
+    full: dict[str, float] = {}  # senders with no token within ``within``: seconds to one
+    for touch, words in admitted:
+        key = _sender_key(touch, senders)
+        taken, wait = (False, full[key]) if key in full else token_reserve(key, within)
+        if not taken:
+            full[key] = wait
+            results[touch.pk] = "waiting"
+            continue
+        due[touch.pk] = time.monotonic() + wait
+        ready.append((touch, words))
+    retry_in = min(full.values(), default=0.0)
     if not ready:
-        return results
+        return results, retry_in
 
     with transaction.atomic():
         # Conditional, as for one touch: only those still claimed move to sending (the
@@ -297,9 +319,9 @@ def _send_batch(touch_ids: list[int], now: dt.datetime) -> dict[int, str]:
     for (touch, words), message in zip(ready, messages, strict=True):
         touch.claimed_at = now
         outgoing = _outgoing(touch, message, senders[touch.practice_id], words.subject)
-        jobs.append((touch, message, outgoing))
+        jobs.append((touch, message, outgoing, due[touch.pk]))
     sent: list[tuple[Touch, Message, str]] = []
-    for (touch, message, _), answer in zip(jobs, _transmit(jobs), strict=True):
+    for (touch, message, _, _), answer in zip(jobs, _transmit(jobs), strict=True):
         if isinstance(answer, SendError):
             results[touch.pk] = _send_failed(touch, message, answer, now)
         elif isinstance(answer, BaseException):  # a bug: left in sending for the reaper
@@ -310,11 +332,18 @@ def _send_batch(touch_ids: list[int], now: dt.datetime) -> dict[int, str]:
             results[touch.pk] = "sent"
     if sent:
         _sends_succeeded(sent, now)
-    return results
+    return results, retry_in
 
 
-def _transmit_one(job: tuple[Touch, Message, Outgoing]) -> str | BaseException:
-    touch, _, outgoing = job
+Job = tuple[Touch, Message, Outgoing, float]  # the last: monotonic time its token is due
+
+
+def _transmit_one(job: Job) -> str | BaseException:
+    touch, _, outgoing, due = job
+    # A reserved token is the sender's only from its time on: sending earlier would
+    # overdraw the bucket.
+    if (early := due - time.monotonic()) > 0:
+        time.sleep(early)
     try:
         return transport_for(touch.channel).send(outgoing)
     except Exception as error:  # SendError, or a bug: the caller sorts them out
@@ -324,7 +353,7 @@ def _transmit_one(job: tuple[Touch, Message, Outgoing]) -> str | BaseException:
 _senders: dict[int, ThreadPoolExecutor] = {}
 
 
-def _transmit(jobs: list[tuple[Touch, Message, Outgoing]]) -> list[str | BaseException]:
+def _transmit(jobs: list[Job]) -> list[str | BaseException]:
     """The provider ids (or errors) of the batch's sends, in order. Several requests are in
     flight at once (``OUTREACH_SEND_THREADS``): a worker otherwise idles while each one crosses the
     network. The threads only talk to the provider; every database write stays here."""

@@ -287,6 +287,9 @@ OUTREACH_SENDING_STALE_MINUTES = env.int("OUTREACH_SENDING_STALE_MINUTES", defau
 OUTREACH_SEND_THREADS = env.int("OUTREACH_SEND_THREADS", default=4)
 # Texts per second per sender (a token bucket in Redis); 0 turns the limit off.
 OUTREACH_SEND_RATE = env.float("OUTREACH_SEND_RATE", default=10.0)
+# A send task waits for its sender's tokens this long at most, then hands the touches left
+# to a follow-up task (outreach.pacing): a worker is never held longer by one practice.
+OUTREACH_SEND_TASK_SECONDS = env.float("OUTREACH_SEND_TASK_SECONDS", default=20.0)
 
 # --- Files ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

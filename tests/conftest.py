@@ -57,6 +57,73 @@ def worker_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def celery_worker_start(
+    fake_twilio_server, log_dir: Path, queues=WORKER_QUEUES, name: str = "test-worker", **env
+) -> subprocess.Popen:
+    """Start a real ``celery worker`` process (prefork, two children) on the test Redis and
+    database, sending through the real SDK to ``fake_twilio_server``; ``env`` adds to or
+    overrides its environment. Returns once it says it is ready; ``process.log_path`` is
+    its log. The caller stops it."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": worker_database_url(),
+        "CONN_MAX_AGE": "0",
+        # Small chunks, so a test can watch an import move.
+        "IMPORT_CHUNK_ROWS": "50",
+        "MESSAGING_BACKEND": "twilio",
+        "TWILIO_ACCOUNT_SID": fake_twilio_server.account_sid,
+        "TWILIO_AUTH_TOKEN": fake_twilio_server.auth_token,
+        "TWILIO_API_BASE_URL": fake_twilio_server.base_url,
+        "OUTREACH_SEND_RATE": "0",
+        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
+        **env,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "reactivate",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=2",
+            "--without-gossip",
+            "--without-mingle",
+            "-Q",
+            ",".join(queues),
+            "--loglevel=INFO",
+            f"--hostname={name}-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    # Block on the worker's own log until it says it is ready (no sleeping, no polling).
+    startup = []
+    for line in process.stdout:
+        startup.append(line)
+        if " ready." in line:
+            break
+    else:
+        pytest.fail("The Celery worker exited before it was ready:\n" + "".join(startup))
+    # Keep draining its output (to a file, for debugging) so a full pipe never blocks it.
+    log_path = log_dir / "worker.log"
+
+    def drain():
+        with log_path.open("w") as log:
+            log.writelines(startup)
+            for line in process.stdout:
+                log.write(line)
+                log.flush()
+
+    threading.Thread(target=drain, daemon=True).start()
+    process.log_path = log_path
+    return process
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, fake_twilio_server):
     """A real ``celery worker`` process on Redis, using the test database.
@@ -75,62 +142,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, 
     with app.connection_for_write() as conn:
         for queue in WORKER_QUEUES:
             conn.default_channel.queue_purge(queue)
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "CONN_MAX_AGE": "0",
-        # Small chunks, so a test can watch an import move.
-        "IMPORT_CHUNK_ROWS": "50",
-        "MESSAGING_BACKEND": "twilio",
-        "TWILIO_ACCOUNT_SID": fake_twilio_server.account_sid,
-        "TWILIO_AUTH_TOKEN": fake_twilio_server.auth_token,
-        "TWILIO_API_BASE_URL": fake_twilio_server.base_url,
-        "OUTREACH_SEND_RATE": "0",
-        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "reactivate",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=2",
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            ",".join(WORKER_QUEUES),
-            "--loglevel=INFO",
-            f"--hostname=test-worker-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    # Block on the worker's own log until it says it is ready (no sleeping, no polling).
-    startup = []
-    for line in process.stdout:
-        startup.append(line)
-        if " ready." in line:
-            break
-    else:
-        pytest.fail("The Celery worker exited before it was ready:\n" + "".join(startup))
-    # Keep draining its output (to a file, for debugging) so a full pipe never blocks it.
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-
-    def drain():
-        with log_path.open("w") as log:
-            log.writelines(startup)
-            for line in process.stdout:
-                log.write(line)
-                log.flush()
-
-    threading.Thread(target=drain, daemon=True).start()
-    process.log_path = log_path
+    process = celery_worker_start(fake_twilio_server, tmp_path_factory.mktemp("worker"))
     yield process
     process.terminate()
     process.wait(timeout=30)

@@ -6,14 +6,15 @@ The fake's log is the ground truth of what Twilio accepted.
 import datetime as dt
 
 import pytest
+import redis
 import time_machine
 from django.core import mail
 
 from campaigns.models import Channel, OutcomeKind, Touch, TouchStatus
-from outreach.dispatch import touch_send, touches_claim, touches_reap
+from outreach.dispatch import touch_send, touches_claim, touches_reap, touches_send
 from outreach.models import Message
 from outreach.twilio_client import twilio_client
-from tests.outreach.helpers import NOON, claimed_touch
+from tests.outreach.helpers import NOON, SERVICE_SID, claimed_touch
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +226,31 @@ def test_a_touch_whose_words_cannot_be_filled_in_fails_instead_of_staying_claime
     assert touch.status == TouchStatus.FAILED
     assert touch.reason == "failed: its words cannot be filled in; fix the step's template"
     assert twilio.messages_to("+12125550123") == []
+
+
+@pytest.fixture
+def rate_of_five(twilio, twilio_settings):
+    """The limit on, at 5 texts a second (a burst of 5), for the helpers' sender."""
+    twilio_settings.OUTREACH_SEND_RATE = 5.0
+    bucket = redis.Redis.from_url(twilio_settings.REDIS_URL)
+    key = f"reactivate:rate:{SERVICE_SID}"
+    bucket.delete(key)
+    yield
+    bucket.delete(key)
+
+
+def test_a_send_task_out_of_time_hands_the_rest_to_a_follow_up_still_claimed(
+    practice, rate_of_five, django_capture_on_commit_callbacks
+):
+    touches = [claimed_touch(practice, phone=f"+121255501{i:02d}") for i in range(7)]
+
+    with django_capture_on_commit_callbacks() as queued:
+        # No time to wait for tokens: the burst goes out, the rest waits for a follow-up.
+        results = touches_send([touch.pk for touch in touches], NOON, budget=0)
+
+    assert list(results.values()) == ["sent"] * 5 + ["handed back"] * 2
+    assert len(queued) == 1  # one follow-up send task, after commit
+    for touch in touches[5:]:
+        touch.refresh_from_db()
+        # Restamped: the reaper's stale-claim clock runs from the hand-back.
+        assert touch.status == TouchStatus.CLAIMED and touch.claimed_at > NOON

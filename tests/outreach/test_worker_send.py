@@ -11,6 +11,9 @@ The worker sends at real time, so the patients live in a zone where it is early 
 now, and the practice sends every day: the send guard lets them through whenever the test
 runs.
 
+The rate tests use a second worker of their own (``paced_worker``): the limit on, and a
+short time budget per send task, so each task hands what is left to a follow-up.
+
 The last test runs in process: the reaper racing a send that waited in a deep queue.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +30,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+import redis
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +41,8 @@ from outreach.dispatch import touch_send, touches_dispatch_due, touches_reap
 from outreach.models import Message
 from outreach.tasks import send_touches
 from outreach.transports.sms import TwilioSmsTransport
+from reactivate.celery import app
+from tests.conftest import celery_worker_start
 from tests.factories import CampaignFactory, PracticeFactory
 from tests.fake_twilio.signing import FORM, form_body, inbound_sms_payload, sign
 from tests.outreach.helpers import SERVICE_SID, sender_for
@@ -273,6 +280,108 @@ def test_stop_arriving_between_claim_and_send_is_not_sent(
     touch.refresh_from_db()
     assert touch.status == TouchStatus.SKIPPED and touch.reason.startswith("skipped:")
     assert twilio.messages == []
+
+
+RATE = 10  # texts a second: a bucket of 10, then one every 0.1 s
+# A send is recorded by Twilio a little after its token's time (a busy machine, threads):
+# how much lateness the "never above the bucket" check forgives, in seconds of tokens.
+JITTER = 0.5
+
+
+@pytest.fixture(scope="module")
+def paced_worker(django_db_setup, tmp_path_factory, fake_twilio_server) -> Iterator[str]:
+    """A worker sending at ``RATE`` texts a second, each send task for at most 1 s before
+    it hands the rest to a follow-up, on a queue of its own (the session's worker sends
+    without a limit); yields the queue."""
+    queue = f"outreach-paced-{os.getpid()}"
+    process = celery_worker_start(
+        fake_twilio_server,
+        tmp_path_factory.mktemp("paced-worker"),
+        queues=(queue,),
+        name="paced-worker",
+        OUTREACH_SEND_RATE=str(RATE),
+        OUTREACH_SEND_TASK_SECONDS="1",
+    )
+    yield queue
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture
+def paced(paced_worker, twilio, settings) -> Iterator[None]:
+    """The dispatcher's send tasks go to the paced worker, in tasks of 10 touches; the
+    sender's bucket starts full."""
+    settings.OUTREACH_TASK_TOUCHES = 10
+    bucket = redis.Redis.from_url(settings.REDIS_URL)
+    bucket.delete(f"reactivate:rate:{SERVICE_SID}")
+    routes = app.conf.task_routes
+    _routes_set({"outreach.tasks.send_*": {"queue": paced_worker}})
+    yield
+    _routes_set(routes)
+
+
+def _routes_set(routes) -> None:
+    app.conf.task_routes = routes
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)  # a cached property, built from the old routes
+
+
+def _all_sent(count: int) -> bool:
+    """Bounded wait for the database to record ``count`` touches sent (the worker records
+    each a moment after Twilio answers; a test ends only once it is done writing)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while statuses() != {TouchStatus.SENT: count}:
+        if time.monotonic() > deadline:
+            return False
+    return True
+
+
+def _send_times(twilio) -> list[float]:
+    return sorted(message["date_created"].timestamp() for message in twilio.messages)
+
+
+def test_texts_go_out_at_the_configured_rate(paced, twilio):
+    count = 40  # the bucket's 10 at once, then 30 at 10 a second: about 3 s, not minutes
+    now = timezone.now()
+    due_touches(count, now)
+
+    assert touches_dispatch_due(now) == count  # one pass: no waiting for the next minute
+    assert twilio.wait_for_log(count, timeout=WAIT_SECONDS)
+    assert _all_sent(count)
+
+    times = _send_times(twilio)
+    sustained = (count - RATE) / (times[-1] - times[0])
+    assert sustained >= 0.8 * RATE, f"{sustained:.1f} texts/s"
+
+
+def test_the_senders_bucket_is_never_exceeded(paced, twilio):
+    count = 30
+    now = timezone.now()
+    due_touches(count, now)
+
+    touches_dispatch_due(now)
+    assert twilio.wait_for_log(count, timeout=WAIT_SECONDS)
+    assert _all_sent(count)
+
+    # Between any two sends, no more than the bucket (10) plus what it refilled meanwhile.
+    times = _send_times(twilio)
+    for i, first in enumerate(times):
+        for j in range(i, len(times)):
+            allowed = RATE + RATE * (times[j] - first + JITTER)
+            assert j - i + 1 <= allowed, f"{j - i + 1} texts in {times[j] - first:.2f} s"
+
+
+def test_paced_texts_handed_to_follow_up_tasks_reach_each_patient_once(paced, twilio):
+    count = 30  # tasks of 10, two at a time sharing 10 a second, 1 s each: follow-ups
+    now = timezone.now()
+    touches = due_touches(count, now)
+
+    touches_dispatch_due(now)
+    assert twilio.wait_for_log(count, timeout=WAIT_SECONDS)
+
+    assert _all_sent(count)
+    phones = Counter(touch.enrollment.contact.phone for touch in touches)
+    assert Counter(message["to"] for message in twilio.messages) == phones
 
 
 def test_a_send_that_waited_in_the_queue_is_not_reconciled_while_in_flight(twilio):

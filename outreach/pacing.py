@@ -1,0 +1,90 @@
+"""A send task's pace: send its touches as fast as the sender's token bucket allows, for a
+bounded time, and hand what is left to a follow-up task.
+
+Before, a touch that found the bucket empty went back to planned until the next beat pass,
+a minute away: a task of 50 sent the bucket's burst and gave the other 48 back, so a
+practice allowed 10 texts a second sent about 25 a minute. Now a task reserves the
+sender's next tokens when they come within ``TOKEN_WAIT`` seconds and sends each at its
+token's time, round after round, so the bucket is used as it refills. A worker is never
+held for long: after ``OUTREACH_SEND_TASK_SECONDS`` the touches still waiting are handed,
+still claimed, to a follow-up task queued on commit. The follow-up goes to the back of the
+queue, so other practices' tasks take their turn, and no ETA is used (a day-N touch never
+waits in the broker; see the broker's visibility timeout in settings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from celery import current_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.models import Touch, TouchStatus
+from outreach.dispatch import SEND_BATCH, _send_batch
+
+logger = logging.getLogger(__name__)
+
+# How far ahead a task reserves its sender's tokens (and so sleeps before a send, at most).
+# Short, so one task cannot take a minute of a shared sender's tokens from the others.
+TOKEN_WAIT = 1.0
+
+
+def touches_send_paced(
+    touch_ids: list[int], now: dt.datetime | None = None, budget: float | None = None
+) -> dict[int, str]:
+    """What ``outreach.dispatch.touches_send`` documents: rounds of at most ``SEND_BATCH``
+    touches, the touches still waiting for tokens first, until all are settled or
+    ``budget`` seconds have passed; the rest are handed back (``touches_hand_back``)."""
+    budget = settings.OUTREACH_SEND_TASK_SECONDS if budget is None else budget
+    deadline = time.monotonic() + budget
+    results: dict[int, str] = {}
+    pending = list(touch_ids)
+    while pending:
+        left = deadline - time.monotonic()
+        batch, rest = pending[:SEND_BATCH], pending[SEND_BATCH:]
+        try:
+            done, retry_in = _send_batch(
+                batch, now or timezone.now(), max(0.0, min(TOKEN_WAIT, left))
+            )
+        except Exception:  # one bad batch must not stop the others; the reaper revisits it
+            logger.exception("touches %s..%s: send failed", batch[0], batch[-1])
+            done, retry_in = dict.fromkeys(batch, "error"), 0.0
+        results.update(done)
+        waiting = [touch_id for touch_id in batch if done[touch_id] == "waiting"]
+        pending = waiting + rest
+        if not waiting:
+            continue
+        if len(waiting) == len(batch):
+            # Nothing sent this round (other tasks hold the sender's next tokens): sleep
+            # until one is free rather than ask Redis in a loop.
+            if time.monotonic() + retry_in >= deadline:
+                break
+            time.sleep(retry_in)
+        elif time.monotonic() >= deadline:
+            break
+    if pending:
+        for touch_id in pending:
+            results[touch_id] = "handed back"
+        touches_hand_back(pending)
+    return results
+
+
+def touches_hand_back(touch_ids: list[int]) -> None:
+    """Queue a follow-up send task for touches still claimed, after commit. Their claim is
+    restamped, so the reaper's "stale claim" clock runs from the hand-back and does not
+    plan them again while the follow-up waits its turn in the queue."""
+    from outreach.tasks import send_touches
+
+    # Back to the queue the running task came from, as Celery's own retry does (a deployment
+    # may give some senders a queue of their own); outside a task, the usual route.
+    delivery = (current_task.request.delivery_info or {}) if current_task else {}
+    queue = delivery.get("routing_key") or None
+    with transaction.atomic():
+        Touch.objects.filter(pk__in=touch_ids, status=TouchStatus.CLAIMED).update(
+            claimed_at=timezone.now()
+        )
+        transaction.on_commit(lambda: send_touches.apply_async((touch_ids,), queue=queue))
