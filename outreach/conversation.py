@@ -1,9 +1,23 @@
 """A patient's single thread: what was sent and received on every channel, and the
-coordinator's own replies (checked like any text: consent, quiet hours, tone)."""
+coordinator's own replies (checked like any text: consent, quiet hours, tone).
+
+A coordinator's reply is never thrown away. DESIGN §4's send guard says a text goes out
+only within the practice's sending window intersected with 8:00-21:00 in the patient's
+time, and a touch outside it is moved to the next allowed minute, not dropped. The rules
+make no exception for answering a patient's own message, so a reply typed outside those
+hours is saved as a *planned* message (status "planned", ``send_at`` the next allowed
+minute) that the coordinator can edit or cancel until it goes; beat's sweeper
+(``planned_replies_send_due``) sends it through the same path and checks as a reply sent
+at once, at send time: a STOP (or do-not-contact) that came meanwhile still wins, and the
+thread says why it was not sent. Any other refusal saves nothing and the view keeps the
+typed words in the box.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections import Counter
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery
@@ -11,7 +25,7 @@ from django.utils import timezone
 
 from campaigns import tone
 from campaigns.models import OPEN_STATES, Enrollment
-from campaigns.scheduling import Recipient, SendingRules, hold_reason
+from campaigns.scheduling import Recipient, SendingRules, next_allowed
 from contacts.models import Contact
 from outreach.dispatch import public_url
 from outreach.models import Direction, Kind, Message, SenderProfile
@@ -93,30 +107,84 @@ def replies_handle(contact_id: int, *, now: dt.datetime | None = None) -> int:
     return handled
 
 
+PLANNED = "planned"  # a reply waiting for the sending window (``send_at``)
+NOT_SENT = "not sent"  # a planned reply the guard refused when it was due (``reason``)
+CANCELED = "canceled"
+GONE = "This reply is no longer planned: it has gone out or was canceled."
+PLACEHOLDER = re.compile(r"\{\s*\w*\s*\}")
+SWEEP_BATCH = 500
+RETRY_IN = dt.timedelta(minutes=1)
+
+
+def _words_checked(body: str) -> list[tone.Finding]:
+    """The tone warnings of the coordinator's words; raises if they cannot go as typed."""
+    findings = tone.tone_check(body, channel="sms")
+    # Not only unknown placeholders: nothing fills in a reply's, so even {first_name}
+    # would reach the patient as typed.
+    if not body or tone.blocking(findings) or PLACEHOLDER.search(body):
+        raise ValidationError("Write the reply without {placeholders}.")
+    return [f for f in findings if f.severity == tone.Severity.WARNING]
+
+
+def _refusal(contact: Contact) -> str:
+    """Why this patient may not be texted at all (consent and number), or ""."""
+    if contact.do_not_contact:
+        return "the patient is marked do not contact"
+    if contact.sms_opt_out_at or contact_blocked(contact, "sms"):
+        return "the patient's number opted out of texts"  # a family member's STOP too
+    if not contact.textable:
+        return "the patient has no number that takes texts"
+    return ""
+
+
+def _allowed_from(contact: Contact, now: dt.datetime) -> dt.datetime:
+    """The first minute at or after ``now`` a text may reach the patient."""
+    practice = contact.practice
+    try:
+        return next_allowed(now, SendingRules.of(practice), Recipient.of(contact, practice))
+    except (ValueError, RuntimeError) as error:
+        raise ValidationError(
+            "Texts cannot be sent: the practice's sending window never falls within the "
+            "legal hours (8:00-21:00 the patient's time). Fix the window in settings."
+        ) from error
+
+
+def _transmit(message: Message, contact: Contact, now: dt.datetime) -> None:
+    """Send a reply's row (already "sending") through the SMS transport; raises SendError."""
+    sender = SenderProfile.objects.filter(practice_id=contact.practice_id).first()
+    sender = sender or SenderProfile()
+    outgoing = Outgoing(
+        message_id=message.pk,
+        channel="sms",
+        to=contact.phone,
+        body=message.body,
+        from_=sender.sms_number,
+        messaging_service_sid=sender.messaging_service_sid,
+        status_callback=public_url("hooks:sms_status"),
+    )
+    sid = transport_for("sms").send(outgoing)
+    Message.objects.filter(pk=message.pk).update(
+        provider_id=sid, status="queued", status_at=now, to_number=contact.phone, reason=""
+    )
+
+
 def reply_send(
     contact: Contact, body: str, *, user, now: dt.datetime | None = None
 ) -> tuple[Message, list[tone.Finding]]:
-    """Text the patient the coordinator's own words. Raises ValidationError with the
-    reason when it may not go now; returns the message and the tone warnings."""
+    """Text the patient the coordinator's own words, now or, outside the hours texts may
+    go, as a planned message sent at the next allowed minute (``message.status`` says
+    which). Raises ValidationError with the reason when it may not go at all; returns the
+    message and the tone warnings."""
     now = now or timezone.now()
     body = body.strip()
-    findings = tone.tone_check(body, channel="sms")
-    if not body or tone.blocking(findings):
-        raise ValidationError("Write the reply without {placeholders}.")
-    if (
-        contact.do_not_contact
-        or contact.sms_opt_out_at
-        or not contact.textable
-        or contact_blocked(contact, "sms")  # the number opted out (a family member's STOP)
-    ):
-        raise ValidationError("This patient cannot be texted (opted out or no textable number).")
-    practice = contact.practice
-    held = hold_reason(now, SendingRules.of(practice), Recipient.of(contact, practice))
-    if held:
-        raise ValidationError(f"Not now: {held.removeprefix('held: ')}.")
-    sender = SenderProfile.objects.filter(practice=practice).first() or SenderProfile()
+    warnings = _words_checked(body)
+    refusal = _refusal(contact)
+    if refusal:
+        raise ValidationError(f"This patient cannot be texted: {refusal}.")
+    send_at = _allowed_from(contact, now)
+    planned = send_at > now
     message = Message.objects.create(
-        practice=practice,
+        practice=contact.practice,
         contact=contact,
         direction=Direction.OUT,
         channel="sms",
@@ -124,23 +192,107 @@ def reply_send(
         body=body,
         to_number=contact.phone,
         user=user,
-        status="sending",
+        status=PLANNED if planned else "sending",
+        send_at=send_at if planned else None,
     )
-    outgoing = Outgoing(
-        message_id=message.pk,
-        channel="sms",
-        to=contact.phone,
-        body=body,
-        from_=sender.sms_number,
-        messaging_service_sid=sender.messaging_service_sid,
-        status_callback=public_url("hooks:sms_status"),
-    )
-    try:
-        sid = transport_for("sms").send(outgoing)
-    except SendError as error:
-        Message.objects.filter(pk=message.pk).update(status="failed", error_code=error.code)
-        raise ValidationError(f"The text was not sent: {error.message}") from error
-    Message.objects.filter(pk=message.pk).update(provider_id=sid, status="queued", status_at=now)
+    if not planned:
+        try:
+            _transmit(message, contact, now)
+        except SendError as error:
+            Message.objects.filter(pk=message.pk).update(status="failed", error_code=error.code)
+            raise ValidationError(f"The text was not sent: {error.message}") from error
+    # Answered (or the answer is written and will go): the patient no longer waits.
     replies_handle(contact.pk, now=now)
     message.refresh_from_db()
-    return message, [f for f in findings if f.severity == tone.Severity.WARNING]
+    return message, warnings
+
+
+def planned_when(message: Message, now: dt.datetime | None = None) -> str:
+    """When a planned reply goes out, on the patient's clock: "at 9:00 AM", "tomorrow at
+    9:00 AM" or "on Monday, December 14 at 9:00 AM"."""
+    contact = message.contact
+    zone = Recipient.of(contact, contact.practice).zone
+    at = message.send_at.astimezone(zone)
+    days_on = (at.date() - (now or timezone.now()).astimezone(zone).date()).days
+    day = "tomorrow " if days_on == 1 else f"on {at:%A, %B} {at.day} " if days_on > 1 else ""
+    return f"{day}at {at.hour % 12 or 12}:{at:%M} {'AM' if at.hour < 12 else 'PM'}"
+
+
+def planned_reply_notice(message: Message, now: dt.datetime | None = None) -> str:
+    """What the coordinator is told about a reply saved for later."""
+    return (
+        f"Saved. It goes out {planned_when(message, now)}, the patient's time — texts are "
+        "not sent before then."
+    )
+
+
+def _planned(contact: Contact, message_id: int) -> QuerySet[Message]:
+    return Message.objects.filter(pk=message_id, contact=contact, status=PLANNED)
+
+
+def planned_reply_edit(contact: Contact, message_id: int, body: str, *, user) -> list:
+    """Change a planned reply's words before it goes; returns the tone warnings."""
+    body = body.strip()
+    warnings = _words_checked(body)
+    if not _planned(contact, message_id).update(body=body, user=user):
+        raise ValidationError(GONE)
+    return warnings
+
+
+def planned_reply_cancel(contact: Contact, message_id: int) -> str:
+    """Cancel a planned reply before it goes; returns its words (for the reply box)."""
+    body = _planned(contact, message_id).values_list("body", flat=True).first()
+    if body is None or not _planned(contact, message_id).update(
+        status=CANCELED, reason="Canceled by the coordinator before it went out."
+    ):
+        raise ValidationError(GONE)
+    return body
+
+
+def planned_replies_send_due(now: dt.datetime | None = None) -> dict[str, int]:
+    """Send the planned replies that are due (what beat runs every minute); returns how
+    many went each way."""
+    now = now or timezone.now()
+    due = Message.objects.filter(status=PLANNED, send_at__lte=now).order_by("send_at")
+    results: Counter[str] = Counter()
+    for message_id in due.values_list("pk", flat=True)[:SWEEP_BATCH]:
+        results[planned_reply_send(message_id, now)] += 1
+    return dict(results)
+
+
+def planned_reply_send(message_id: int, now: dt.datetime) -> str:
+    """Send one due planned reply, checked as at the moment it goes: "sent", "held"
+    (planned again for the next allowed minute), "not sent" (refused: the reason is on the
+    message), "retry", "failed", "unknown", or "not planned" (sent, canceled, or taken
+    by another sweeper)."""
+    claimed = Message.objects.filter(pk=message_id, status=PLANNED, send_at__lte=now).update(
+        status="sending", status_at=now
+    )
+    if not claimed:
+        return "not planned"
+    message = Message.objects.select_related("contact__practice").get(pk=message_id)
+    mark = Message.objects.filter(pk=message_id, status="sending").update
+    contact = message.contact
+    refusal = _refusal(contact) if contact else "the patient's record was removed"
+    try:
+        send_at = _allowed_from(contact, now) if not refusal else now
+    except ValidationError as error:
+        refusal = error.messages[0]
+    if refusal:
+        mark(status=NOT_SENT, reason=f"Not sent: {refusal} before it went out."[:200])
+        return "not sent"
+    if send_at > now:
+        mark(status=PLANNED, send_at=send_at)
+        return "held"
+    try:
+        _transmit(message, contact, now)
+    except SendError as error:
+        if error.maybe_sent:
+            mark(status="unknown", reason=f"Not resent: {error.message}"[:200])
+            return "unknown"
+        if not error.permanent:
+            mark(status=PLANNED, send_at=now + RETRY_IN, reason=f"Retrying: {error.message}"[:200])
+            return "retry"
+        mark(status="failed", error_code=error.code, reason=f"Not sent: {error.message}"[:200])
+        return "failed"
+    return "sent"

@@ -110,6 +110,12 @@ class Message(models.Model):
     # What answering-machine detection said about a voicemail call: set once, so a
     # replayed callback acts once (one call task, one redirect).
     answered_by = models.CharField(max_length=30, blank=True)
+    # A coordinator's reply typed while texts may not go out (DESIGN §4: the practice's
+    # window within 8:00-21:00 the patient's time) is kept, status "planned", and sent
+    # by the beat sweeper at ``send_at`` (outreach.conversation).
+    send_at = models.DateTimeField(null=True, blank=True)
+    # Why it was not sent (e.g. the patient texted STOP before it went), for the thread.
+    reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -128,6 +134,8 @@ class Message(models.Model):
                 condition=Q(direction="in", handled_at__isnull=True),
                 name="message_waiting_by_contact",
             ),
+            # The sweeper's question: which planned replies are due.
+            models.Index(fields=["send_at"], condition=Q(status="planned"), name="message_planned"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from outreach.conversation import replies_waiting_reconcile
+from outreach.conversation import planned_replies_send_due, replies_waiting_reconcile
 from outreach.dispatch import touches_dispatch_due, touches_send
 
 
@@ -23,3 +23,10 @@ def send_touches(touch_ids: list[int]) -> dict[str, int]:
     for result in touches_send(touch_ids).values():
         results[result] = results.get(result, 0) + 1
     return results
+
+
+@shared_task
+def planned_replies_send() -> dict[str, int]:
+    """Send the coordinators' replies saved for the sending window once it opens (beat,
+    every minute: planned sends are swept, never ETA tasks)."""
+    return planned_replies_send_due()

@@ -11,6 +11,11 @@ urlpatterns = [
     path("patients/<int:enrollment_id>/", views.panel, name="panel"),
     path("patients/<int:enrollment_id>/outcome/", views.outcome, name="outcome"),
     path("patients/<int:enrollment_id>/reply/", views.reply, name="reply"),
+    path(
+        "patients/<int:enrollment_id>/reply/<int:message_id>/",
+        views.reply_planned,
+        name="reply_planned",
+    ),
     path("patients/<int:enrollment_id>/call/", views.call, name="call"),
     path("patients/<int:enrollment_id>/voicemail/", views.voicemail, name="voicemail"),
     path("outcomes/<int:outcome_id>/undo/", views.undo, name="undo"),

@@ -222,13 +222,41 @@ def undo(request: HttpRequest, outcome_id: int) -> HttpResponse:
 @require_POST
 def reply(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     enrollment = _enrollment(request, enrollment_id, claim=True)
+    body = request.POST.get("body", "")
     try:
-        _message, warnings = conversation.reply_send(
-            enrollment.contact, request.POST.get("body", ""), user=request.user
+        message, warnings = conversation.reply_send(enrollment.contact, body, user=request.user)
+    except ValidationError as error:
+        # Nothing typed is lost: the words stay in the box with the reason.
+        return _panel(request, enrollment, error=" ".join(error.messages), reply_body=body)
+    if message.status == conversation.PLANNED:  # outside the hours texts may go: kept
+        notice = " ".join(
+            [conversation.planned_reply_notice(message), *(f"Note: {w.message}" for w in warnings)]
+        )
+        return _panel(request, enrollment, notice=notice)
+    return _panel(request, enrollment, warnings=warnings)
+
+
+@practice_view(Area.QUEUE)
+@require_POST
+def reply_planned(request: HttpRequest, enrollment_id: int, message_id: int) -> HttpResponse:
+    """Edit ("save") or cancel a reply saved for the sending window, before it goes."""
+    enrollment = _enrollment(request, enrollment_id, claim=True)
+    body = request.POST.get("body", "")
+    try:
+        if request.POST.get("action") == "cancel":
+            words = conversation.planned_reply_cancel(enrollment.contact, message_id)
+            # Its words go back into the reply box: canceling is not deleting them.
+            notice = "Canceled: it will not be sent. Its words are back in the reply box."
+            return _panel(request, enrollment, notice=notice, reply_body=words)
+        warnings = conversation.planned_reply_edit(
+            enrollment.contact, message_id, body, user=request.user
         )
     except ValidationError as error:
-        return _panel(request, enrollment, error=" ".join(error.messages))
-    return _panel(request, enrollment, warnings=warnings)
+        return _panel(
+            request, enrollment, error=" ".join(error.messages), edit_id=message_id, edit_body=body
+        )
+    notice = " ".join(["Changes saved.", *(f"Note: {w.message}" for w in warnings)])
+    return _panel(request, enrollment, notice=notice)
 
 
 @practice_view(Area.QUEUE)

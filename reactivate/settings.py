@@ -170,6 +170,8 @@ CELERY_BEAT_SCHEDULE = {
     "campaign-sweep": {"task": "campaigns.tasks.sweep", "schedule": 3600.0},
     # A reply that raced its patient's enrollment still reaches the work queue.
     "replies-reconcile": {"task": "outreach.tasks.replies_reconcile", "schedule": 300.0},
+    # A coordinator's reply typed outside the hours texts may go, sent when they open.
+    "planned-replies": {"task": "outreach.tasks.planned_replies_send", "schedule": 60.0},
 }
 
 # --- Auth, sessions, lockout ----------------------------------------------------------

@@ -341,7 +341,7 @@ def test_a_reply_goes_out_through_the_sandbox_and_joins_the_thread(client, pract
     assert not Message.objects.filter(direction="in", handled_at__isnull=True).exists()
 
 
-def test_a_reply_in_the_patients_quiet_hours_is_refused_with_the_reason(
+def test_a_reply_in_the_patients_quiet_hours_is_kept_for_their_morning(
     client, practice, me, settings
 ):
     settings.MESSAGING_BACKEND = "sandbox"
@@ -353,8 +353,8 @@ def test_a_reply_in_the_patients_quiet_hours_is_refused_with_the_reason(
         {"body": "Hello"},
         headers={"HX-Request": "true"},
     )
-    assert "Not now: 06:00 in Pacific/Honolulu" in response.content.decode()
-    assert not Message.objects.filter(direction="out").exists()
+    assert "It goes out at 9:00 AM, the patient&#x27;s time" in response.content.decode()
+    assert Message.objects.get(direction="out").status == "planned"
 
 
 def test_new_replies_appear_in_the_list_without_a_reload(client, practice, me):
