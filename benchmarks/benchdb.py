@@ -104,6 +104,8 @@ def bench_environment(database_url: str, **extra: str) -> dict[str, str]:
         DEBUG="false",
         SECRET_KEY=env.get("SECRET_KEY") or "bench-only-" + os.urandom(16).hex(),
         ALLOWED_HOSTS="localhost,testserver",
+        # Production settings refuse to start without it; no webhook is posted to here.
+        ANYMAIL_WEBHOOK_SECRET=env.get("ANYMAIL_WEBHOOK_SECRET") or "bench:" + os.urandom(8).hex(),
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")])),
     )
     env.update(extra)

@@ -404,6 +404,8 @@ def _environment(database_url: str, media_root: str) -> dict[str, str]:
         DEBUG="false",
         SECRET_KEY=env.get("SECRET_KEY") or "import-bench-only-" + os.urandom(16).hex(),
         ALLOWED_HOSTS="localhost",
+        # Production settings refuse to start without it; no webhook is posted to here.
+        ANYMAIL_WEBHOOK_SECRET=env.get("ANYMAIL_WEBHOOK_SECRET") or "bench:" + os.urandom(8).hex(),
         # No cache or broker server is needed: everything runs in-process.
         REDIS_URL="",
         CELERY_BROKER_URL="memory://",
