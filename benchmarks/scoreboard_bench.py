@@ -17,6 +17,28 @@ into Python and counted per enrollment (run once; its totals must equal ours). T
 dashboard reads rollups; they are also checked against the live queries
 (``scoreboard.selectors.*_live``) for the default period, whose time is printed.
 
+Also measured: the rollups' rebuild (``scoreboard.services.rollups_rebuild``, what the task
+runs after a practice changes its time zone: every fact and rollup of the practice
+recomputed in one transaction), ``--rebuild-runs`` times, reported per 100k contacts, and
+the rebuild that fills the rollups after the bulk load, before any ANALYZE. The rebuilt
+rollups are then checked against the live queries like the others. On this 2-core machine
+(2026-12-07, migrations 0005-0006: one INSERT ... SELECT per fact table; other sessions'
+test suites were running, so the same 100k rebuild measured 4.1 s, 6.0 s and 11.3 s as the
+load average went from about 2 to 8):
+
+    ==========  ==================  ===================  ==========================
+    contacts    rebuild (median)    per 100k contacts    fill, no statistics yet
+    ==========  ==================  ===================  ==========================
+    100k        4.1 s (3 runs)      4.1 s                7.0 s
+    1M          108.9 s (3 runs)    10.9 s               103.3 s
+    ==========  ==================  ===================  ==========================
+
+Before (the id arrays fed to the per-row refresh functions, migration 0004): 8.8 s at
+100k contacts with statistics; in this script's fill, without statistics, more than
+17 minutes (issue 14). The target is under 30 s per 100k contacts. A rebuild holds the
+practice's rollup lock, so that practice's writes to outcomes, enrollments and contacts
+wait for it (under two minutes at 1M contacts in one practice).
+
 Run::
 
     .venv/bin/python benchmarks/scoreboard_bench.py --contacts 1000000
@@ -27,7 +49,8 @@ if missing, refuses it when it holds a practice no benchmark created
 (``benchdb.database_claim``), migrates it, and keeps the generated data for the next run of
 the same size (regenerated when another benchmark has emptied it since). The last line
 printed is one JSON object: ``contacts``, ``events``, ``median_ms`` (default period), plus
-``median_ms_all_time``, ``p95_ms``, ``peer_ms`` and ``queries``.
+``median_ms_all_time``, ``p95_ms``, ``peer_ms``, ``queries``, ``rebuild_s`` and
+``rebuild_s_per_100k``.
 """
 
 from __future__ import annotations
@@ -314,8 +337,12 @@ def generate(n: int) -> dict:
         )
         cursor.execute("SET session_replication_role = DEFAULT")
         # The bulk load ran without triggers: fill the scoreboard's rollups (what the
-        # triggers keep up to date row by row in normal use) in one pass.
+        # triggers keep up to date row by row in normal use) in one pass. Timed: the tables
+        # have no statistics yet, where the id-array rebuild before migration 0005 ran for
+        # more than 17 minutes at 100k contacts.
+        fill_started = time.perf_counter()
         cursor.execute("SELECT scoreboard_rebuild(%s)", [p])
+        fill_s = time.perf_counter() - fill_started
         cursor.execute("SELECT count(*) FROM campaigns_outcome WHERE practice_id = %s", [p])
         events = enrollments + cursor.fetchone()[0] + touches
         cursor.execute("INSERT INTO bench_meta VALUES (%s, %s)", [n, events])
@@ -324,6 +351,7 @@ def generate(n: int) -> dict:
             # What autovacuum does in time: index-only scans need the visibility map.
             cursor.execute(f"VACUUM ANALYZE scoreboard_{table}")
     print(f"generated {n} contacts and {events} events in {time.perf_counter() - started:.0f}s")
+    print(f"rollups filled after the bulk load (no statistics yet) in {fill_s:.1f} s")
     return {"contacts": n, "events": events, "generated": True}
 
 
@@ -374,10 +402,31 @@ def measure(client, url: str, runs: int) -> list[float]:
     return times
 
 
+def measure_rebuild(practice, runs: int) -> list[float]:
+    """Seconds of ``rollups_rebuild`` (what the task runs after a new time zone: every fact
+    and rollup of the practice recomputed, in one transaction), ``runs`` times; then the
+    fact tables vacuumed, as generate() leaves them, for the dashboard of the next run."""
+    from django.db import connection
+
+    from scoreboard.services import rollups_rebuild
+
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        rollups_rebuild(practice.pk)
+        times.append(time.perf_counter() - started)
+    with connection.cursor() as cursor:
+        for table in ("stagefact", "stagerollup", "enrollmentfact", "lostfact", "stakefact"):
+            cursor.execute(f"VACUUM ANALYZE scoreboard_{table}")
+        cursor.execute("VACUUM ANALYZE scoreboard_stakerollup")
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--rebuild-runs", type=int, default=3)
     args = parser.parse_args()
     database_url = bench_database_url()
     _ensure_database(database_url, args.contacts)
@@ -410,6 +459,11 @@ def main() -> None:
     all_time = measure(client, url + "?period=all", max(3, args.runs // 3))
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
+    # After the page's timings (a rebuild leaves dead rows until the vacuum), before the
+    # checks below: the rebuilt rollups must equal the live queries too.
+    rebuild = measure_rebuild(practice, args.rebuild_runs)
+    rebuild_s = statistics.median(rebuild)
+    rebuild_per_100k = rebuild_s / (made["contacts"] / 100_000)
 
     today = timezone.localdate(timezone=practice.time_zone)
     start = today - timezone.timedelta(weeks=12) + timezone.timedelta(days=1)
@@ -444,6 +498,10 @@ def main() -> None:
         "rollups equal it (stages, lift, revenue at stake, appointments waiting)"
     )
     print(
+        f"rollups rebuild (a new time zone): median {rebuild_s:.1f} s over {len(rebuild)} "
+        f"runs, {rebuild_per_100k:.1f} s per 100k contacts; rebuilt rollups equal the live queries"
+    )
+    print(
         json.dumps(
             {
                 "contacts": made["contacts"],
@@ -454,6 +512,8 @@ def main() -> None:
                 "peer_ms": round(peer_ms, 1),
                 "live_stage_ms": round(live_ms, 1),
                 "queries": len(queries),
+                "rebuild_s": round(rebuild_s, 2),
+                "rebuild_s_per_100k": round(rebuild_per_100k, 2),
             }
         )
     )
