@@ -68,3 +68,31 @@ def test_saving_the_same_time_zone_queues_nothing(
         save_settings(client, practice, time_zone=str(practice.time_zone), name="Harbor Smiles")
     assert broker() == []
     assert not RollupRebuild.objects.exists()
+
+
+def _admin_form_data(response) -> dict:
+    """What the Django admin's change form posts back unchanged."""
+    data = {}
+    forms = [(response.context["adminform"].form, "")]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        forms += [(form, f"{form.prefix}-") for form in formset.forms]
+    for form, prefix in forms:
+        for name in form.fields:
+            value = form[name].value()
+            if value not in (None, False):
+                data[prefix + name] = "on" if value is True else value
+    return data
+
+
+def test_a_new_time_zone_set_in_the_django_admin_queues_the_rebuild_too(
+    admin_client, practice, broker, django_capture_on_commit_callbacks
+):
+    url = reverse("admin:reactivate_practice_change", args=[practice.pk])
+    data = {**_admin_form_data(admin_client.get(url)), "time_zone": "Europe/Paris"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert broker() == [("scoreboard.tasks.scoreboard_rebuild", [practice.pk])]
