@@ -195,3 +195,11 @@ def test_a_refused_reply_keeps_the_typed_words_in_the_box(
     box = panel[panel.index(f'id="reply-{enrollment.pk}"') :]
     assert box[: box.index("</textarea>")].endswith(words)
     assert not Message.objects.filter(direction="out").exists()
+
+
+def test_beat_sends_the_planned_replies_every_minute():
+    from reactivate.celery import app
+
+    entries = {entry["task"]: entry for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert entries["outreach.tasks.planned_replies_send"]["schedule"] == 60.0
+    assert planned_replies_send.name in app.tasks
