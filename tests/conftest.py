@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from reactivate.localdb import database_url
 from reactivate.models import Role
 from tests.factories import MembershipFactory, PracticeFactory
 
@@ -52,9 +53,8 @@ def client_for(client):
 
 
 def worker_database_url() -> str:
-    db = settings.DATABASES["default"]
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    # The test database's URL, a socket folder (the local server's) included.
+    return database_url(settings.DATABASES["default"])
 
 
 def celery_worker_start(
