@@ -10,12 +10,11 @@ limit.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
@@ -183,12 +182,8 @@ def _marked_steps(practice) -> tuple[list[int], list[int]]:
 
 
 def _union_all(parts: list[QuerySet]) -> Iterable:
-    """The rows of ``parts``, each ordered and cut at its limit: one UNION ALL on
-    PostgreSQL; a query per part on SQLite (``bin/run``'s local database), which cannot
-    order or limit the parts of a compound query."""
-    if connection.features.supports_slicing_ordering_in_compound:
-        return parts[0].union(*parts[1:], all=True)
-    return itertools.chain.from_iterable(parts)
+    """The rows of ``parts``, each ordered and cut at its limit, in one UNION ALL."""
+    return parts[0].union(*parts[1:], all=True)
 
 
 def _by_section(rows, keys: tuple[str, ...]) -> dict[str, list]:
