@@ -82,6 +82,11 @@ class Membership(models.Model):
     daily_quota = models.PositiveSmallIntegerField(
         default=25, help_text="Decisions a coordinator aims for each day."
     )
+    # Capacity, not a goal: a campaign start is paced so that its Day 1 calls fit the
+    # chosen coordinators' daily calls (campaigns.pacing).
+    daily_calls = models.PositiveSmallIntegerField(
+        default=60, help_text="Calls a coordinator can make in a day."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
