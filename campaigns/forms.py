@@ -85,7 +85,19 @@ class TemplateForm(forms.Form):
         return subject
 
 
-class RequalifyForm(forms.Form):
+class DecisionForm(forms.Form):
+    """A decision's form: its ids start with the decision (a page shows all three, and two
+    have a "note"), as the work queue's panel names them."""
+
+    kind = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.kind}-%s")
+        super().__init__(*args, **kwargs)
+
+
+class RequalifyForm(DecisionForm):
+    kind = "requalify"
     soon = forms.TypedChoiceField(
         label="Moving forward soon, or later?",
         choices=[("yes", "Soon"), ("no", "Later")],
@@ -106,14 +118,16 @@ class RequalifyForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class NotNowForm(forms.Form):
+class NotNowForm(DecisionForm):
+    kind = "not_now"
     return_date = forms.DateField(
         label="Check back on", widget=forms.DateInput(attrs={"type": "date"})
     )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ElsewhereForm(forms.Form):
+class ElsewhereForm(DecisionForm):
+    kind = "elsewhere"
     category = forms.ChoiceField(
         label="What mattered most in that decision?", choices=ElsewhereReason.choices
     )

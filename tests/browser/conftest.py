@@ -57,14 +57,21 @@ def page(browser, live_server) -> Page:
     context = browser.new_context(viewport=TABLET, base_url=live_server.url)
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
+    tab.refusals_expected = set()  # see expect_refused
     problems: list[str] = []
     tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
 
     def console(message) -> None:
         source = message.location.get("url", "")
+        if message.type != "error":
+            return
         # Chromium asks every site for /favicon.ico; this one has none.
-        if message.type == "error" and not source.endswith("/favicon.ico"):
-            problems.append(f"console error on {tab.url} ({source}): {message.text}")
+        if source.endswith("/favicon.ico"):
+            return
+        # Chromium reports a page answered 403 or 404; fine where the test means it.
+        if source in tab.refusals_expected and message.text.startswith("Failed to load resource"):
+            return
+        problems.append(f"console error on {tab.url} ({source}): {message.text}")
 
     tab.on("console", console)
     yield tab
@@ -96,6 +103,12 @@ def log_in(tab: Page, username: str, password: str = PASSWORD) -> None:
     tab.get_by_label("Password").fill(password)
     tab.get_by_role("button", name="Log in").click()
     expect(tab.get_by_role("button", name="Log out")).to_be_visible()
+
+
+def expect_refused(tab: Page, url: str) -> None:
+    """Opening ``url`` (absolute) is meant to be refused, with a 403 or 404 page: the line
+    Chromium logs about it is then not a browser error."""
+    tab.refusals_expected.add(url)
 
 
 def htmx_settled(tab: Page) -> None:

@@ -57,3 +57,59 @@ def work_day(practice, coordinator) -> WorkDay:
         due_at=now - dt.timedelta(minutes=5),
     )
     return WorkDay(reply=reply, call=call, later=later)
+
+
+# --- Every page ------------------------------------------------------------------------
+
+SITE_ROWS = [
+    ["A-1", "JANE", "DOE", "(212) 555-0101", "jane@example.com", "03/05/1980", "NS", ""],
+    ["A-2", "Mary", "Major", "12345", "", "", "consult - no book", ""],
+]
+
+
+@dataclass
+class Site:
+    """A practice with something on every page, and the ids its URLs take."""
+
+    ids: dict[str, list]  # URL keyword -> the values to visit it with
+    unsubscribe_token: str
+
+
+def site(practice, coordinator) -> Site:
+    """The coordinator's work day, and the rest: a contact with a history, an import that
+    ran and one waiting for its mapping, a duplicate pair, a text and an email template,
+    and a text sent through the sandbox."""
+    from outreach.inbound import unsubscribe_token
+    from tests.contacts.helpers import csv_bytes, run_import, upload
+    from tests.factories import DuplicateCandidateFactory, duplicate_pair
+
+    day = work_day(practice, coordinator)
+    finished = run_import(practice, csv_bytes(SITE_ROWS), name="finished.csv")
+    waiting = upload(practice, csv_bytes(SITE_ROWS), name="waiting.csv")
+    first, second = duplicate_pair(practice)
+    candidate = DuplicateCandidateFactory(practice=practice, contact_a=first, contact_b=second)
+    Message.objects.create(
+        practice=practice,
+        contact=day.call.contact,
+        direction="out",
+        channel="sms",
+        body="Hi Carl, this is Harbor Dental. Still thinking about Invisalign?",
+        status="delivered",
+    )
+    campaign = day.call.campaign
+    templates = {}
+    for step in campaign.sequence.steps.all():
+        template = step.templates.first()
+        if template is not None:
+            templates.setdefault(step.channel, template.pk)
+    return Site(
+        ids={
+            "contact_id": [day.reply.contact.pk, day.call.contact.pk],
+            "batch_id": [finished.pk, waiting.pk],
+            "candidate_id": [candidate.pk],
+            "campaign_id": [campaign.pk],
+            "template_id": list(templates.values()),
+            "enrollment_id": [day.reply.pk, day.call.pk, day.later.pk],
+        },
+        unsubscribe_token=unsubscribe_token(day.reply.contact),
+    )

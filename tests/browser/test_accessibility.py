@@ -1,7 +1,8 @@
-"""axe-core on the pages people spend their day on: no serious or critical violation.
+"""axe-core on the pages people spend their day on, in the states they use them in (a panel
+open with its forms, a preview refreshed): no violation of any impact.
 
-axe-core comes bundled in axe-playwright-python (no download); it is injected through
-Playwright's evaluate, which the page's CSP (scripts only from self) does not govern.
+tests/browser/test_every_page.py visits every page; this follows a working day through the
+states that a page's first view does not show.
 """
 
 from __future__ import annotations
@@ -9,58 +10,29 @@ from __future__ import annotations
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from reactivate.models import Role
+from tests.browser.axe import assert_accessible, axe_violations
 from tests.browser.conftest import htmx_settled, log_in
 from tests.browser.data import work_day
 from tests.contacts.helpers import csv_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AXE = Axe()
-BLOCKING = ("serious", "critical")
 IMPORT_ROWS = [
     ["A-1", "JANE", "DOE", "(212) 555-0101", "jane@example.com", "03/05/1980", "NS", ""],
     ["A-2", "Mary", "Major", "12345", "", "", "consult - no book", ""],
 ]
 
 
-# axe 4.7+ no longer reports duplicate ids; a label's "for" still finds only the first.
-DUPLICATE_IDS = """() => {
-  const seen = {};
-  for (const el of document.querySelectorAll("[id]")) seen[el.id] = (seen[el.id] || 0) + 1;
-  return Object.keys(seen).filter((id) => seen[id] > 1);
-}"""
-
-
 def blocking_violations(page: Page, name: str) -> list[str]:
-    """axe's serious and critical findings on the page as it is now, one readable block each
-    (and any id used twice)."""
-    found = AXE.run(page).response["violations"]
-    lines = [
-        f"[{name}] duplicate id {ident!r}: a label or ARIA reference finds only the first"
-        for ident in page.evaluate(DUPLICATE_IDS)
-    ]
-    for violation in found:
-        if violation["impact"] not in BLOCKING:
-            continue
-        lines.append(
-            f"[{name}] {violation['id']} ({violation['impact']}): {violation['help']}\n"
-            f"    {violation['helpUrl']}"
-        )
-        for node in violation["nodes"]:
-            lines.append(f"    at {' '.join(map(str, node['target']))}: {node['html'][:200]}")
-            summary = node.get("failureSummary", "").replace("\n", "\n        ")
-            lines.append(f"        {summary}")
-    return lines
+    """The name other browser tests import: every axe violation on the page as it is now,
+    of any impact (the gate is none at all), and any id used twice."""
+    return axe_violations(page, name)
 
 
-def assert_accessible(pages: dict[str, list[str]]) -> None:
-    problems = [line for lines in pages.values() for line in lines]
-    heading = "Accessibility problems (axe serious or critical, duplicate ids):"
-    assert not problems, "\n".join([heading, *problems])
+__all__ = ["assert_accessible", "blocking_violations"]
 
 
 def test_the_queue_the_patient_panel_and_the_contacts_list(page, screenshot, practice, member):
@@ -70,7 +42,7 @@ def test_the_queue_the_patient_panel_and_the_contacts_list(page, screenshot, pra
     found = {}
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Today's queue")
-    found["queue"] = blocking_violations(page, "queue")
+    found["queue"] = axe_violations(page, "queue")
     screenshot(page, "queue")
 
     page.keyboard.press("j")
@@ -78,13 +50,13 @@ def test_the_queue_the_patient_panel_and_the_contacts_list(page, screenshot, pra
     htmx_settled(page)
     for summary in page.locator("#panel details > summary").all():
         summary.click()  # the re-qualify, not-now and went-elsewhere forms, open
-    found["panel"] = blocking_violations(page, "patient panel")
+    found["panel"] = axe_violations(page, "patient panel")
     screenshot(page, "panel")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Contacts")
     expect(page.locator("#results table")).to_contain_text("Rita Replies")
-    found["contacts"] = blocking_violations(page, "contacts list")
+    found["contacts"] = axe_violations(page, "contacts list")
     screenshot(page, "contacts")
 
     assert_accessible(found)
@@ -97,7 +69,7 @@ def test_the_import_pages(page, screenshot, practice, member):
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Imports")
-    found["imports (empty)"] = blocking_violations(page, "imports, empty")
+    found["imports (empty)"] = axe_violations(page, "imports, empty")
 
     page.get_by_label("File").set_input_files(
         files=[{"name": "export.csv", "mimeType": "text/csv", "buffer": csv_bytes(IMPORT_ROWS)}]
@@ -106,18 +78,18 @@ def test_the_import_pages(page, screenshot, practice, member):
     expect(page.get_by_role("heading", level=1)).to_have_text("Import: export.csv")
     preview = page.locator("#preview table")
     expect(preview).to_contain_text("Jane Doe")
-    found["mapping and preview"] = blocking_violations(page, "import mapping and preview")
+    found["mapping and preview"] = axe_violations(page, "import mapping and preview")
     screenshot(page, "import-preview")
 
     # Changing a column refreshes the preview in place (htmx).
     with page.expect_response(re.compile(r"/imports/\d+/preview/$")):
         page.get_by_label("First name").select_option("Pt Last Name")
     expect(preview).to_contain_text("Doe Doe")
-    found["preview, refreshed"] = blocking_violations(page, "import preview, refreshed")
+    found["preview, refreshed"] = axe_violations(page, "import preview, refreshed")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Imports").click()
     expect(page.get_by_role("table")).to_contain_text("export.csv")
-    found["imports"] = blocking_violations(page, "imports, with one")
+    found["imports"] = axe_violations(page, "imports, with one")
     screenshot(page, "imports")
 
     assert_accessible(found)
@@ -130,6 +102,6 @@ def test_the_owners_scoreboard(page, screenshot, practice, member):
     log_in(page, "olive")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Scoreboard").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
-    found = {"scoreboard": blocking_violations(page, "scoreboard")}
+    found = {"scoreboard": axe_violations(page, "scoreboard")}
     screenshot(page, "scoreboard")
     assert_accessible(found)
