@@ -112,12 +112,14 @@ def practice_view(area: Area) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, practice_slug: str, *args, **kwargs) -> HttpResponse:
             access = practice_access(request.user, practice_slug)
+            # Set before any refusal: the "Not allowed" page keeps the practice's header
+            # and navigation (the member is still in their practice).
+            request.access = access
+            request.area = area
             reading = request.method in ("GET", "HEAD")
             allowed = access.can_view(area) if reading else access.can_change(area)
             if not allowed:
                 raise PermissionDenied
-            request.access = access
-            request.area = area
             # Times are shown and typed in the practice's own zone.
             with timezone.override(access.practice.time_zone):
                 return view(request, *args, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
@@ -42,14 +43,21 @@ def membership_add(
         raise ValidationError("This person is already a member of the practice.")
     membership = Membership.objects.create(user=user, practice=practice, role=role)
     if created and request is not None:
-        transaction.on_commit(lambda: _invite_send(user, request))
+        transaction.on_commit(lambda: _invite_send(membership, request))
     return membership
 
 
-def _invite_send(user, request: HttpRequest) -> None:
+def _invite_send(membership: Membership, request: HttpRequest) -> None:
     """Email a new member a link to set their password (the password-reset link, which
-    Django's reset form will not send to an account that has no password yet)."""
+    Django's reset form will not send to an account that has no password yet), saying
+    which practice they were added to, as what, and by whom."""
+    user, inviter = membership.user, request.user
     context = {
+        "practice": membership.practice,
+        "role": membership.get_role_display(),
+        "inviter_name": inviter.get_full_name() or inviter.get_username(),
+        "inviter_email": inviter.email,
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
         "email": user.email,
         "domain": request.get_host(),
         "site_name": "Reactivate",
