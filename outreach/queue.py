@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from campaigns.models import (
@@ -34,6 +35,10 @@ from outreach.models import Direction, Message
 from reactivate.models import Membership
 
 SECTION_LIMIT = 50
+# The calls due are counted up to this many and shown as "10,000+" beyond: the count walks
+# the same partial index as the list, and stopping here keeps it a few milliseconds at 1M
+# contacts, where a full count of a large practice's backlog would not be.
+COUNT_CAP = 10_000
 # What a list row shows: loading whole contacts (some 50 columns) for up to 300 rows costs
 # more than the queries.
 LIST_FIELDS = (
@@ -83,6 +88,9 @@ class Queue:
     unmatched: list[Message] = field(default_factory=list)
     decisions_today: int = 0
     quota: int = 0
+    # Rows due in a section beyond the ones listed, counted up to COUNT_CAP + 1 (calls only:
+    # the section a day's backlog builds up in).
+    totals: dict[str, int] = field(default_factory=dict)
 
     def items(self) -> list[Item]:
         return [item for key, _label in SECTIONS for item in self.sections.get(key, [])]
@@ -100,8 +108,20 @@ class Queue:
                 ordered.append(item.enrollment)
         return ordered
 
-    def labelled(self) -> list[tuple[str, str, list[Item]]]:
-        return [(key, label, self.sections.get(key, [])) for key, label in SECTIONS]
+    def labelled(self) -> list[tuple[str, str, list[Item], str]]:
+        """(key, label, items, size): size is "50 of 949" when more are due than listed."""
+        return [
+            (key, label, items, self.size(key, items))
+            for key, label in SECTIONS
+            for items in [self.sections.get(key, [])]
+        ]
+
+    def size(self, key: str, items: list[Item]) -> str:
+        total = max(self.totals.get(key, 0), len(items))
+        if total <= len(items):
+            return str(len(items))
+        counted = f"{COUNT_CAP:,}+" if total > COUNT_CAP else f"{total:,}"
+        return f"{len(items)} of {counted}"
 
     @property
     def quota_percent(self) -> int:
@@ -152,7 +172,9 @@ def queue_for(
     queue = Queue()
     voicemail_steps, closeout_steps = _marked_steps(practice)
     queue.sections.update(_enrollment_sections(practice, user, now, see_all, closeout_steps))
-    queue.sections.update(_touch_sections(practice, user, now, see_all, voicemail_steps))
+    touches, totals = _touch_sections(practice, user, now, see_all, voicemail_steps)
+    queue.sections.update(touches)
+    queue.totals = totals
     queue.unmatched = list(
         Message.objects.filter(
             practice=practice, direction=Direction.IN, contact__isnull=True, handled_at__isnull=True
@@ -254,7 +276,7 @@ def _first_rows(
 
 def _touch_sections(
     practice, user, now: dt.datetime, see_all: bool, voicemail_steps: list[int]
-) -> dict[str, list[Item]]:
+) -> tuple[dict[str, list[Item]], dict[str, int]]:
     """Calls due, voicemail fallbacks and held touches: each part walks a partial index in
     due order and stops at the section's limit, all three in one UNION ALL.
 
@@ -263,6 +285,11 @@ def _touch_sections(
     enrollments and sorts their touches (thousands) instead of walking the index to the
     limit. Only an active enrollment has planned touches (``enrollment_move`` stops them),
     so the check drops nothing in practice.
+
+    The calls part's rows also carry the number of calls due (``COUNT_CAP`` + 1 at most), as
+    a scalar subquery: no query more for the page, and Postgres runs it once (it names no
+    outer row), over the same index and conditions as the calls part. The other parts carry
+    0 (a subquery in each would count three times).
     """
     touches = (
         Touch.objects.filter(practice=practice, status=TouchStatus.PLANNED)
@@ -274,19 +301,27 @@ def _touch_sections(
     due_calls = touches.filter(
         ~Q(reason__startswith="held:"), channel=Channel.CALL, due_at__lte=now
     )
+    calls = due_calls.exclude(step_id__in=voicemail_steps)
+    capped, params = calls.values("pk").order_by()[: COUNT_CAP + 1].query.sql_with_params()
+    # The inner SQL is the ORM's own compilation; every value in it stays a parameter.
+    counted = f"SELECT COUNT(*) FROM ({capped}) AS due"  # noqa: S608
+    calls_total = RawSQL(counted, params, IntegerField())  # noqa: S611
     parts = [
-        qs.annotate(section=Value(key), step_name=F("step__name")).order_by("due_at")[
-            :SECTION_LIMIT
-        ]
+        qs.annotate(
+            section=Value(key),
+            step_name=F("step__name"),
+            calls_total=calls_total if key == "calls" else Value(0, IntegerField()),
+        ).order_by("due_at")[:SECTION_LIMIT]
         for key, qs in (
-            ("calls", due_calls.exclude(step_id__in=voicemail_steps)),
+            ("calls", calls),
             ("voicemail", due_calls.filter(step_id__in=voicemail_steps)),
             ("held", touches.filter(reason__startswith="held:")),
         )
     ]
-    rows = _union_all(parts)
+    rows = list(_union_all(parts))
+    totals = {"calls": max((row.calls_total for row in rows), default=0)}
     grouped = _by_section(rows, ("calls", "voicemail", "held"))
-    return {
+    sections = {
         key: [
             Item(key, t.enrollment, t.due_at, t.step_name if key == "calls" else t.reason)
             for t in sorted(found, key=lambda t: t.due_at)
@@ -294,6 +329,7 @@ def _touch_sections(
         ]
         for key, found in grouped.items()
     }
+    return sections, totals
 
 
 def _closeouts(mine: QuerySet[Enrollment], closeout_steps: list[int]) -> QuerySet[Enrollment]:

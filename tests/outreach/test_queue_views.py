@@ -160,6 +160,41 @@ def test_a_voicemail_fallback_shows_even_when_hundreds_of_calls_are_due_before_i
     assert sections(client, practice)["voicemail"] == [fallback.pk]
 
 
+def calls_heading(client, practice) -> str:
+    page = client.get(url("queue", practice)).content.decode()
+    return re.search(r"Calls due now <span class=\"count\">\(([^)]*)\)", page)[1]
+
+
+def test_the_calls_heading_says_50_of_949_when_949_are_due(client, practice, me):
+    calls_due(practice, me.user, 949)
+
+    assert calls_heading(client, practice) == "50 of 949"
+
+
+def test_the_calls_heading_counts_only_the_coordinators_own_calls(client, practice, me, member):
+    calls_due(practice, me.user, 60)
+    calls_due(practice, member(Role.COORDINATOR).user, 200)
+
+    assert calls_heading(client, practice) == "50 of 60"
+
+
+def test_a_short_list_of_calls_is_counted_as_it_is(client, practice, me):
+    calls_due(practice, me.user, 12)
+
+    assert calls_heading(client, practice) == "12"
+
+
+def test_a_backlog_beyond_the_counting_cap_shows_as_the_cap_and_more(
+    client, practice, me, monkeypatch
+):
+    from outreach import queue as queue_selectors
+
+    monkeypatch.setattr(queue_selectors, "COUNT_CAP", 100)
+    calls_due(practice, me.user, 150)
+
+    assert calls_heading(client, practice) == "50 of 100+"
+
+
 def test_a_call_task_of_a_patient_who_is_no_longer_active_is_not_due(client, practice, me):
     paused = enroll(practice, me.user, state=State.PAUSED)
     call_task(paused)
