@@ -344,12 +344,18 @@ def matching_keys(
     }
 
 
-def _name_similarity(a: CandidateRow, b: CandidateRow) -> float:
-    """Names alike, 0 to 1, counting first and last names written the other way round."""
-    left = f"{a.first_name} {a.last_name}".lower()
-    right = f"{b.first_name} {b.last_name}".lower()
-    swapped = f"{b.last_name} {b.first_name}".lower()
-    return max(fuzz.ratio(left, right), fuzz.ratio(left, swapped)) / 100
+def _folded(name: str) -> str:
+    """A name's letters, lower case with accents folded: "José" and "Jose" are one name."""
+    return hygiene.name_key(name or "", "")[:-1]
+
+
+def _name_similarity(a: CandidateRow, b: CandidateRow) -> tuple[float, float]:
+    """Whole names and first names alike, 0 to 1, accents folded, counting first and last
+    names written the other way round."""
+    fa, la, fb, lb = map(_folded, (a.first_name, a.last_name, b.first_name, b.last_name))
+    whole = max(fuzz.ratio(f"{fa} {la}", f"{fb} {lb}"), fuzz.ratio(f"{fa} {la}", f"{lb} {fb}"))
+    first = max(fuzz.ratio(fa, fb), fuzz.ratio(fa, lb) if fa and fa == lb else 0)
+    return whole / 100, first / 100
 
 
 def _same_address(a: CandidateRow, b: CandidateRow) -> bool:
@@ -360,8 +366,12 @@ def _same_address(a: CandidateRow, b: CandidateRow) -> bool:
 
 
 def pair_score(a: CandidateRow, b: CandidateRow) -> tuple[float, str]:
-    """How alike two contacts are (0 to 1) and the evidence, in words for the reviewer."""
-    names = _name_similarity(a, b)
+    """How alike two contacts are (0 to 1) and the evidence, in words for the reviewer.
+
+    A shared phone and address say "same household", not "same person": a first name that
+    differs counts against the pair, so a parent and child sharing a phone read well below
+    one person filed twice (two charts), instead of both reading 100%."""
+    names, first = _name_similarity(a, b)
     score, evidence = names, [f"names {round(names * 100)}% alike"]
     if a.date_of_birth and b.date_of_birth:
         if a.date_of_birth == b.date_of_birth:
@@ -381,9 +391,12 @@ def pair_score(a: CandidateRow, b: CandidateRow) -> tuple[float, str]:
     if _same_address(a, b):
         score += 0.15
         evidence.append("same address")
-    if shared and a.first_name.lower() != b.first_name.lower():
+    score -= (1 - first) * 0.8
+    if shared and first < 1:
         evidence.append("different first name (family?)")
-    return min(score, 1.0), "; ".join(evidence)
+    # 100% is kept for names that agree letter for letter with nothing against them.
+    ceiling = 1.0 if names == 1 and "different birth dates" not in evidence else 0.99
+    return min(score, ceiling), "; ".join(evidence)
 
 
 def _corroborated(a: CandidateRow, b: CandidateRow) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import views
+from contacts import duplicate_views, views
 
 app_name = "contacts"
 urlpatterns = [
@@ -13,9 +13,17 @@ urlpatterns = [
     path("imports/<int:batch_id>/", views.import_detail, name="import_detail"),
     path("imports/<int:batch_id>/preview/", views.import_preview, name="import_preview"),
     path("imports/<int:batch_id>/start/", views.import_start, name="import_start"),
-    path("imports/<int:batch_id>/delete/", views.import_delete, name="import_delete"),
     path("imports/<int:batch_id>/progress/", views.import_progress, name="import_progress"),
     path("imports/<int:batch_id>/report.csv", views.import_report, name="import_report"),
-    path("duplicates/", views.duplicates, name="duplicates"),
-    path("duplicates/<int:candidate_id>/", views.duplicate_review, name="duplicate_review"),
+    path("duplicates/", duplicate_views.duplicates, name="duplicates"),
+    path(
+        "duplicates/merge-identical/",
+        duplicate_views.duplicates_merge_identical,
+        name="duplicates_merge_identical",
+    ),
+    path(
+        "duplicates/<int:candidate_id>/",
+        duplicate_views.duplicate_review,
+        name="duplicate_review",
+    ),
 ]

@@ -1,4 +1,4 @@
-"""Contacts, imports and duplicate review. Views parse, call a service, render.
+"""Contacts and imports (duplicates: ``duplicate_views``). Views parse, call a service, render.
 
 Search text is posted, never put in the URL: a patient's name must not reach access logs.
 """
@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contacts import importing
-from contacts.dedupe import candidate_dismiss, contact_merge
 from contacts.exports import contacts_csv
 from contacts.forms import (
     ContactFilterForm,
@@ -24,10 +23,9 @@ from contacts.forms import (
     UploadForm,
 )
 from contacts.history import history_timeline
-from contacts.import_files import import_batch_delete
-from contacts.models import Bucket, Contact, DuplicateCandidate, ImportBatch, ImportStatus
+from contacts.models import Bucket, Contact, ImportBatch, ImportStatus
 from contacts.segments import bucket_counts, bucket_of
-from contacts.selectors import contact_get, contact_list, contacts_selected, open_candidates
+from contacts.selectors import contact_get, contact_list, contacts_selected
 from contacts.services import (
     contacts_assign,
     contacts_mark_do_not_contact,
@@ -267,27 +265,6 @@ def import_start(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 
 @practice_view(Area.IMPORTS)
-@require_POST
-def import_delete(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = _batch(request, batch_id)
-    try:
-        import_batch_delete(batch=batch)
-    except ValueError as error:
-        messages.error(request, str(error))
-        return redirect("contacts:import_detail", practice_slug=_slug(request), batch_id=batch_id)
-    # The name the file was uploaded under may name a patient: the audit keeps the id.
-    audit_record(
-        request,
-        AuditAction.DELETED,
-        object_type="contacts.importbatch",
-        object_id=batch_id,
-        detail={"step": "deleted before it ran"},
-    )
-    messages.success(request, "The upload and its file are deleted.")
-    return redirect("contacts:imports", practice_slug=_slug(request))
-
-
-@practice_view(Area.IMPORTS)
 def import_progress(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     response = render(request, "contacts/_progress.html", {"batch": batch})
@@ -319,72 +296,3 @@ def synonym_add(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, "Enter a word and what it means.")
     return redirect("contacts:imports", practice_slug=_slug(request))
-
-
-# --- Duplicates -------------------------------------------------------------------------
-
-
-@practice_view(Area.CONTACTS)
-def duplicates(request: HttpRequest) -> HttpResponse:
-    page = Paginator(open_candidates(request.access.practice), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "contacts/duplicates.html", {"page": page})
-
-
-COMPARED = (
-    ("Name", "full_name"),
-    ("EMR id", "external_id"),
-    ("Phone", "phone"),
-    ("Phone as typed", "phone_raw"),
-    ("Email", "email"),
-    ("Birth date", "date_of_birth"),
-    ("Address", "address"),
-    ("Postal code", "postal_code"),
-    ("Last outcome", "last_outcome"),
-    ("Last activity", "last_activity"),
-    ("Do not contact", "do_not_contact"),
-    ("SMS opt-out", "sms_opt_out_at"),
-    ("Email opt-out", "email_opt_out_at"),
-)
-
-
-@practice_view(Area.CONTACTS)
-def duplicate_review(request: HttpRequest, candidate_id: int) -> HttpResponse:
-    practice = request.access.practice
-    candidate = get_object_or_404(
-        DuplicateCandidate.objects.select_related("contact_a", "contact_b"),
-        practice=practice,
-        pk=candidate_id,
-    )
-    a, b = candidate.contact_a, candidate.contact_b
-    if request.method == "POST":
-        return _duplicate_decide(request, candidate, a, b)
-    audit_record(request, AuditAction.VIEWED, candidate)
-    rows = [(label, getattr(a, name), getattr(b, name)) for label, name in COMPARED]
-    return render(
-        request,
-        "contacts/duplicate_review.html",
-        {"candidate": candidate, "a": a, "b": b, "rows": rows},
-    )
-
-
-def _duplicate_decide(request, candidate, a, b) -> HttpResponse:
-    decision = request.POST.get("decision")
-    if decision == "dismiss":
-        candidate_dismiss(candidate=candidate, user=request.user)
-        messages.success(request, "Kept as two people; this pair will not be proposed again.")
-    elif decision in ("keep_a", "keep_b"):
-        survivor, merged = (a, b) if decision == "keep_a" else (b, a)
-        try:
-            record = contact_merge(survivor=survivor, merged=merged, user=request.user)
-        except ValueError as error:
-            messages.error(request, str(error))
-        else:
-            audit_record(
-                request, AuditAction.MERGED, record.survivor, detail={"merged": record.merged_id}
-            )
-            messages.success(request, "Merged; the strictest consent was kept.")
-    else:
-        messages.error(request, "Choose which record to keep, or 'not the same person'.")
-    return redirect("contacts:duplicates", practice_slug=_slug(request))
