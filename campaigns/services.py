@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from campaigns import selectors, tone
+from campaigns import pacing, selectors, tone
 from campaigns.defaults import DEFAULT_STEPS
 from campaigns.models import (
     Campaign,
@@ -239,7 +239,10 @@ def _enroll(
     assign: dict[int, tuple[bool, OpenerVariant | None, int | None]],
     start_day: dt.date,
     bucket_of: dict[int, str],
+    start_day_of: dict[int, dt.date] | None = None,
 ) -> int:
+    """``start_day_of``: a start day per contact (a paced start), else ``start_day``."""
+    start_day_of = start_day_of or {}
     steps = list(campaign.sequence.steps.all())
     rules = SendingRules.of(campaign.practice)
     contacts = list(contacts)
@@ -255,7 +258,7 @@ def _enroll(
             held_out=held_out,
             variant=variant,
             coordinator_id=coordinator_id,
-            start_day=start_day,
+            start_day=start_day_of.get(contact.pk, start_day),
             # A reply that came before the enrollment waits in the work queue all the same.
             reply_waiting_since=waiting.get(contact.pk),
         )
@@ -278,11 +281,14 @@ def _coordinator_cycle(campaign: Campaign) -> list[int]:
 
 
 @transaction.atomic
-def campaign_start(campaign: Campaign, *, today: dt.date | None = None) -> dict:
+def campaign_start(
+    campaign: Campaign, *, today: dt.date | None = None, per_day: int | None = None
+) -> dict:
     """Enroll every eligible patient and plan their touches; returns what happened.
 
     Held-out patients are enrolled (so lift can be measured) but get no touches. The
     opener variants and the holdout are drawn at random, in the exact asked shares.
+    ``per_day``: start that many contacted patients a day (``campaigns.pacing``).
     """
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != CampaignStatus.DRAFT:
@@ -312,10 +318,19 @@ def campaign_start(campaign: Campaign, *, today: dt.date | None = None) -> dict:
             assign[pk] = (False, variant, assign[pk][2])
     bucket_of = {pk: bucket for pk, bucket, _ in rows}
     start_day = max(campaign.start_date, today)
+    start_day_of = {}
+    if per_day:
+        held_days, treated_days = pacing.start_days(
+            len(held), len(treated), start_day, per_day, rng
+        )
+        start_day_of = {
+            pk: day
+            for (pk, _b, _a), day in zip(held + treated, held_days + treated_days, strict=True)
+        }
     ids = [pk for pk, _b, _a in rows]
     for i in range(0, len(ids), CHUNK):
         contacts = Contact.objects.filter(pk__in=ids[i : i + CHUNK]).order_by("pk")
-        _enroll(campaign, contacts, assign, start_day, bucket_of)
+        _enroll(campaign, contacts, assign, start_day, bucket_of, start_day_of)
     campaign.status, campaign.started_at = CampaignStatus.RUNNING, timezone.now()
     campaign.save(update_fields=["status", "started_at"])
     return {

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from campaigns import decisions, selectors, services, tone
+from campaigns import decisions, pacing, selectors, services, tone
 from campaigns.forms import (
     CampaignForm,
     ElsewhereForm,
@@ -153,6 +153,7 @@ def _confirm(request: HttpRequest, campaign: Campaign, action: str) -> HttpRespo
     context = {"campaign": campaign, "action": action}
     if action == "start":
         context.update(_draft_preview(request, campaign))
+        context["capacity"] = pacing.capacity(campaign, context["enrolled"])
     else:
         context["active"] = selectors.state_counts(campaign)[State.ACTIVE]
     return render(request, "campaigns/confirm.html", context)
@@ -166,6 +167,16 @@ def _started(request: HttpRequest, campaign: Campaign, excluded: dict[str, int])
     )
 
 
+def _paced(request: HttpRequest, campaign: Campaign) -> int | None:
+    """New patients a day when the start page's "spread" was chosen: worked out again here
+    from the coordinators' capacity, never taken from the form."""
+    if request.POST.get("pace") != "spread":
+        return None
+    enrolled = _draft_preview(request, campaign)["enrolled"]
+    found = pacing.capacity(campaign, enrolled)
+    return found.per_day if found.exceeded else None
+
+
 @practice_view(Area.CAMPAIGNS)
 @require_POST
 def control(request: HttpRequest, campaign_id: int) -> HttpResponse:
@@ -176,7 +187,9 @@ def control(request: HttpRequest, campaign_id: int) -> HttpResponse:
         return _confirm(request, campaign, action)
     try:
         if action == "start":
-            result = services.campaign_start(campaign, today=_today(request))
+            result = services.campaign_start(
+                campaign, today=_today(request), per_day=_paced(request, campaign)
+            )
             messages.success(request, _started(request, campaign, result["excluded"]))
         elif action in ("pause", "resume", "stop"):
             target = {
