@@ -67,6 +67,13 @@ SITE_ROWS = [
 ]
 
 
+# The URL keywords site() gives values for (with the practice's slug).
+SITE_KEYWORDS = frozenset(
+    {"practice_slug", "contact_id", "batch_id", "candidate_id", "campaign_id"}
+    | {"template_id", "enrollment_id"}
+)
+
+
 @dataclass
 class Site:
     """A practice with something on every page, and the ids its URLs take."""
@@ -104,6 +111,7 @@ def site(practice, coordinator) -> Site:
             templates.setdefault(step.channel, template.pk)
     return Site(
         ids={
+            "practice_slug": [practice.slug],
             "contact_id": [day.reply.contact.pk, day.call.contact.pk],
             "batch_id": [finished.pk, waiting.pk],
             "candidate_id": [candidate.pk],
