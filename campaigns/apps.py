@@ -12,3 +12,9 @@ class CampaignsConfig(AppConfig):
         from contacts.history import history_source_register
 
         history_source_register("campaigns", move=enrollments_merge, timeline=outcomes_timeline)
+
+        # The contact page's "Enroll in a campaign", for the same reason.
+        from campaigns.contact_enroll import contact_enroll, contact_enroll_choices
+        from contacts.page_hooks import enrolling_register
+
+        enrolling_register("campaigns", choices=contact_enroll_choices, enroll=contact_enroll)

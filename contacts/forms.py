@@ -70,3 +70,63 @@ class ContactFilterForm(forms.Form):
 class SynonymForm(forms.Form):
     text = forms.CharField(max_length=100, label="Word in your export")
     outcome = forms.ChoiceField(choices=LastOutcome.choices, label="Means")
+
+
+class ContactEditForm(forms.Form):
+    """The contact page's own fields. Phone and email are cleaned and checked by
+    ``contact_update`` (as an import cleans them), so a refused value stays as typed."""
+
+    phone = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Phone",
+        help_text="As you would dial it; an extension may follow, e.g. x204.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
+    email = forms.CharField(
+        required=False,
+        max_length=254,
+        label="Email",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "email"}),
+    )
+    assigned_to = forms.ChoiceField(required=False, label="Coordinator")
+    notes = forms.CharField(
+        required=False, label="Notes", widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+    def __init__(self, *args, coordinators=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].choices = [
+            ("", "Nobody"),
+            *[(str(u.pk), u.get_full_name() or u.username) for u in coordinators],
+        ]
+
+    @classmethod
+    def initial_of(cls, contact) -> dict:
+        return {
+            "phone": contact.phone_raw or contact.phone,
+            "email": contact.email_raw or contact.email,
+            "assigned_to": str(contact.assigned_to_id or ""),
+            "notes": contact.notes,
+        }
+
+    def coordinator_id(self) -> int | None:
+        raw = self.cleaned_data.get("assigned_to") or ""
+        return int(raw) if raw.isdigit() else None
+
+
+class ContactDoNotContactForm(forms.Form):
+    reason = forms.CharField(
+        required=False,  # contact_do_not_contact_set says why a blank reason is refused
+        label="Why should this patient not be contacted?",
+        help_text="Kept with the patient's record, for example: asked by phone on Monday.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class EnrollForm(forms.Form):
+    campaign = forms.TypedChoiceField(coerce=int, label="Campaign")
+
+    def __init__(self, *args, campaigns=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [(str(pk), name) for pk, name in campaigns]

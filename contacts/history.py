@@ -74,5 +74,12 @@ def imports_timeline(contact_ids: list[int]) -> Iterable[TimelineEntry]:
             f"Imported (row {row.row}): {row.get_result_display()}",
             row.message,
         )
-    for merge in ContactMerge.objects.filter(survivor_id__in=contact_ids).order_by():
-        yield TimelineEntry(merge.at, "Merged another record into this one", merge.automatic_reason)
+    merges = ContactMerge.objects.filter(survivor_id__in=contact_ids).select_related("merged")
+    for merge in merges.order_by():
+        merged = merge.merged
+        emr = f", EMR id {merged.external_id}" if merged.external_id else ""
+        yield TimelineEntry(
+            merge.at,
+            f"Merged another record into this one: {merged.full_name}{emr}",
+            merge.automatic_reason,
+        )

@@ -44,13 +44,117 @@ def contacts_mark_do_not_contact(*, practice: Practice, contact_ids: list[int], 
     )
 
 
+def contact_do_not_contact_set(contact: Contact, *, reason: str) -> bool:
+    """Mark one patient do not contact, keeping why; True if newly set (a flag already set
+    keeps its first reason). The reason is required: it is what the next person reads."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": "Give the reason: it is kept with the patient's record."})
+    if len(reason) > DNC_REASON_MAX:
+        limit = f"Keep the reason to {DNC_REASON_MAX} characters (this one is {len(reason)})."
+        raise ValidationError({"reason": limit})
+    marked = Contact.objects.filter(pk=contact.pk, do_not_contact=False).update(
+        do_not_contact=True, do_not_contact_reason=reason, updated_at=timezone.now()
+    )
+    if marked:
+        contact.do_not_contact, contact.do_not_contact_reason = True, reason
+    return bool(marked)
+
+
 def contact_do_not_contact_clear(contact: Contact, *, set_with: str) -> bool:
     """Clear the do-not-contact flag if it is still the one set with reason ``set_with``
     (conditional: a flag set since, for another reason, stays). True if cleared."""
     cleared = Contact.objects.filter(
         pk=contact.pk, do_not_contact=True, do_not_contact_reason=set_with
     ).update(do_not_contact=False, do_not_contact_reason="", updated_at=timezone.now())
+    if cleared:
+        contact.do_not_contact, contact.do_not_contact_reason = False, ""
     return bool(cleared)
+
+
+DNC_REASON_MAX = Contact._meta.get_field("do_not_contact_reason").max_length
+
+
+@transaction.atomic
+def contact_update(
+    contact: Contact,
+    *,
+    practice: Practice,
+    phone: str,
+    email: str,
+    notes: str,
+    coordinator_id: int | None,
+) -> list[str]:
+    """Save what a person typed on the contact page; returns the names of the fields that
+    changed. Phone and email are cleaned exactly as an import cleans them; a number or
+    address that cannot be used is refused (ValidationError per field), not saved half-valid:
+    unlike an import, the person who typed it is here to correct it."""
+    errors: dict[str, str] = {}
+    changes: dict[str, object] = {}
+    phone = phone.strip()
+    if phone != (contact.phone_raw or contact.phone):
+        result = hygiene.phone_normalize(
+            phone, country=practice.country, area_code=practice.default_area_code
+        )
+        if phone and not result.valid:
+            errors["phone"] = f"{phone!r} is not a phone number we can dial ({result.problem})."
+        else:
+            changes.update(
+                phone_raw=result.raw[:100],
+                phone=result.e164,
+                phone_extension=result.extension[:10],
+                phone_valid=result.valid,
+                # A new number: what the carrier said of the old one no longer holds.
+                sms_unreachable="",
+                time_zone=result.time_zone or contact.time_zone,
+            )
+    email = email.strip()
+    if email != (contact.email_raw or contact.email):
+        result = hygiene.email_normalize(email)
+        if email and not result.valid:
+            errors["email"] = f"{email!r} is not an email address we can write to."
+        else:
+            changes.update(
+                email_raw=result.raw[:254], email=result.normalized[:254], email_valid=result.valid
+            )
+    if notes != contact.notes:
+        changes["notes"] = notes
+    if coordinator_id != contact.assigned_to_id:
+        if coordinator_id is not None and not _works_patients(practice, coordinator_id):
+            errors["assigned_to"] = "Choose a coordinator of this practice."
+        changes["assigned_to_id"] = coordinator_id
+    if errors:
+        raise ValidationError(errors)
+    for name, value in changes.items():
+        setattr(contact, name, value)
+    if changes:
+        contact.save(update_fields=[*changes, "updated_at"])
+    return sorted({_FIELD_OF.get(name, name) for name in changes})
+
+
+# The fields a person edits, as the audit log names them.
+_FIELD_OF = {
+    "phone_raw": "phone",
+    "phone_extension": "phone",
+    "phone_valid": "phone",
+    "sms_unreachable": "phone",
+    "time_zone": "phone",
+    "email_raw": "email",
+    "email_valid": "email",
+    "assigned_to_id": "assigned_to",
+}
+
+
+def _works_patients(practice: Practice, user_id: int) -> bool:
+    return (
+        get_user_model()
+        .objects.filter(
+            pk=user_id,
+            memberships__practice=practice,
+            memberships__role__in=[Role.COORDINATOR, Role.ADMIN],
+        )
+        .exists()
+    )
 
 
 @transaction.atomic

@@ -8,6 +8,13 @@ urlpatterns = [
     path("bulk/", views.bulk, name="bulk"),
     path("export.csv", views.export, name="export"),
     path("<int:contact_id>/", views.detail, name="detail"),
+    path("<int:contact_id>/edit/", views.contact_edit, name="edit"),
+    path(
+        "<int:contact_id>/do-not-contact/",
+        views.contact_do_not_contact,
+        name="do_not_contact",
+    ),
+    path("<int:contact_id>/enroll/", views.contact_enroll, name="enroll"),
     path("imports/", views.imports, name="imports"),
     path("imports/synonyms/", views.synonym_add, name="synonym_add"),
     path("imports/<int:batch_id>/", views.import_detail, name="import_detail"),

@@ -13,11 +13,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from contacts import importing
+from contacts import importing, page_hooks
+from contacts.consent import channel_states
 from contacts.exports import contacts_csv
 from contacts.forms import (
+    ContactDoNotContactForm,
+    ContactEditForm,
     ContactFilterForm,
     DoNotContactForm,
+    EnrollForm,
     MappingForm,
     SynonymForm,
     UploadForm,
@@ -27,6 +31,9 @@ from contacts.models import Bucket, Contact, ImportBatch, ImportStatus
 from contacts.segments import bucket_counts, bucket_of
 from contacts.selectors import contact_get, contact_list, contacts_selected
 from contacts.services import (
+    contact_do_not_contact_clear,
+    contact_do_not_contact_set,
+    contact_update,
     contacts_assign,
     contacts_mark_do_not_contact,
     outcome_synonym_add,
@@ -75,24 +82,138 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@practice_view(Area.CONTACTS)
-def detail(request: HttpRequest, contact_id: int) -> HttpResponse:
-    practice = request.access.practice
+def _contact(request: HttpRequest, contact_id: int) -> Contact:
     try:
-        contact = contact_get(practice, contact_id)
+        return contact_get(request.access.practice, contact_id)
     except Contact.DoesNotExist:
         raise Http404 from None
+
+
+def _detail_page(request: HttpRequest, contact: Contact, **refused) -> HttpResponse:
+    """The contact page, with any form that was just refused kept as typed."""
+    practice = request.access.practice
+    can_change = request.access.can_change(Area.CONTACTS)
+    context = {
+        "contact": contact,
+        "bucket": bucket_of(contact, practice, _today(request)),
+        "timeline": history_timeline(contact),
+        "channels": channel_states(contact),
+        "consent_notes": page_hooks.consent_notes(contact),
+        "can_change": can_change and contact.merged_into_id is None,
+    }
+    if context["can_change"]:
+        enroller = page_hooks.enrolling()
+        choices = enroller.choices(contact, practice) if enroller else None
+        context.update(
+            edit_form=refused.get("edit_form")
+            or ContactEditForm(
+                initial=ContactEditForm.initial_of(contact),
+                coordinators=practice_coordinators(practice),
+            ),
+            dnc_form=refused.get("dnc_form") or ContactDoNotContactForm(),
+            enroll_choices=choices,
+            enroll_form=refused.get("enroll_form")
+            or (EnrollForm(campaigns=choices.campaigns) if choices else None),
+        )
+    return render(request, "contacts/detail.html", context)
+
+
+def _to_detail(request: HttpRequest, contact: Contact) -> HttpResponse:
+    return redirect("contacts:detail", practice_slug=_slug(request), contact_id=contact.pk)
+
+
+@practice_view(Area.CONTACTS)
+def detail(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _contact(request, contact_id)
     audit_record(request, AuditAction.VIEWED, contact)
-    timeline = history_timeline(contact)
-    return render(
-        request,
-        "contacts/detail.html",
-        {
-            "contact": contact,
-            "bucket": bucket_of(contact, practice, _today(request)),
-            "timeline": timeline,
-        },
-    )
+    return _detail_page(request, contact)
+
+
+@practice_view(Area.CONTACTS)
+@require_POST
+def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+    practice = request.access.practice
+    contact = _contact(request, contact_id)
+    form = ContactEditForm(request.POST, coordinators=practice_coordinators(practice))
+    if form.is_valid():
+        try:
+            changed = contact_update(
+                contact,
+                practice=practice,
+                phone=form.cleaned_data["phone"],
+                email=form.cleaned_data["email"],
+                notes=form.cleaned_data["notes"],
+                coordinator_id=form.coordinator_id(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            if changed:
+                # Field names only: the values are the patient's.
+                audit_record(request, AuditAction.CHANGED, contact, detail={"fields": changed})
+                messages.success(request, "Saved.")
+            else:
+                messages.info(request, "Nothing changed.")
+            return _to_detail(request, contact)
+    return _detail_page(request, contact, edit_form=form)
+
+
+@practice_view(Area.CONTACTS)
+@require_POST
+def contact_do_not_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
+    contact = _contact(request, contact_id)
+    if request.POST.get("clear") == "yes":
+        # Only the flag the person saw: one set since, for another reason, stays.
+        if contact_do_not_contact_clear(contact, set_with=request.POST.get("set_with", "")):
+            audit_record(
+                request, AuditAction.CHANGED, contact, detail={"do_not_contact": "cleared"}
+            )
+            messages.success(request, "Do not contact cleared: this patient may be contacted.")
+        else:
+            messages.error(request, "Do not contact changed since you opened the page; look again.")
+        return _to_detail(request, contact)
+    form = ContactDoNotContactForm(request.POST)
+    form.is_valid()
+    try:
+        marked = contact_do_not_contact_set(contact, reason=form.cleaned_data.get("reason", ""))
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _detail_page(request, contact, dnc_form=form)
+    if marked:
+        audit_record(request, AuditAction.CHANGED, contact, detail={"do_not_contact": "set"})
+        messages.success(request, "Marked do not contact.")
+    else:
+        messages.info(request, "This patient was already marked do not contact.")
+    return _to_detail(request, contact)
+
+
+@practice_view(Area.CONTACTS)
+@require_POST
+def contact_enroll(request: HttpRequest, contact_id: int) -> HttpResponse:
+    practice = request.access.practice
+    contact = _contact(request, contact_id)
+    enroller = page_hooks.enrolling()
+    if enroller is None:
+        raise Http404
+    choices = enroller.choices(contact, practice)
+    form = EnrollForm(request.POST, campaigns=choices.campaigns)
+    if form.is_valid():
+        try:
+            name = enroller.enroll(
+                contact, practice, form.cleaned_data["campaign"], _today(request)
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            audit_record(
+                request,
+                AuditAction.CHANGED,
+                contact,
+                detail={"enrolled_in_campaign": form.cleaned_data["campaign"]},
+            )
+            messages.success(request, f"Enrolled in {name}; the first touches are planned.")
+            return _to_detail(request, contact)
+    return _detail_page(request, contact, enroll_form=form)
 
 
 @practice_view(Area.CONTACTS)

@@ -101,7 +101,9 @@ def test_contact_page_query_count_does_not_grow_with_the_history(
         )
         outcome_record(contact=contact, enrollment=enrollment, kind=OutcomeKind.NO_ANSWER)
     client = client_for(coordinator)
-    with django_assert_max_num_queries(16):
+    # The edit forms add three, whatever the history: the coordinators to assign to, the
+    # patient's open enrollment and the running campaigns.
+    with django_assert_max_num_queries(19):
         client.get(url("detail", practice, contact_id=contact.pk))
 
 
