@@ -56,7 +56,25 @@ def _rate(value: float | None) -> str:
     return "" if value is None else f"{value:.4f}"
 
 
-def _line(section: str, group: str, c: Counts) -> tuple:
+def _line(section: str, group: str, c: Counts, *, rates: bool = True) -> tuple:
+    """``rates``: False for a week, whose counts are events dated in that week (as the
+    page's weekly table shows them), not one cohort of patients: a patient who replied in
+    one week and was scheduled the next is in one week's "scheduled" and the other's
+    "replied", so a week's ratio is no rate the page defines (it read 300%)."""
+    if not rates:
+        rates_of = ("",) * 6
+    else:
+        rates_of = tuple(
+            _rate(value)
+            for value in (
+                c.reply_rate,
+                c.qualification_rate,
+                c.scheduled_rate,
+                c.scheduled_per_contacted,
+                c.show_rate,
+                c.decision_rate,
+            )
+        )
     return (
         section,
         group,
@@ -68,26 +86,21 @@ def _line(section: str, group: str, c: Counts) -> tuple:
         c.showed,
         c.decisions,
         c.appointments_due,
-        _rate(c.reply_rate),
-        _rate(c.qualification_rate),
-        _rate(c.scheduled_rate),
-        _rate(c.scheduled_per_contacted),
-        _rate(c.show_rate),
-        _rate(c.decision_rate),
+        *rates_of,
         f"{c.revenue_recovered:.2f}",
     )
 
 
 def scoreboard_csv(report: Report) -> Iterator[str]:
-    """The period's totals, then one line per week, bucket, coordinator, campaign and
-    opener variant (an empty rate means its denominator was 0)."""
+    """The period's totals, then one line per week (counts only, as on the page), bucket,
+    coordinator, campaign and opener variant (an empty rate means its denominator was 0)."""
     scope = report.scope
     period = f"{scope.start or 'start'} to {scope.end}"
 
     def rows():
         yield _line("total", period, report.totals)
         for week, counts in report.weeks:
-            yield _line("week", f"{week:%Y-%m-%d}", counts)
+            yield _line("week", f"{week:%Y-%m-%d}", counts, rates=False)
         sections: tuple[tuple[str, list[Row]], ...] = (
             ("bucket", report.by_bucket),
             ("coordinator", report.by_coordinator),

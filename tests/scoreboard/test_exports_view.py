@@ -1,12 +1,15 @@
 """CSV exports of the scoreboard and of the outcome log: audited and formula-safe."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 import time_machine
 from django.urls import reverse
 
+from campaigns.models import OutcomeKind
+from campaigns.services import outcome_record
 from reactivate.models import AuditAction, AuditEvent, Role
 from tests.scoreboard import scenario
 from tests.scoreboard.scenario import NOW
@@ -66,3 +69,48 @@ def test_a_coordinator_cannot_export(client_for, world):
     response, _rows = download(client_for(world.coordinator_a), world.practice, "export_outcomes")
     assert response.status_code == 403
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORTED).exists()
+
+
+RATES = (
+    "reply_rate",
+    "qualification_rate",
+    "scheduled_rate",
+    "scheduled_per_contacted",
+    "show_rate",
+    "decision_rate",
+)
+
+
+@pytest.fixture
+def booked_a_week_after_replying(world):
+    """Three patients who replied and qualified in the week of March 2, all scheduled in
+    the week of March 9, when one other patient replied and qualified: that week has more
+    scheduled than replied or qualified."""
+    for n in (13, 14, 15):
+        enrollment = world.patients[n]
+        with time_machine.travel(dt.datetime(2026, 3, 3, 10, tzinfo=NOW.tzinfo), tick=False):
+            outcome_record(
+                contact=enrollment.contact, enrollment=enrollment, kind=OutcomeKind.REPLIED
+            )
+            outcome_record(
+                contact=enrollment.contact, enrollment=enrollment, kind=OutcomeKind.QUALIFIED
+            )
+        with time_machine.travel(dt.datetime(2026, 3, 10, 10, tzinfo=NOW.tzinfo), tick=False):
+            outcome_record(
+                contact=enrollment.contact, enrollment=enrollment, kind=OutcomeKind.SCHEDULED
+            )
+    late = world.patients[16]  # replies and qualifies that week: the rates' denominators
+    with time_machine.travel(dt.datetime(2026, 3, 11, 10, tzinfo=NOW.tzinfo), tick=False):
+        for kind in (OutcomeKind.REPLIED, OutcomeKind.QUALIFIED):
+            outcome_record(contact=late.contact, enrollment=late, kind=kind)
+    return world
+
+
+def test_no_rate_in_the_scoreboard_csv_is_above_100_percent(
+    client_for, member, booked_a_week_after_replying
+):
+    practice = booked_a_week_after_replying.practice
+    _, rows = download(client_for(member(Role.OWNER)), practice, "export_scoreboard")
+    week = next(row for row in rows if row["section"] == "week" and row["group"] == "2026-03-09")
+    assert int(week["scheduled"]) > int(week["qualified"])  # the seeded week
+    assert all(float(row[r]) <= 1 for row in rows for r in RATES if row[r])
