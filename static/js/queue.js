@@ -60,7 +60,12 @@
     if (at !== -1) lastIndex = at;
     mark(list, at);
     const target = panel.querySelector('[aria-invalid="true"]') || panel.querySelector("[data-panel-focus]");
-    if (target) target.focus();
+    if (target) target.focus({ preventScroll: true });
+    // A patient opened low in the list: bring the panel's top into view (above the list
+    // on a tablet, where it would otherwise open out of sight).
+    const top = panel.getBoundingClientRect().top;
+    if (top < 0 || top > window.innerHeight * 0.5) panel.scrollIntoView({ block: "start" });
+    else if (target) target.scrollIntoView({ block: "nearest" });
   }
   // Re-qualify: say what the two answers lead to as they are chosen, before saving.
   document.addEventListener("change", function (event) {
