@@ -481,6 +481,10 @@ class AtStake:
     quoted: int  # patients with a quoted amount
 
     @property
+    def unquoted(self) -> int:
+        return self.patients - self.quoted
+
+    @property
     def average_quote(self) -> Decimal | None:
         return (self.amount / self.quoted).quantize(Decimal("0.01")) if self.quoted else None
 

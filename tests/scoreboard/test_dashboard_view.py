@@ -1,5 +1,7 @@
 """The owner's dashboard: who sees what, the numbers on the page, and its query count."""
 
+import re
+
 import pytest
 import time_machine
 from django.urls import reverse
@@ -119,3 +121,9 @@ def test_after_a_new_time_zone_the_owner_reads_that_figures_are_being_recomputed
 def test_without_a_new_time_zone_no_recomputing_line_is_shown(client_for, member, world):
     html = page(client_for(member(Role.OWNER)), world.practice).content.decode()
     assert "being recomputed" not in html
+
+
+def test_revenue_at_stake_is_one_figure_wherever_the_page_shows_it(client_for, member, world):
+    html = page(client_for(member(Role.OWNER)), world.practice).content.decode()
+    figures = re.findall(r'class="[^"]*sb-at-stake[^"]*">([^<]+)<', html)
+    assert len(figures) == 2 and len(set(figures)) == 1
