@@ -23,8 +23,8 @@ recomputed in one transaction), ``--rebuild-runs`` times, reported per 100k cont
 the rebuild that fills the rollups after the bulk load, before any ANALYZE. The rebuilt
 rollups are then checked against the live queries like the others. On this 2-core machine
 (2026-12-07, migrations 0005-0006: one INSERT ... SELECT per fact table; other sessions'
-test suites were running, so the same 100k rebuild measured 4.1 s, 6.0 s and 11.3 s as the
-load average went from about 2 to 8):
+test suites were running, so the same 100k rebuild measured 4.1 s, 6.0 s, 6.2 s and 11.3 s
+as the load average ranged from about 2 to 8):
 
     ==========  ==================  ===================  ==========================
     contacts    rebuild (median)    per 100k contacts    fill, no statistics yet
@@ -33,11 +33,12 @@ load average went from about 2 to 8):
     1M          108.9 s (3 runs)    10.9 s               103.3 s
     ==========  ==================  ===================  ==========================
 
-Before (the id arrays fed to the per-row refresh functions, migration 0004): 8.8 s at
-100k contacts with statistics; in this script's fill, without statistics, more than
-17 minutes (issue 14). The target is under 30 s per 100k contacts. A rebuild holds the
-practice's rollup lock, so that practice's writes to outcomes, enrollments and contacts
-wait for it (under two minutes at 1M contacts in one practice).
+Before (the id arrays fed to the per-row refresh functions, migration 0004), at 100k
+contacts: 8.8 s with statistics; without them, as in this script's fill, it was cancelled
+unfinished after 18 min 38 s (issue 14 saw more than 17 minutes). The target is under
+30 s per 100k contacts. A rebuild holds the practice's rollup lock, so that practice's
+writes to outcomes, enrollments and contacts wait for it (under two minutes at 1M contacts
+in one practice).
 
 Run::
 
