@@ -59,7 +59,7 @@ def _slug(request: HttpRequest) -> str:
     return request.access.practice.slug
 
 
-@practice_view(Area.CONTACTS)
+@practice_view(Area.DUPLICATES)
 def duplicates(request: HttpRequest) -> HttpResponse:
     form = DuplicateFilterForm(request.GET or None)
     filters = form.cleaned_data.copy() if form.is_valid() else {}
@@ -70,7 +70,7 @@ def duplicates(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "filtered": any(filters.get(k) for k in ("q", "reason", "score")),
-        "can_change": request.access.can_change(Area.CONTACTS),
+        "can_change": request.access.can_change(Area.DUPLICATES),
         "identical": candidates_identical_identity(request.access.practice).count(),
     }
     return render(request, "contacts/duplicates.html", context)
@@ -102,7 +102,7 @@ def _value(contact, name):
     return value
 
 
-@practice_view(Area.CONTACTS)
+@practice_view(Area.DUPLICATES)
 def duplicate_review(request: HttpRequest, candidate_id: int) -> HttpResponse:
     practice = request.access.practice
     candidate = get_object_or_404(
@@ -124,7 +124,7 @@ def duplicate_review(request: HttpRequest, candidate_id: int) -> HttpResponse:
             "b": b,
             "rows": rows,
             "decided": candidate.status != CandidateStatus.OPEN,
-            "can_change": request.access.can_change(Area.CONTACTS),
+            "can_change": request.access.can_change(Area.DUPLICATES),
         },
     )
 
@@ -171,7 +171,7 @@ def _fingerprint(ids: list[int]) -> str:
     return hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:32]
 
 
-@practice_view(Area.CONTACTS)
+@practice_view(Area.DUPLICATES)
 def duplicates_merge_identical(request: HttpRequest) -> HttpResponse:
     """GET: which pairs would be merged, and how many. POST: merge them, one transaction
     per pair, and say what happened."""

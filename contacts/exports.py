@@ -33,6 +33,8 @@ CONTACT_COLUMNS = (
     "time_zone",
 )
 DUPLICATE_COLUMNS = ("contact_a", "contact_b", "score", "reason")
+# First in a downloaded file: Excel reads a CSV as UTF-8 only when it starts with the BOM.
+UTF8_BOM = "\ufeff"
 
 
 class _Echo:

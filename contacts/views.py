@@ -5,6 +5,8 @@ Search text is posted, never put in the URL: a patient's name must not reach acc
 
 from __future__ import annotations
 
+from itertools import chain
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from contacts import importing, page_hooks
 from contacts.consent import channel_states
-from contacts.exports import contacts_csv
+from contacts.exports import UTF8_BOM, contacts_csv
 from contacts.forms import (
     ContactDoNotContactForm,
     ContactEditForm,
@@ -59,10 +61,17 @@ def _slug(request: HttpRequest) -> str:
 
 @practice_view(Area.CONTACTS)
 def index(request: HttpRequest) -> HttpResponse:
+    """The list. Filters are GET parameters (a filtered list can be bookmarked, and the
+    back button returns to it); the search text is posted with them, never put in the URL."""
     practice = request.access.practice
     today = _today(request)
     coordinators = practice_coordinators(practice)
-    form = ContactFilterForm(request.POST or request.GET or None, coordinators=coordinators)
+    if request.method == "POST":
+        data = request.POST
+    else:
+        data = request.GET.copy()
+        data.pop("search", None)  # a name in the URL would reach access logs
+    form = ContactFilterForm(data or None, coordinators=coordinators)
     filters = form.cleaned_data if form.is_valid() else {}
     page_number = filters.pop("page", None) or 1
     contacts = contact_list(practice, today, **{k: v or "" for k, v in filters.items()})
@@ -76,9 +85,12 @@ def index(request: HttpRequest) -> HttpResponse:
         "coordinators": coordinators,
         "can_change": request.access.can_change(Area.CONTACTS),
         "can_export": request.access.can_view(Area.IMPORTS),
+        "can_review_duplicates": request.access.can_view(Area.DUPLICATES),
         "active_area": "contacts",
     }
-    template = "contacts/_results.html" if request.htmx else "contacts/index.html"
+    # htmx swaps the results; restoring history (back button) needs the whole page.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "contacts/_results.html" if partial else "contacts/index.html"
     return render(request, template, context)
 
 
@@ -295,8 +307,10 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     audit_record(
         request, AuditAction.EXPORTED, object_type="contacts.contact", detail={"format": "csv"}
     )
+    # The BOM tells Excel the file is UTF-8; without it, accents come out garbled.
     response = StreamingHttpResponse(
-        contacts_csv(practice, _today(request)), content_type="text/csv"
+        chain([UTF8_BOM], contacts_csv(practice, _today(request))),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="contacts-{practice.slug}.csv"'
     return response

@@ -5,6 +5,8 @@ from __future__ import annotations
 import phonenumbers
 from django import template
 
+from contacts.models import Bucket
+
 register = template.Library()
 
 
@@ -27,3 +29,14 @@ def phone_display(value: str | None) -> str:
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)
+
+
+@register.filter
+def bucket_label(value: str | None) -> str:
+    """A bucket's words ("Timing wasn't right") where a query annotated its code."""
+    if not value:
+        return ""
+    try:
+        return Bucket(value).label
+    except ValueError:
+        return value

@@ -22,25 +22,21 @@ def review_url(practice, candidate):
 
 
 def test_review_compares_the_two_records(client_for, member, practice, candidate):
-    response = client_for(member(Role.COORDINATOR)).get(review_url(practice, candidate))
+    response = client_for(member(Role.ADMIN)).get(review_url(practice, candidate))
     labels = [label for label, _, _ in response.context["rows"]]
     assert "Phone" in labels and "Birth date" in labels
     assert candidate.contact_a.first_name in response.content.decode()
 
 
 def test_merge_keeps_the_chosen_record(client_for, member, practice, candidate):
-    client_for(member(Role.COORDINATOR)).post(
-        review_url(practice, candidate), {"decision": "keep_b"}
-    )
+    client_for(member(Role.ADMIN)).post(review_url(practice, candidate), {"decision": "keep_b"})
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.MERGED
     assert list(Contact.objects.live()) == [candidate.contact_b]
 
 
 def test_not_the_same_person_dismisses(client_for, member, practice, candidate):
-    client_for(member(Role.COORDINATOR)).post(
-        review_url(practice, candidate), {"decision": "dismiss"}
-    )
+    client_for(member(Role.ADMIN)).post(review_url(practice, candidate), {"decision": "dismiss"})
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.DISMISSED
     assert Contact.objects.live().count() == 2
@@ -57,10 +53,21 @@ def test_a_refused_merge_says_why_and_keeps_both_records(client_for, member, pra
         EnrollmentFactory(
             contact=contact, campaign=CampaignFactory(practice=practice), state=State.PAUSED
         )
-    response = client_for(member(Role.COORDINATOR)).post(
+    response = client_for(member(Role.ADMIN)).post(
         review_url(practice, candidate), {"decision": "keep_a"}, follow=True
     )
     assert "finish one of them before merging" in response.content.decode()
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.OPEN
     assert Contact.objects.live().count() == 2
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_coordinator_cannot_review_duplicates(client_for, member, practice, candidate, method):
+    client = client_for(member(Role.COORDINATOR))
+    list_url = reverse("contacts:duplicates", kwargs={"practice_slug": practice.slug})
+    for target in (list_url, review_url(practice, candidate)):
+        response = getattr(client, method)(target, {"decision": "keep_a"})
+        assert response.status_code == 403, target
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.OPEN
