@@ -6,6 +6,7 @@ bar is labelled with its number, series differ by pattern, a legend names them) 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import uuid
 
 from django.utils.html import escape
@@ -66,6 +67,13 @@ def _text(x: float, y: float, words: str, *, anchor: str = "start", size: int = 
     )
 
 
+def _text_width(words: str, size: int = 12) -> int:
+    """A generous width for ``words`` in the chart's sans-serif (wide letters and digits
+    run to about 0.62 em): the charts size their label and value columns by it, so no
+    label runs into a bar or past the right edge, whatever its length."""
+    return math.ceil(len(words) * size * 0.62 + 8)
+
+
 def _bar(x: float, y: float, w: float, h: float, fill: str, title: str) -> str:
     return (
         f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{max(h, 0):.1f}" '
@@ -84,18 +92,23 @@ def points(value: float | None) -> str:
 
 def funnel_chart(stages: list[tuple[str, int]]) -> SafeString:
     """Horizontal bars, contacted → showed, each with its count and share of contacted."""
-    width, row, label_w = 640, 30, 110
+    row, plot_w = 30, 380
     top = max((n for _s, n in stages), default=0) or 1
     contacted = stages[0][1] if stages else 0
-    body = []
-    for i, (stage, n) in enumerate(stages):
-        y = 8 + i * row
+    lines = []
+    for stage, n in stages:
         share = percent(n / contacted) if contacted else "—"
-        label = stage.replace("_", " ").capitalize()
-        bar_w = (width - label_w - 150) * n / top
+        lines.append((stage.replace("_", " ").capitalize(), n, f"{n} ({share} of contacted)"))
+    label_w = max((_text_width(label) for label, _n, _v in lines), default=0)
+    value_w = max((_text_width(value) for _l, _n, value in lines), default=0)
+    width = round(label_w + plot_w + 6 + value_w)
+    body = []
+    for i, (label, n, value) in enumerate(lines):
+        y = 8 + i * row
+        bar_w = plot_w * n / top
         body.append(_text(0, y + 16, label))
         body.append(_bar(label_w, y + 2, bar_w, row - 10, "url(#sb-solid)", f"{label}: {n}"))
-        body.append(_text(label_w + bar_w + 6, y + 16, f"{n} ({share} of contacted)"))
+        body.append(_text(label_w + bar_w + 6, y + 16, value))
     desc = "; ".join(f"{stage}: {n}" for stage, n in stages)
     return _svg(width, 8 + row * len(stages), "Funnel", desc, body)
 
@@ -136,13 +149,17 @@ def weekly_chart(weeks: list[tuple[dt.date, Counts]]) -> SafeString:
 
 
 def bars_chart(title: str, rows: list[tuple[str, int]]) -> SafeString:
-    """Labelled horizontal bars (lost reasons)."""
-    width, row, label_w = 640, 26, 190
+    """Labelled horizontal bars (lost reasons); the label column is as wide as the
+    longest label, so none is cut off or overlaps its bar."""
+    row, plot_w = 26, 390
     top = max((n for _l, n in rows), default=0) or 1
+    label_w = max((_text_width(label) for label, _n in rows), default=0)
+    value_w = max((_text_width(str(n)) for _l, n in rows), default=0)
+    width = round(label_w + plot_w + 6 + value_w)
     body = []
     for i, (label, n) in enumerate(rows):
         y = 6 + i * row
-        bar_w = (width - label_w - 60) * n / top
+        bar_w = plot_w * n / top
         body.append(_text(0, y + 14, label))
         body.append(_bar(label_w, y + 2, bar_w, row - 8, "url(#sb-hatch)", f"{label}: {n}"))
         body.append(_text(label_w + bar_w + 6, y + 14, str(n)))
