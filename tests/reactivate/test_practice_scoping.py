@@ -29,7 +29,24 @@ OBJECT_BUILDERS = {
     "step_id": lambda practice: sequence_default_ensure(practice).steps.first().pk,
     "outcome_id": lambda practice: _outcome(practice).pk,
     "enrollment_id": lambda practice: EnrollmentFactory(campaign__practice=practice).pk,
+    "message_id": lambda practice: _planned_reply(practice).pk,
 }
+
+
+def _planned_reply(practice):
+    """A coordinator's reply waiting for the patient's sending hours."""
+    from outreach.models import Message
+
+    contact = ContactFactory(practice=practice)
+    return Message.objects.create(
+        practice=practice,
+        contact=contact,
+        direction="out",
+        channel="sms",
+        kind="reply",
+        body="We open at nine.",
+        status="planned",
+    )
 
 
 def _outcome(practice):

@@ -30,6 +30,7 @@ SAMPLE = {
     "enrollment_id": 1,
     "step_id": 1,
     "outcome_id": 1,
+    "message_id": 1,
     "app_label": "reactivate",
     "model_name": "practice",
     "object_id": "1",
