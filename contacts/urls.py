@@ -20,6 +20,7 @@ urlpatterns = [
     path("imports/<int:batch_id>/", views.import_detail, name="import_detail"),
     path("imports/<int:batch_id>/preview/", views.import_preview, name="import_preview"),
     path("imports/<int:batch_id>/start/", views.import_start, name="import_start"),
+    path("imports/<int:batch_id>/delete/", views.import_delete, name="import_delete"),
     path("imports/<int:batch_id>/progress/", views.import_progress, name="import_progress"),
     path("imports/<int:batch_id>/report.csv", views.import_report, name="import_report"),
     path("duplicates/", duplicate_views.duplicates, name="duplicates"),

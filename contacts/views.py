@@ -29,6 +29,7 @@ from contacts.forms import (
     UploadForm,
 )
 from contacts.history import history_timeline
+from contacts.import_files import import_batch_delete
 from contacts.models import Bucket, Contact, ImportBatch, ImportStatus
 from contacts.segments import bucket_counts, bucket_of
 from contacts.selectors import contact_get, contact_list, contacts_selected
@@ -397,6 +398,27 @@ def import_start(request: HttpRequest, batch_id: int) -> HttpResponse:
     else:
         audit_record(request, AuditAction.IMPORTED, batch, detail={"step": "started"})
     return redirect("contacts:import_detail", practice_slug=_slug(request), batch_id=batch.pk)
+
+
+@practice_view(Area.IMPORTS)
+@require_POST
+def import_delete(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    try:
+        import_batch_delete(batch=batch)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("contacts:import_detail", practice_slug=_slug(request), batch_id=batch_id)
+    # The name the file was uploaded under may name a patient: the audit keeps the id.
+    audit_record(
+        request,
+        AuditAction.DELETED,
+        object_type="contacts.importbatch",
+        object_id=batch_id,
+        detail={"step": "deleted before it ran"},
+    )
+    messages.success(request, "The upload and its file are deleted.")
+    return redirect("contacts:imports", practice_slug=_slug(request))
 
 
 @practice_view(Area.IMPORTS)

@@ -2,15 +2,19 @@
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from contacts.importing import import_batch_run
+from contacts.mapping import FIELDS
 from contacts.models import ImportBatch, ImportStatus
 from reactivate.models import AuditEvent, Role
-from tests.contacts.helpers import csv_bytes
+from tests.contacts.helpers import HEADER, csv_bytes
 
 ROWS = [
     ["A-1", "JANE", "DOE", "(212) 555-0101", "jane@example.com", "03/05/1980", "NS", ""],
@@ -137,3 +141,95 @@ def test_coordinator_cannot_upload(client_for, member, practice):
     response = upload(client, practice, csv_bytes(ROWS))
     assert response.status_code == 403
     assert not ImportBatch.objects.exists()
+
+
+NO_PHONE_HEADER = ["Chart #", "First Name", "Last Name", "DOB", "Status"]
+NO_PHONE_ROWS = [["A-1", "Jane", "Doe", "03/05/1980", "NS"], ["A-2", "Mary", "Major", "", ""]]
+
+
+def test_an_export_without_a_phone_column_maps_previews_and_imports(admin_client, practice):
+    upload(admin_client, practice, csv_bytes(NO_PHONE_ROWS, header=NO_PHONE_HEADER))
+    batch = ImportBatch.objects.get()
+    page = admin_client.get(url("import_detail", practice, batch_id=batch.pk))
+    assert page.status_code == 200
+    assert [row.cells[:3] for row in page.context["preview"]] == [
+        ["A-1", "Jane", "Doe"],
+        ["A-2", "Mary", "Major"],
+    ]
+    admin_client.post(url("import_start", practice, batch_id=batch.pk), batch.mapping)
+    batch = import_batch_run(batch.pk)
+    assert batch.status == ImportStatus.DONE
+    assert batch.summary["created"] == 2
+
+
+def test_unmapping_the_phone_still_previews_the_rows(admin_client, practice):
+    upload(admin_client, practice, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    chosen = {name: "" for name in FIELDS} | {
+        "external_id": "Chart #",
+        "first_name": "Pt First Name",
+        "last_name": "Pt Last Name",
+    }
+    response = admin_client.post(
+        url("import_preview", practice, batch_id=batch.pk), chosen, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert response.context["mapping_error"] == ""
+    assert [row.values["external_id"] for row in response.context["preview"]] == ["A-1", "A-2"]
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(chosen=st.dictionaries(st.sampled_from(FIELDS), st.sampled_from(["", *HEADER])))
+def test_any_mapping_a_person_can_choose_previews_and_imports(admin_client, practice, chosen):
+    ImportBatch.objects.all().delete()
+    upload(admin_client, practice, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    preview = admin_client.post(url("import_preview", practice, batch_id=batch.pk), chosen)
+    assert preview.status_code == 200
+    start = admin_client.post(url("import_start", practice, batch_id=batch.pk), chosen)
+    assert start.status_code == 302
+    batch.refresh_from_db()
+    if preview.context["mapping_error"]:  # e.g. no name column: said on the page, not run
+        assert batch.status == ImportStatus.UPLOADED
+        return
+    assert import_batch_run(batch.pk).status == ImportStatus.DONE
+
+
+def test_an_upload_that_has_not_run_can_be_deleted_with_its_file(
+    admin_client, practice, django_capture_on_commit_callbacks
+):
+    upload(admin_client, practice, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    stored = Path(batch.file.path)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url("import_delete", practice, batch_id=batch.pk))
+    assert response["Location"] == url("imports", practice)
+    assert not ImportBatch.objects.exists()
+    assert not stored.exists()
+    event = AuditEvent.objects.get(action="deleted", object_type="contacts.importbatch")
+    assert event.object_id == str(batch.pk)
+
+
+def test_an_import_that_has_run_cannot_be_deleted(admin_client, practice):
+    upload(admin_client, practice, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    batch.status = ImportStatus.QUEUED
+    batch.save()
+    import_batch_run(batch.pk)
+    response = admin_client.post(url("import_delete", practice, batch_id=batch.pk), follow=True)
+    assert "has started" in response.content.decode()
+    assert ImportBatch.objects.filter(pk=batch.pk).exists()
+
+
+def test_a_coordinator_cannot_delete_an_upload(admin_client, client_for, member, practice):
+    upload(admin_client, practice, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    client = client_for(member(Role.COORDINATOR))
+    response = client.post(url("import_delete", practice, batch_id=batch.pk))
+    assert response.status_code == 403
+    assert ImportBatch.objects.filter(pk=batch.pk).exists()
