@@ -1,11 +1,28 @@
 from django import forms
 
+from contacts.import_files import upload_limit_message, upload_limit_words
 from contacts.mapping import FIELD_LABELS, FIELDS
 from contacts.models import Bucket, LastOutcome
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(help_text="CSV (UTF-8 or Windows) or Excel .xlsx, up to 50 MB.")
+    file = forms.FileField(
+        required=False, help_text="CSV (UTF-8 or Windows) or Excel .xlsx, up to 50 MB."
+    )
+
+    def __init__(self, *args, refused: bool = False, **kwargs):
+        """``refused``: the upload was stopped while it arrived, for being over the limit."""
+        super().__init__(*args, **kwargs)
+        self.refused = refused
+        limit = upload_limit_words()
+        self.fields["file"].help_text = f"CSV (UTF-8 or Windows) or Excel .xlsx, up to {limit}."
+
+    def clean_file(self):
+        if self.refused:
+            raise forms.ValidationError(upload_limit_message())
+        if not self.cleaned_data.get("file"):
+            raise forms.ValidationError("Choose the file to upload.")
+        return self.cleaned_data["file"]
 
 
 class MappingForm(forms.Form):

@@ -32,7 +32,7 @@ from django.core.files import File
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts import dates, hygiene
+from contacts import dates, hygiene, import_sample
 from contacts.dedupe import (
     LOOKUP_COLUMNS,
     Identity,
@@ -75,7 +75,7 @@ IMPORT_VIA = "import"
 DATE_FIELDS = ("date_of_birth", "last_activity", "next_appointment")
 # Rows the day/month order of a file's date columns is decided from (dates.py): the same
 # for the preview and the import, so both read every cell the same way.
-DATE_SAMPLE_ROWS = 2000
+DATE_SAMPLE_ROWS = import_sample.DATE_SAMPLE_ROWS
 
 
 @dataclass(frozen=True, slots=True)
@@ -739,17 +739,28 @@ def import_batch_create(
     )
     batch.file.save("upload", File(fileobj), save=False)
     try:
-        table = _open(batch)
-    except TableError as error:
-        batch.file.delete(save=False)
-        raise ValidationError(str(error)) from error
-    batch.mapping = mapping_guess(table.headers)
-    batch.save()
+        sample = import_sample.sample_read(_open(batch))
+        batch.sample = sample.as_json()
+        batch.mapping = mapping_guess(sample.headers)
+        batch.save()
+    except BaseException as error:
+        batch.file.delete(save=False)  # patient data: a refused upload leaves no file
+        if isinstance(error, TableError):
+            raise ValidationError(str(error)) from error
+        raise
     return batch
 
 
+def _sample(batch: ImportBatch) -> import_sample.Sample:
+    """The batch's sample; a batch uploaded before samples were kept has its file read once."""
+    if not batch.sample:
+        batch.sample = import_sample.sample_read(_open(batch)).as_json()
+        batch.save(update_fields=["sample"])
+    return import_sample.Sample.from_json(batch.sample)
+
+
 def import_headers(batch: ImportBatch) -> list[str]:
-    return _open(batch).headers
+    return _sample(batch).headers
 
 
 @dataclass(frozen=True)
@@ -781,12 +792,15 @@ class Preview:
 def import_preview(batch: ImportBatch, mapping: dict[str, str], limit: int = 20) -> Preview:
     from contacts.import_display import preview_cell, preview_columns
 
-    table = _open(batch)
+    sample = _sample(batch)
+    table = import_sample.table_of(sample, batch.file.name)
     mapping = mapping_resolve(table.headers, mapping)
-    rules = PracticeRules.of(batch.practice).for_file(table, mapping)
+    rules = PracticeRules.of(batch.practice)
+    default = dates.dayfirst_default(rules.country)
+    rules = dataclasses.replace(rules, dayfirst=sample.dayfirst(mapping, DATE_FIELDS, default))
     columns = preview_columns(mapping)
     rows = []
-    for row, cells, problem in itertools.islice(table.rows(), limit):
+    for row, cells, problem in sample.rows[:limit]:
         clean = row_clean(row, cells, problem, table, mapping, rules)
         shown = {k: v for k, v in clean.values.items() if not k.endswith("_key")}
         shown_cells = [preview_cell(name, clean.values, clean.opt_outs) for name, _ in columns]

@@ -211,6 +211,9 @@ class ImportBatch(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField(default=0)
     mapping = models.JSONField(default=dict, blank=True)
+    # What the mapping page needs from the file (header, first rows, date order), read once
+    # at upload so the page never re-reads the file: contacts.import_sample.
+    sample = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=20, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )

@@ -131,7 +131,7 @@ def table_open(
         with open(path, "rb") as file:
             head = file.read(HEAD_BYTES)
         if head.startswith(ZIP_MAGIC):
-            return _open_xlsx(path)
+            return _open_xlsx(path, max_bytes)
         if head.startswith(OLE_MAGIC):
             if suffix in {".xlsx", ".xlsm"} or "EncryptedPackage".encode("utf-16-le") in head:
                 raise TableError(MSG_ENCRYPTED)
@@ -278,8 +278,8 @@ def _csv_problem(error: csv.Error) -> str:
 # XLSX --------------------------------------------------------------------------------------
 
 
-def _open_xlsx(path: Path) -> Table:
-    _check_zip(path)
+def _open_xlsx(path: Path, max_bytes: int) -> Table:
+    _check_zip(path, max_bytes)
     with closing(_xlsx_records(path)) as records:
         for number, cells in records:
             if any(cells):
@@ -288,17 +288,53 @@ def _open_xlsx(path: Path) -> Table:
     raise TableError(MSG_SHEET_EMPTY)
 
 
-def _check_zip(path: Path) -> None:
-    """Tell other zip-based formats apart from a damaged workbook."""
+# An .xlsx is a zip of XML files, and what it unpacks to is what reading it costs: a 3 MB
+# upload whose shared strings unpack to 1.5 GB took the web process to 1.8 GB. The sizes
+# the archive declares bound what unpacking can produce (zipfile stops at the declared
+# size), so they are checked before any of it is parsed.
+# - All entries together: at most this many times the upload limit (sheets are streamed).
+UNZIPPED_MAX_FACTOR = 10
+# - The shared strings, which openpyxl holds in memory whole: at most twice the limit.
+SHARED_STRINGS_MAX_FACTOR = 2
+# - Any entry over a few megabytes unpacking to more than this many times its packed size:
+#   spreadsheet XML packs about 5 to 20 times; a bomb packs hundreds of times.
+RATIO_MAX = 100
+RATIO_FROM_BYTES = 8 * MEGABYTE
+MSG_XLSX_TOO_BIG = (
+    "This workbook unpacks to {size:,.0f} MB, more than can be read safely "
+    "(the limit is {limit:,.0f} MB): save it as CSV and upload that."
+)
+MSG_XLSX_BOMB = (
+    "This workbook is not a normal export: part of it unpacks to {ratio:,.0f} times its "
+    "size. Open it in Excel, save it as CSV and upload that."
+)
+
+
+def _check_zip(path: Path, max_bytes: int) -> None:
+    """Tell other zip-based formats apart from a damaged workbook, and refuse an archive
+    that unpacks to more than can be read safely, all before any XML is parsed."""
     try:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
+            entries = archive.infolist()
+            names = {entry.filename for entry in entries}
             if "xl/workbook.bin" in names:
                 raise TableError(MSG_XLSB)
-            if "mimetype" in names and b"opendocument" in archive.read("mimetype"):
+            if "mimetype" in names and b"opendocument" in archive.read("mimetype")[:200]:
                 raise TableError(MSG_ODS)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as error:
         raise TableError(MSG_XLSX_DAMAGED) from error
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > RATIO_FROM_BYTES and ratio > RATIO_MAX:
+            raise TableError(MSG_XLSX_BOMB.format(ratio=ratio))
+        if entry.filename.lower().endswith("sharedstrings.xml"):
+            _check_unzipped(entry.file_size, SHARED_STRINGS_MAX_FACTOR * max_bytes)
+    _check_unzipped(sum(entry.file_size for entry in entries), UNZIPPED_MAX_FACTOR * max_bytes)
+
+
+def _check_unzipped(size: int, limit: int) -> None:
+    if size > limit:
+        raise TableError(MSG_XLSX_TOO_BIG.format(size=size / MEGABYTE, limit=limit / MEGABYTE))
 
 
 def _xlsx_records(path: Path) -> Iterator[tuple[int, list[str]]]:

@@ -132,7 +132,7 @@ def test_unreadable_files_get_a_clear_message_and_keep_nothing(
 def test_a_file_over_the_size_limit_is_refused(admin_client, practice, settings):
     settings.IMPORT_MAX_BYTES = 1024
     response = upload(admin_client, practice, csv_bytes(ROWS * 40))
-    assert "the limit is" in response.content.decode()
+    assert "larger than 1 KB, the most one upload can be" in response.content.decode()
     assert not ImportBatch.objects.exists()
 
 
