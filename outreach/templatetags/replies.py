@@ -1,4 +1,5 @@
-"""The thread's words for a coordinator's reply saved for the sending window."""
+"""The thread's words: a coordinator's reply saved for the sending window, and a message's
+status in words."""
 
 from django import template
 
@@ -11,3 +12,26 @@ register = template.Library()
 def planned_when(message) -> str:
     """ "at 9:00 AM" (or "tomorrow at ..."), on the patient's clock."""
     return conversation.planned_when(message) if message.send_at else ""
+
+
+# Twilio's delivery words and ours, as a coordinator reads them (the column keeps the code).
+STATUS_WORDS = {
+    "sending": "Sending",
+    "queued": "Queued at the carrier",
+    "accepted": "Queued at the carrier",
+    "sent": "Sent",
+    "delivered": "Delivered",
+    "undelivered": "Not delivered",
+    "failed": "Failed",
+    "received": "Received",
+    "unknown": "Unknown (checking with the carrier)",
+    conversation.PLANNED: "Planned",
+    conversation.CANCELED: "Canceled",
+    conversation.NOT_SENT: "Not sent",
+}
+
+
+@register.filter
+def status_words(status: str) -> str:
+    """A message's status in words ("Not delivered", not "undelivered")."""
+    return STATUS_WORDS.get(status, status.replace("_", " ").capitalize())

@@ -90,3 +90,12 @@ def test_with_twilio_configured_no_code_path_can_post_a_sandbox_reply(twilio_con
     with pytest.raises(PermissionDenied):
         sandbox_reply(contact, "START")
     assert not Message.objects.exists()
+
+
+def test_the_sandbox_shows_a_messages_status_in_words(sandbox, client_for, member, practice):
+    touch = claimed_touch(practice)
+    touch_send(touch.pk, NOON)
+    Message.objects.filter(touch=touch).update(status="undelivered")
+    client = client_for(member(Role.COORDINATOR))
+    page = client.get(reverse("outreach:sandbox", kwargs={"practice_slug": practice.slug}))
+    assert "<td>Not delivered</td>" in page.content.decode()
