@@ -25,6 +25,16 @@ class UploadForm(forms.Form):
         return self.cleaned_data["file"]
 
 
+class HeaderRowForm(forms.Form):
+    """Which of the file's first rows holds the column names."""
+
+    header_row = forms.TypedChoiceField(coerce=int, label="Column names are on")
+
+    def __init__(self, *args, rows: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["header_row"].choices = [(n, f"Row {n}: {words}") for n, words in rows]
+
+
 class MappingForm(forms.Form):
     """One select per field of ours, choosing a column of the file (or none)."""
 

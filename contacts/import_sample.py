@@ -10,7 +10,7 @@ and preview views read only that. The import itself reads the file again, in a w
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from contacts import dates
@@ -31,6 +31,9 @@ class Sample:
     rows: list[tuple[int, list[str] | None, str]]  # (row, cells or None, problem)
     # Header → True (day first) or False (month first), for the columns whose dates tell.
     date_order: dict[str, bool]
+    header_row: int = 1  # the file's row the header is on
+    # The rows a person can pick as the header instead: (row number, its first cells).
+    header_rows: list[tuple[int, str]] = field(default_factory=list)
 
     def dayfirst(self, mapping: dict[str, str], fields: tuple[str, ...], default: bool):
         """The date fields of ``mapping`` whose column reads day first."""
@@ -45,12 +48,15 @@ class Sample:
             "headers": self.headers,
             "rows": [list(row) for row in self.rows],
             "date_order": self.date_order,
+            "header_row": self.header_row,
+            "header_rows": [list(choice) for choice in self.header_rows],
         }
 
     @classmethod
     def from_json(cls, data: dict) -> Sample:
         rows = [(row, cells, problem) for row, cells, problem in data["rows"]]
-        return cls(data["headers"], rows, data["date_order"])
+        choices = [(number, words) for number, words in data.get("header_rows", [])]
+        return cls(data["headers"], rows, data["date_order"], data.get("header_row", 1), choices)
 
 
 def sample_read(table: Table) -> Sample:
@@ -70,7 +76,23 @@ def sample_read(table: Table) -> Sample:
         day_first = dates.column_dayfirst(column, default=True)
         if day_first == dates.column_dayfirst(column, default=False):
             date_order[table.headers[at]] = day_first
-    return Sample(table.headers, rows, date_order)
+    choices = [(number, _row_words(cells)) for number, cells in table.header_rows]
+    return Sample(table.headers, rows, date_order, table.header_row, choices)
+
+
+# How a row is named in the header choice: its first few cells, cut short.
+CHOICE_CELLS = 6
+CHOICE_CELL_CHARS = 30
+
+
+def _row_words(cells: list[str]) -> str:
+    shown = [
+        cell if len(cell) <= CHOICE_CELL_CHARS else cell[: CHOICE_CELL_CHARS - 1] + "…"
+        for cell in cells[:CHOICE_CELLS]
+        if cell
+    ]
+    more = len([cell for cell in cells if cell]) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
 def table_of(sample: Sample, path: str | Path) -> Table:
@@ -78,5 +100,9 @@ def table_of(sample: Sample, path: str | Path) -> Table:
     return Table(sample.headers, "", "", _path=Path(path), _header_at=0)
 
 
-def sample_of_file(path: str | Path, *, filename: str, max_bytes: int) -> Sample:
-    return sample_read(table_open(path, filename=filename, max_bytes=max_bytes))
+def sample_of_file(
+    path: str | Path, *, filename: str, max_bytes: int, header_row: int | None = None
+) -> Sample:
+    """The sample of a kept file, its header on ``header_row`` (None: as detected)."""
+    table = table_open(path, filename=filename, max_bytes=max_bytes, header_row=header_row)
+    return sample_read(table)

@@ -529,7 +529,10 @@ def _chunk_commit(batch_id: int, rows: list[CleanRow], state: RunState) -> Impor
 
 def _open(batch: ImportBatch) -> Table:
     return table_open(
-        batch.file.path, filename=batch.original_name, max_bytes=settings.IMPORT_MAX_BYTES
+        batch.file.path,
+        filename=batch.original_name,
+        max_bytes=settings.IMPORT_MAX_BYTES,
+        header_row=(batch.sample or {}).get("header_row"),  # as read at upload, or chosen
     )
 
 
@@ -751,7 +754,7 @@ def import_batch_create(
     return batch
 
 
-def _sample(batch: ImportBatch) -> import_sample.Sample:
+def import_batch_sample(batch: ImportBatch) -> import_sample.Sample:
     """The batch's sample; a batch uploaded before samples were kept has its file read once."""
     if not batch.sample:
         batch.sample = import_sample.sample_read(_open(batch)).as_json()
@@ -760,7 +763,24 @@ def _sample(batch: ImportBatch) -> import_sample.Sample:
 
 
 def import_headers(batch: ImportBatch) -> list[str]:
-    return _sample(batch).headers
+    return import_batch_sample(batch).headers
+
+
+def import_header_row_set(*, batch: ImportBatch, header_row: int) -> ImportBatch:
+    """Read the upload again with its header on ``header_row`` (a person's choice among
+    the first rows), guessing the mapping anew; raises ValueError with a message."""
+    if batch.status != ImportStatus.UPLOADED:
+        raise ValueError("This import has already started.")
+    sample = import_sample.sample_of_file(
+        batch.file.path,
+        filename=batch.original_name,
+        max_bytes=settings.IMPORT_MAX_BYTES,
+        header_row=header_row,
+    )
+    batch.sample = sample.as_json()
+    batch.mapping = mapping_guess(sample.headers)
+    batch.save(update_fields=["sample", "mapping"])
+    return batch
 
 
 @dataclass(frozen=True)
@@ -792,7 +812,7 @@ class Preview:
 def import_preview(batch: ImportBatch, mapping: dict[str, str], limit: int = 20) -> Preview:
     from contacts.import_display import preview_cell, preview_columns
 
-    sample = _sample(batch)
+    sample = import_batch_sample(batch)
     table = import_sample.table_of(sample, batch.file.name)
     mapping = mapping_resolve(table.headers, mapping)
     rules = PracticeRules.of(batch.practice)

@@ -225,3 +225,11 @@ def mapping_resolve(headers: list[str], given: dict[str, str] | None) -> dict[st
     if not ({"phone", "email", "external_id"} & mapping.keys()):
         raise ValueError("Map at least a phone, email or EMR id column.")
     return mapping
+
+
+_KNOWN_HEADERS = frozenset(header_key(s) for synonyms in HEADER_SYNONYMS.values() for s in synonyms)
+
+
+def header_matches(cells: list[str]) -> int:
+    """How many of ``cells`` name a column we know: how much a row looks like a header."""
+    return sum(header_key(cell) in _KNOWN_HEADERS for cell in cells if len(cell) < 100)

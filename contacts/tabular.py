@@ -24,6 +24,8 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from contacts.mapping import header_matches
+
 __all__ = ["Table", "TableError", "table_open"]
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -34,6 +36,10 @@ HEAD_BYTES = 64 * 1024
 CHUNK_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 SAMPLE_RECORDS = 50
+# The header is looked for among this many first non-blank rows, and a row below the first
+# is taken only when at least this many of its cells name known columns.
+HEADER_SCAN = 10
+HEADER_MIN_MATCHES = 2
 MEGABYTE = 1024 * 1024
 
 MSG_EMPTY = "The file is empty."
@@ -67,6 +73,13 @@ class Table:
     _header_at: int = field(kw_only=True, repr=False)
     # CSV: bytes to skip at the start (a UTF-8 BOM when decoding as cp1252).
     _skip: int = field(default=0, kw_only=True, repr=False)
+    # The rows the header could be (the first non-blank ones): (row number, cells).
+    header_rows: list[tuple[int, list[str]]] = field(default_factory=list, kw_only=True)
+
+    @property
+    def header_row(self) -> int:
+        """The header's row: the CSV record or worksheet row number, from 1."""
+        return self._header_at
 
     @property
     def header_records(self) -> int:
@@ -112,11 +125,14 @@ def table_open(
     *,
     filename: str | None = None,
     max_bytes: int = 50 * 1024 * 1024,
+    header_row: int | None = None,
 ) -> Table:
     """Check ``path`` and return its ``Table``; raise ``TableError`` if it cannot be read.
 
     ``filename`` is the name the file was uploaded under (for its extension); the type is
-    decided by content, the extension only refines the error message.
+    decided by content, the extension only refines the error message. ``header_row`` is
+    the row a person chose as the header; None: the row that looks most like one
+    (``header_choose``).
     """
     path = Path(path)
     suffix = Path(filename or path.name).suffix.lower()
@@ -131,14 +147,14 @@ def table_open(
         with open(path, "rb") as file:
             head = file.read(HEAD_BYTES)
         if head.startswith(ZIP_MAGIC):
-            return _open_xlsx(path, max_bytes)
+            return _open_xlsx(path, max_bytes, header_row)
         if head.startswith(OLE_MAGIC):
             if suffix in {".xlsx", ".xlsm"} or "EncryptedPackage".encode("utf-16-le") in head:
                 raise TableError(MSG_ENCRYPTED)
             raise TableError(MSG_XLS)
         if suffix in {".xlsx", ".xlsm"} and head.strip(UTF8_BOM + b" \t\r\n"):
             raise TableError(MSG_XLSX_DAMAGED)
-        return _open_csv(path, head)
+        return _open_csv(path, head, header_row)
     except OSError as error:
         raise TableError(f"The file could not be read ({error.strerror or error}).") from error
 
@@ -146,7 +162,7 @@ def table_open(
 # CSV ---------------------------------------------------------------------------------------
 
 
-def _open_csv(path: Path, head: bytes) -> Table:
+def _open_csv(path: Path, head: bytes, header_row: int | None) -> Table:
     if b"\x00" in head:
         raise TableError(MSG_ENCODING if head.startswith(UTF16_BOMS) else MSG_BINARY)
     encoding, skip = _detect_encoding(path, head)
@@ -155,15 +171,30 @@ def _open_csv(path: Path, head: bytes) -> Table:
         raise TableError(MSG_MARKUP)
     delimiter = _detect_delimiter(sample, truncated=len(head) == HEAD_BYTES)
 
+    candidates: list[tuple[int, list[str]]] = []
     with closing(_csv_records(path, encoding, delimiter, skip)) as records:
         for index, record, problem in records:
             if record is None:
-                raise TableError(f"The header row could not be read: {problem}.")
+                if not candidates:
+                    raise TableError(f"The header row could not be read: {problem}.")
+                break
             cells = [cell.strip() for cell in record]
             if any(cells):
-                headers = _make_headers(cells)
-                return Table(headers, encoding, delimiter, _path=path, _header_at=index, _skip=skip)
-    raise TableError(MSG_EMPTY)
+                candidates.append((index, cells))
+                if len(candidates) == HEADER_SCAN:
+                    break
+    if not candidates:
+        raise TableError(MSG_EMPTY)
+    index, headers = header_choose(candidates, header_row)
+    return Table(
+        headers,
+        encoding,
+        delimiter,
+        _path=path,
+        _header_at=index,
+        _skip=skip,
+        header_rows=candidates,
+    )
 
 
 def _detect_encoding(path: Path, head: bytes) -> tuple[str, int]:
@@ -207,9 +238,14 @@ def _detect_delimiter(sample: str, *, truncated: bool) -> str:
     count); candidates that leave the header as one column are out. The best has the most
     data rows with as many values as the header, then the most header columns.
     """
+    parsed = {d: _sample_records(sample, d, truncated=truncated) for d in DELIMITERS}
+    # A title above the header ("Patient export — printed 12/07/2026") is one cell under
+    # every delimiter, where a header splits under its own: such leading records are
+    # left out, so the header decides.
+    titles = min(_leading_single_cells(records) for records in parsed.values())
     best, best_score = ",", (-1.0, 0)
-    for delimiter in DELIMITERS:
-        records = _sample_records(sample, delimiter, truncated=truncated)
+    for delimiter, records in parsed.items():
+        records = records[titles:]
         if not records or len(records[0]) < 2:
             continue
         width = len(records[0])
@@ -219,6 +255,13 @@ def _detect_delimiter(sample: str, *, truncated: bool) -> str:
         if score > best_score:
             best, best_score = delimiter, score
     return best
+
+
+def _leading_single_cells(records: list[list[str]]) -> int:
+    count = 0
+    while count < len(records) - 1 and len(records[count]) < 2:
+        count += 1
+    return count
 
 
 def _sample_records(sample: str, delimiter: str, *, truncated: bool) -> list[list[str]]:
@@ -278,14 +321,19 @@ def _csv_problem(error: csv.Error) -> str:
 # XLSX --------------------------------------------------------------------------------------
 
 
-def _open_xlsx(path: Path, max_bytes: int) -> Table:
+def _open_xlsx(path: Path, max_bytes: int, header_row: int | None) -> Table:
     _check_zip(path, max_bytes)
+    candidates: list[tuple[int, list[str]]] = []
     with closing(_xlsx_records(path)) as records:
         for number, cells in records:
             if any(cells):
-                headers = _make_headers(cells)
-                return Table(headers, "xlsx", "", _path=path, _header_at=number)
-    raise TableError(MSG_SHEET_EMPTY)
+                candidates.append((number, cells))
+                if len(candidates) == HEADER_SCAN:
+                    break
+    if not candidates:
+        raise TableError(MSG_SHEET_EMPTY)
+    number, headers = header_choose(candidates, header_row)
+    return Table(headers, "xlsx", "", _path=path, _header_at=number, header_rows=candidates)
 
 
 # An .xlsx is a zip of XML files, and what it unpacks to is what reading it costs: a 3 MB
@@ -400,6 +448,29 @@ def _cell_text(value: object) -> str:
 
 
 # Header and rows ---------------------------------------------------------------------------
+
+
+def header_choose(
+    candidates: list[tuple[int, list[str]]], chosen: int | None
+) -> tuple[int, list[str]]:
+    """The header's row number and column names, from the first non-blank rows.
+
+    PMS exports often print a title above the header ("Patient export — printed
+    12/07/2026"), so the header is the row whose cells name the most known columns, when
+    it names at least two and more than the first row does; otherwise the first row, as
+    before. ``chosen``: the row a person picked instead.
+    """
+    if chosen is not None:
+        for number, cells in candidates:
+            if number == chosen:
+                return number, _make_headers(cells)
+        raise TableError(f"Row {chosen} is not one of the first rows of the file.")
+    scores = [header_matches(cells) for _, cells in candidates]
+    best = max(range(len(candidates)), key=lambda at: (scores[at], -at))
+    if scores[best] < HEADER_MIN_MATCHES or scores[best] <= scores[0]:
+        best = 0
+    number, cells = candidates[best]
+    return number, _make_headers(cells)
 
 
 def _make_headers(cells: list[str]) -> list[str]:

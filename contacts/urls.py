@@ -18,6 +18,7 @@ urlpatterns = [
     path("imports/", views.imports, name="imports"),
     path("imports/synonyms/", views.synonym_add, name="synonym_add"),
     path("imports/<int:batch_id>/", views.import_detail, name="import_detail"),
+    path("imports/<int:batch_id>/header/", views.import_header, name="import_header"),
     path("imports/<int:batch_id>/preview/", views.import_preview, name="import_preview"),
     path("imports/<int:batch_id>/start/", views.import_start, name="import_start"),
     path("imports/<int:batch_id>/delete/", views.import_delete, name="import_delete"),

@@ -25,6 +25,7 @@ from contacts.forms import (
     ContactFilterForm,
     DoNotContactForm,
     EnrollForm,
+    HeaderRowForm,
     MappingForm,
     SynonymForm,
     UploadForm,
@@ -375,10 +376,31 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     context = {"batch": batch, "can_change": request.access.can_change(Area.IMPORTS)}
     if batch.status == ImportStatus.UPLOADED:
-        headers = importing.import_headers(batch)
-        form = MappingForm(headers=headers, initial_mapping=batch.mapping)
-        context.update(form=form, **_preview_context(batch, batch.mapping))
+        sample = importing.import_batch_sample(batch)
+        form = MappingForm(headers=sample.headers, initial_mapping=batch.mapping)
+        header_form = HeaderRowForm(
+            initial={"header_row": sample.header_row}, rows=sample.header_rows
+        )
+        context.update(form=form, header_form=header_form, **_preview_context(batch, batch.mapping))
     return render(request, "contacts/import_detail.html", context)
+
+
+@practice_view(Area.IMPORTS)
+@require_POST
+def import_header(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = _batch(request, batch_id)
+    sample = importing.import_batch_sample(batch)
+    form = HeaderRowForm(request.POST, rows=sample.header_rows)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the rows listed.")
+    else:
+        try:
+            importing.import_header_row_set(batch=batch, header_row=form.cleaned_data["header_row"])
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Columns read from the row you chose; check the matches.")
+    return redirect("contacts:import_detail", practice_slug=_slug(request), batch_id=batch.pk)
 
 
 def _preview_context(batch: ImportBatch, mapping: dict[str, str]) -> dict:
