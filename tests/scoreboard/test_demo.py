@@ -19,7 +19,7 @@ def test_every_tile_has_data_after_seed_demo(client, db):
     html = html.decode()
     for name in (*TILES, "at-stake"):
         start = html.index(f'id="tile-{name}"')
-        value = re.search(r'class="tile-value">([^<]*)<', html[start:]).group(1)
+        value = re.search(r'class="tile-value[^"]*">([^<]*)<', html[start:]).group(1)
         assert value not in ("—", "0", "$0", "0.0%"), (name, value)
     assert "In their words" in html and "Opener variants compared" in html
 
