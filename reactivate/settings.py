@@ -172,6 +172,8 @@ CELERY_BEAT_SCHEDULE = {
     "replies-reconcile": {"task": "outreach.tasks.replies_reconcile", "schedule": 300.0},
     # A coordinator's reply typed outside the hours texts may go, sent when they open.
     "planned-replies": {"task": "outreach.tasks.planned_replies_send", "schedule": 60.0},
+    # A rollup rebuild whose worker died (or that nobody queued) is queued again.
+    "scoreboard-rebuilds-resume": {"task": "scoreboard.tasks.rebuilds_resume", "schedule": 600.0},
 }
 
 # --- Auth, sessions, lockout ----------------------------------------------------------

@@ -835,3 +835,14 @@ def rollups_rebuild_pending(practice: Practice) -> RollupRebuild | None:
     """The practice's rebuild for a new time zone while it is queued or running (the
     figures are then those of the previous zone); None once it has finished."""
     return RollupRebuild.objects.filter(practice_id=practice.pk, finished_at=None).first()
+
+
+def rollups_rebuilds_stalled(asked_before: dt.datetime) -> list[int]:
+    """Practices whose rebuild was asked for before ``asked_before`` and has not finished:
+    its worker died, or the zone changed where nobody queued the task (a script, the
+    database itself)."""
+    return list(
+        RollupRebuild.objects.filter(finished_at=None, requested_at__lt=asked_before)
+        .order_by("requested_at")
+        .values_list("practice_id", flat=True)
+    )

@@ -3,12 +3,17 @@ the change is committed, never run inside the request."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from reactivate.celery import app
 from reactivate.models import Role
 from scoreboard.models import RollupRebuild
+from scoreboard.services import rollups_rebuild
+from scoreboard.tasks import rebuilds_resume
 from tests.reactivate.test_roles import _settings_post
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +101,26 @@ def test_a_new_time_zone_set_in_the_django_admin_queues_the_rebuild_too(
         response = admin_client.post(url, data)
     assert response.status_code == 302
     assert broker() == [("scoreboard.tasks.scoreboard_rebuild", [practice.pk])]
+
+
+def test_a_rebuild_left_unfinished_is_queued_again_by_the_sweep(practice, broker):
+    with time_machine.travel(dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC), tick=False):
+        practice.time_zone = "Pacific/Auckland"
+        practice.save(update_fields=["time_zone"])  # no task queued: a script's change
+    RollupRebuild.objects.filter(practice_id=practice.pk).update(
+        requested_at=dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.UTC)
+    )
+    with time_machine.travel(dt.datetime(2026, 12, 7, 9, 10, tzinfo=dt.UTC), tick=False):
+        assert rebuilds_resume() == 0  # still within what a rebuild may take
+    with time_machine.travel(dt.datetime(2026, 12, 7, 9, 45, tzinfo=dt.UTC), tick=False):
+        assert rebuilds_resume() == 1
+    assert broker() == [("scoreboard.tasks.scoreboard_rebuild", [practice.pk])]
+
+
+def test_a_finished_rebuild_is_not_queued_again(practice, broker):
+    practice.time_zone = "Pacific/Auckland"
+    practice.save(update_fields=["time_zone"])
+    rollups_rebuild(practice.pk)
+    assert RollupRebuild.objects.get(practice_id=practice.pk).finished_at is not None
+    assert rebuilds_resume() == 0
+    assert broker() == []
