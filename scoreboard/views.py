@@ -6,6 +6,7 @@ practice's, and they alone mark shows and export."""
 from __future__ import annotations
 
 import tempfile
+from itertools import chain
 from pathlib import Path
 
 from django.contrib import messages
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from campaigns.services import appointment_results_import, appointments_mark
+from contacts.exports import UTF8_BOM
 from reactivate.access import Area, practice_view
 from reactivate.audit import audit_record
 from reactivate.models import AuditAction, Role
@@ -175,7 +177,11 @@ def shows(request: HttpRequest) -> HttpResponse:
 
 
 def _csv_response(lines, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv")
+    # A byte-order mark first: Excel reads a CSV without one as the local code page and
+    # garbles accents ("José" as "JosÃ©").
+    response = StreamingHttpResponse(
+        chain([UTF8_BOM], lines), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

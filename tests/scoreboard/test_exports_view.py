@@ -29,12 +29,12 @@ def download(client, practice, name):
     with time_machine.travel(NOW, tick=False):
         response = client.get(url, MARCH)
     body = b"".join(response.streaming_content).decode() if response.status_code == 200 else ""
+    body = body.removeprefix("\ufeff")
     return response, list(csv.DictReader(io.StringIO(body)))
 
 
 def test_the_scoreboard_csv_has_the_periods_totals(client_for, member, world):
-    response, rows = download(client_for(member(Role.OWNER)), world.practice, "export_scoreboard")
-    assert response["Content-Type"] == "text/csv"
+    _response, rows = download(client_for(member(Role.OWNER)), world.practice, "export_scoreboard")
     total = rows[0]
     assert (total["section"], total["contacted"], total["decisions"]) == ("total", "16", "10")
     assert total["reply_rate"] == "0.6875" and total["revenue_recovered"] == "15000.00"
@@ -114,3 +114,11 @@ def test_no_rate_in_the_scoreboard_csv_is_above_100_percent(
     week = next(row for row in rows if row["section"] == "week" and row["group"] == "2026-03-09")
     assert int(week["scheduled"]) > int(week["qualified"])  # the seeded week
     assert all(float(row[r]) <= 1 for row in rows for r in RATES if row[r])
+
+
+def test_the_scoreboard_csv_declares_utf8_so_excel_keeps_accents(client_for, member, world):
+    url = reverse("scoreboard:export_scoreboard", kwargs={"practice_slug": world.practice.slug})
+    with time_machine.travel(NOW, tick=False):
+        response = client_for(member(Role.OWNER)).get(url, MARCH)
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert b"".join(response.streaming_content).startswith("\ufeff".encode())
