@@ -28,13 +28,6 @@ def _clock():
         yield
 
 
-@pytest.fixture
-def twilio(twilio_settings, fake_twilio):
-    twilio_settings.MESSAGING_BACKEND = "twilio"
-    twilio_settings.OUTREACH_SEND_RATE = 0
-    return fake_twilio
-
-
 def status(touch):
     touch.refresh_from_db()
     return touch.status

@@ -30,13 +30,6 @@ def _clock():
         yield
 
 
-@pytest.fixture
-def twilio(twilio_settings, fake_twilio):
-    twilio_settings.MESSAGING_BACKEND = "twilio"
-    twilio_settings.OUTREACH_SEND_RATE = 0
-    return fake_twilio
-
-
 def text(client, body, *, from_=SHARED, **kwargs):
     params = inbound_sms_payload(
         from_=from_, to=PRACTICE_NUMBER, body=body, messaging_service_sid=SERVICE_SID, **kwargs

@@ -30,13 +30,6 @@ WORDS = "Yes, Thursday at 3 works. Shall I book it?"
 
 
 @pytest.fixture
-def twilio(twilio_settings, fake_twilio):
-    twilio_settings.MESSAGING_BACKEND = "twilio"
-    twilio_settings.OUTREACH_SEND_RATE = 0
-    return fake_twilio
-
-
-@pytest.fixture
 def me(member):
     return member(Role.COORDINATOR)
 

@@ -30,13 +30,6 @@ def _clock():
 
 
 @pytest.fixture
-def twilio(twilio_settings, fake_twilio):
-    twilio_settings.MESSAGING_BACKEND = "twilio"
-    twilio_settings.OUTREACH_SEND_RATE = 0
-    return fake_twilio
-
-
-@pytest.fixture
 def sandbox(settings, fake_twilio):
     settings.MESSAGING_BACKEND = "sandbox"
     return fake_twilio

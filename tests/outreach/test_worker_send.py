@@ -99,15 +99,6 @@ def queued() -> Iterator[Queued]:
         yield recorder
 
 
-@pytest.fixture
-def twilio(twilio_settings, fake_twilio):
-    """The session's fake Twilio (the worker's too), as seen from this process: the
-    reaper here asks it what was sent."""
-    twilio_settings.MESSAGING_BACKEND = "twilio"
-    twilio_settings.OUTREACH_SEND_RATE = 0
-    return fake_twilio
-
-
 def afternoon_zone(now: dt.datetime) -> str:
     """A fixed-offset IANA zone where it is 13:xx at ``now``: inside every sending window
     for hours, whenever the test runs."""
