@@ -44,6 +44,8 @@ NOT_PAGES = {
     "contacts:enroll": "a POST from the contact page",
     "contacts:import_preview": "a POST answered with a part of the import page",
     "contacts:import_start": "a POST from the import page",
+    "contacts:import_header": "a POST from the import page (the header row chosen)",
+    "contacts:import_delete": "a POST from the import page (an upload deleted before it runs)",
     "contacts:import_progress": "a part of the import page, polled while an import runs",
     "contacts:import_report": "a CSV download",
     "contacts:synonym_add": "a POST from the imports page",
