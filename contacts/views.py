@@ -472,7 +472,10 @@ def import_progress(request: HttpRequest, batch_id: int) -> HttpResponse:
 def import_report(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
     batch = _batch(request, batch_id)
     audit_record(request, AuditAction.EXPORTED, batch, detail={"report": "rows"})
-    response = StreamingHttpResponse(importing.import_report_lines(batch), content_type="text/csv")
+    response = StreamingHttpResponse(
+        chain([UTF8_BOM], importing.import_report_lines(batch)),
+        content_type="text/csv; charset=utf-8",
+    )
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-report.csv"'
     return response
 

@@ -45,7 +45,7 @@ def imported(client, practice, data) -> ImportBatch:
 
 def report(client, practice, batch) -> list[dict[str, str]]:
     response = client.get(url("import_report", practice, batch_id=batch.pk))
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -127,3 +127,10 @@ def test_the_preview_shows_outcomes_and_flags_in_words_not_codes(admin_client, p
     )
     content = page.content.decode()
     assert "not_now" not in content and "Text opt-out" in content
+
+
+def test_the_report_declares_utf8_so_excel_keeps_accents(admin_client, practice):
+    batch = imported(admin_client, practice, csv_bytes(ROWS))
+    response = admin_client.get(url("import_report", practice, batch_id=batch.pk))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert b"".join(response.streaming_content).startswith("\ufeff".encode())

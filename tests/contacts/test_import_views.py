@@ -100,7 +100,8 @@ def test_progress_and_summary_and_report(admin_client, practice):
     summary = admin_client.get(url("import_detail", practice, batch_id=batch.pk))
     assert b"Download the per-row report" in summary.content
     report = admin_client.get(url("import_report", practice, batch_id=batch.pk))
-    lines = list(csv.DictReader(io.StringIO(b"".join(report.streaming_content).decode())))
+    text = b"".join(report.streaming_content).decode("utf-8-sig")
+    lines = list(csv.DictReader(io.StringIO(text)))
     assert [line["result"] for line in lines] == ["created", "created"]
     assert AuditEvent.objects.filter(action="exported", object_type="contacts.importbatch").exists()
 
