@@ -103,6 +103,9 @@ def log_in(tab: Page, username: str, password: str = PASSWORD) -> None:
     tab.get_by_label("Password").fill(password)
     tab.get_by_role("button", name="Log in").click()
     expect(tab.get_by_role("button", name="Log out")).to_be_visible()
+    # The page's deferred scripts (the queue's keyboard flow) run before "load": a key
+    # pressed earlier would be lost.
+    tab.wait_for_load_state("load")
 
 
 def expect_refused(tab: Page, url: str) -> None:
