@@ -1,5 +1,6 @@
 """What later apps add to the contact page: enrolling the patient in a campaign (campaigns)
-and, optionally, notes about consent kept elsewhere (outreach: an opt-out of the number).
+and the channels blocked by consent kept elsewhere (outreach: an opt-out of the number or
+address, which covers every patient at it).
 
 ``contacts`` never imports ``campaigns`` or ``outreach`` (DESIGN §3); like
 ``contacts.history``, each registers its part from its ``AppConfig.ready()``, and the page
@@ -29,8 +30,9 @@ class EnrollChoices:
 Choices = Callable[[Contact, Practice], EnrollChoices]
 # (contact, practice, campaign id, today) -> the campaign's name; ValidationError to refuse
 Enroll = Callable[[Contact, Practice, int, dt.date], str]
-# (contact) -> sentences about the patient's consent that the contacts app does not keep
-ConsentNotes = Callable[[Contact], list[str]]
+# (contact) -> {channel ("sms", "call", "email"): why it may not reach them} for blocks the
+# contacts app does not keep
+ChannelBlocks = Callable[[Contact], dict[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,7 @@ class Enrolling:
 
 
 _ENROLLING: dict[str, Enrolling] = {}
-_CONSENT_NOTES: dict[str, ConsentNotes] = {}
+_CHANNEL_BLOCKS: dict[str, ChannelBlocks] = {}
 
 
 def enrolling_register(name: str, *, choices: Choices, enroll: Enroll) -> None:
@@ -52,9 +54,16 @@ def enrolling() -> Enrolling | None:
     return next(iter(_ENROLLING.values()), None)
 
 
-def consent_notes_register(name: str, notes: ConsentNotes) -> None:
-    _CONSENT_NOTES[name] = notes
+def channel_blocks_register(name: str, blocks: ChannelBlocks) -> None:
+    """Register (or replace) an app's blocks of the patient's channels."""
+    _CHANNEL_BLOCKS[name] = blocks
 
 
-def consent_notes(contact: Contact) -> list[str]:
-    return [note for notes in _CONSENT_NOTES.values() for note in notes(contact)]
+def channel_blocks(contact: Contact) -> dict[str, str]:
+    """Every registered app's blocks of the patient's channels (the first reason per
+    channel)."""
+    found: dict[str, str] = {}
+    for blocks in _CHANNEL_BLOCKS.values():
+        for channel, words in blocks(contact).items():
+            found.setdefault(channel, words)
+    return found

@@ -112,8 +112,7 @@ def _detail_page(request: HttpRequest, contact: Contact, **refused) -> HttpRespo
         "contact": contact,
         "bucket": bucket_of(contact, practice, _today(request)),
         "timeline": history_timeline(contact),
-        "channels": channel_states(contact),
-        "consent_notes": page_hooks.consent_notes(contact),
+        "channels": channel_states(contact, page_hooks.channel_blocks(contact)),
         "can_change": can_change and contact.merged_into_id is None,
     }
     if context["can_change"]:

@@ -19,6 +19,12 @@ class OutreachConfig(AppConfig):
 
         history_source_register("outreach", move=messages_merge, timeline=messages_timeline)
 
+        # An opt-out of the number or address (a family member's STOP) shows on the page.
+        from contacts.page_hooks import channel_blocks_register
+        from outreach.optouts import contact_block_words
+
+        channel_blocks_register("outreach", contact_block_words)
+
         # A patient enrolled while a reply of theirs waits shows it in the work queue; a
         # coordinator's decision (on any page) answers the waiting replies.
         from campaigns.replies import replies_waiting_source_register

@@ -107,3 +107,20 @@ def number_not_voice_mark(practice_id: int, phone: str, *, via: str) -> bool:
 def contact_blocked(contact: Contact, channel: str) -> AddressBlock | None:
     """The block on the contact's number or address for this channel, if any."""
     return address_block_for(contact.practice_id, _address_of(contact, channel), channel)
+
+
+def contact_block_words(contact: Contact) -> dict[str, str]:
+    """The contact page's words for the blocks on the patient's number and address (one
+    query): an opt-out there covers them even if another patient at it sent it."""
+    addresses = [address for address in (contact.phone, contact.email) if address]
+    if not addresses:
+        return {}
+    blocks = AddressBlock.objects.filter(practice_id=contact.practice_id, address__in=addresses)
+    words = {}
+    for block in blocks.order_by("at"):
+        what = "address" if block.channel == "email" else "number"
+        if block.kind == BlockKind.NOT_VOICE:
+            words.setdefault(block.channel, "Not possible: the number is not a voice line")
+        else:
+            words.setdefault(block.channel, f"Opted out {block.at:%Y-%m-%d} (this {what})")
+    return words

@@ -197,3 +197,20 @@ def test_a_coordinators_reply_to_a_later_patient_at_a_stopped_number_is_refused(
     with pytest.raises(ValidationError):
         reply_send(later, "Hi, this is Harbor Dental", user=member(Role.COORDINATOR).user)
     assert twilio.messages_to(SHARED) == []
+
+
+def test_a_patient_added_later_at_a_stopped_number_does_not_read_texts_allowed(
+    client, practice, twilio, client_for, member
+):
+    touch_at(practice, status=TouchStatus.PLANNED)
+    text(client, "STOP", opt_out_type="STOP")
+    later = ContactFactory(practice=practice, phone=SHARED, first_name="Sam")
+    assert later.sms_opt_out_at is None  # the patient's own record says nothing
+
+    page = client_for(member(Role.COORDINATOR)).get(
+        reverse("contacts:detail", kwargs={"practice_slug": practice.slug, "contact_id": later.pk})
+    )
+
+    html = page.content.decode()
+    assert '<dt>Texts</dt><dd class="warn">Opted out' in html
+    assert "(this number)" in html
