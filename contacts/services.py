@@ -17,18 +17,8 @@ def contacts_assign(
     *, practice: Practice, contact_ids: list[int], coordinator_id: int | None
 ) -> int:
     """Assign contacts to a coordinator of the practice (or to nobody)."""
-    if coordinator_id is not None:
-        is_member = (
-            get_user_model()
-            .objects.filter(
-                pk=coordinator_id,
-                memberships__practice=practice,
-                memberships__role__in=[Role.COORDINATOR, Role.ADMIN],
-            )
-            .exists()
-        )
-        if not is_member:
-            raise ValidationError("Choose a coordinator of this practice.")
+    if coordinator_id is not None and not _works_patients(practice, coordinator_id):
+        raise ValidationError("Choose a coordinator of this practice.")
     return Contact.objects.filter(practice=practice, pk__in=contact_ids).update(
         assigned_to_id=coordinator_id, updated_at=timezone.now()
     )
