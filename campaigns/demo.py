@@ -59,9 +59,9 @@ def _demo_scoreboard(treated: list[Enrollment]) -> str:
     marked showed or no-show), not a fit, went elsewhere with reasons, not now, later."""
     import datetime as dt
 
+    from campaigns.bookings import appointment_mark
     from campaigns.models import OutcomeKind, State
     from campaigns.services import (
-        appointment_mark,
         enrollment_elsewhere,
         enrollment_not_now,
         enrollment_requalify,

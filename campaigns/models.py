@@ -341,6 +341,13 @@ class OutcomeKind(models.TextChoices):
     UNDONE = "undone", "Undone"
 
 
+class OutcomeSource(models.TextChoices):
+    """Who said so: a person (or Reactivate itself), or the practice's own schedule."""
+
+    REACTIVATE = "", "Reactivate"
+    PRACTICE_SYSTEM = "practice_system", "Practice system"
+
+
 class ElsewhereReason(models.TextChoices):
     PRICE = "price", "Price"
     TIMING = "timing", "Timing or availability"
@@ -375,6 +382,9 @@ class Outcome(AppendOnlyModel):
     reason_text = models.TextField("what mattered most", blank=True)
     # The enrollment's state before this outcome moved it ('' if it did not), for undo.
     state_before = models.CharField(max_length=20, choices=State.choices, blank=True)
+    source = models.CharField(
+        max_length=20, choices=OutcomeSource.choices, blank=True, default=OutcomeSource.REACTIVATE
+    )
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
     )

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from contacts import hygiene
@@ -208,3 +210,35 @@ def contact_phone_wrong(contact: Contact) -> None:
         updated_at=timezone.now(),
     )
     contact.phone_valid, contact.sms_unreachable = False, "wrong number (reported by staff)"
+
+
+def contacts_schedule_apply(
+    practice_id: int, stories: dict[int, tuple[str | None, dt.date | None, dt.date | None]]
+) -> None:
+    """What the practice's schedule says of its patients, for each contact id: the last
+    outcome it now stands for (None: leave it), the day of that news (last activity,
+    never moved back) and the day of the next booking still to come (None: none). One
+    statement, whatever the number of patients. Segmentation then treats a booked patient
+    as not stalled, and the send guard never contacts them."""
+    if not stories:
+        return
+    ids, outcomes, days, nexts = [], [], [], []
+    for contact_id, (outcome, day, next_day) in stories.items():
+        ids.append(contact_id)
+        outcomes.append(outcome)
+        days.append(day)
+        nexts.append(next_day)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE contacts_contact c
+            SET last_outcome = coalesce(s.outcome, c.last_outcome),
+                last_activity = greatest(c.last_activity, s.day),
+                next_appointment = s.next_day,
+                updated_at = %s
+            FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::date[])
+                AS s(id, outcome, day, next_day)
+            WHERE c.id = s.id AND c.practice_id = %s
+            """,
+            [timezone.now(), ids, outcomes, days, nexts, practice_id],
+        )

@@ -59,6 +59,23 @@ class Practice(models.Model):
             "the patient's last planned touch (the scoreboard's true lift uses it)."
         ),
     )
+    schedule_stale_days = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text=(
+            "When the practice system's schedule was last read longer ago than this, the "
+            "scoreboard warns that scheduled and show figures may be low."
+        ),
+    )
+    reenroll_missed_after_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=(
+            "Enroll patients who missed or cancelled an appointment in the schedule again, "
+            "into the stalled-after-scheduling sequence, this many days later (empty: never)."
+        ),
+    )
     help_text = models.TextField(
         blank=True,
         help_text="Sent when a patient texts HELP: who you are and how to reach you.",

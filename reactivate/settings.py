@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "contacts",
     "campaigns",
     "outreach",
+    "schedule",
     "scoreboard",
 ]
 
@@ -174,6 +175,9 @@ CELERY_BEAT_SCHEDULE = {
     "planned-replies": {"task": "outreach.tasks.planned_replies_send", "schedule": 60.0},
     # A rollup rebuild whose worker died (or that nobody queued) is queued again.
     "scoreboard-rebuilds-resume": {"task": "scoreboard.tasks.rebuilds_resume", "schedule": 600.0},
+    # The practice's schedule: drop folders, FHIR servers and the effects of what they
+    # said, well within a minute of a file landing.
+    "schedule-sweep": {"task": "schedule.tasks.sweep", "schedule": 20.0},
 }
 
 # --- Auth, sessions, lockout ----------------------------------------------------------
@@ -315,6 +319,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Each practice's drop folder for appointment exports is <this>/<practice slug>/ (a
+# practice system's scheduled report, or an SFTP drop); beat reads it (schedule.sources).
+SCHEDULE_DROP_ROOT = Path(env.str("SCHEDULE_DROP_ROOT", default=str(MEDIA_ROOT / "schedule-drop")))
 MEDIA_URL = "/media/"
 
 PHONENUMBER_DEFAULT_REGION = "US"

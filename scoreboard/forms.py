@@ -97,10 +97,3 @@ class ShowsMarkForm(forms.Form):
     def __init__(self, data, *, choices: list[int]):
         super().__init__(data)
         self.fields["enrollments"].choices = [(pk, pk) for pk in choices]
-
-
-class AppointmentUploadForm(forms.Form):
-    file = forms.FileField(
-        help_text="CSV or Excel: an external id column and a result column (showed / no-show); "
-        "an appointment date column is optional."
-    )

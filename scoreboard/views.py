@@ -5,18 +5,16 @@ practice's, and they alone mark shows and export."""
 
 from __future__ import annotations
 
-import tempfile
 from itertools import chain
-from pathlib import Path
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from campaigns.services import appointment_results_import, appointments_mark
+from campaigns.bookings import appointments_mark
 from contacts.exports import UTF8_BOM
 from reactivate.access import Area, practice_view
 from reactivate.audit import audit_record
@@ -25,7 +23,6 @@ from scoreboard import charts, selectors
 from scoreboard.exports import outcome_log_csv, scoreboard_csv
 from scoreboard.forms import (
     PRESETS,
-    AppointmentUploadForm,
     AssumptionsForm,
     PeriodForm,
     ShowsMarkForm,
@@ -94,50 +91,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _upload_path(upload) -> tuple[Path, bool]:
-    """A path to read the upload from (and whether it is ours to delete)."""
-    if hasattr(upload, "temporary_file_path"):
-        return Path(upload.temporary_file_path()), False
-    with tempfile.NamedTemporaryFile(delete=False, suffix=Path(upload.name).suffix) as file:
-        for chunk in upload.chunks():
-            file.write(chunk)
-    return Path(file.name), True
-
-
 @practice_view(Area.DASHBOARD)
 def shows(request: HttpRequest) -> HttpResponse:
-    """Past and today's scheduled appointments: mark showed / no-show in bulk, or upload
-    the practice system's appointment results."""
+    """Past and today's scheduled appointments: mark showed / no-show in bulk (where the
+    practice's schedule is not connected: a synced schedule records them itself)."""
     practice = request.access.practice
     own = _own_numbers(request)
     unmarked_only = request.GET.get("which") != "all"
-    report = None
-    upload_form = AppointmentUploadForm()
-    if request.method == "POST" and request.POST.get("action") == "import":
-        upload_form = AppointmentUploadForm(request.POST, request.FILES)
-        if upload_form.is_valid():
-            upload = upload_form.cleaned_data["file"]
-            path, ours = _upload_path(upload)
-            try:
-                report = appointment_results_import(
-                    practice, path, filename=upload.name, user=request.user
-                )
-            except ValidationError as error:
-                upload_form.add_error("file", error)
-            finally:
-                if ours:
-                    path.unlink(missing_ok=True)
-            if report is not None:
-                audit_record(
-                    request,
-                    AuditAction.IMPORTED,
-                    object_type="campaigns.outcome",
-                    detail={
-                        "appointment_results": len(report),
-                        "errors": sum(1 for row in report if row.result == "error"),
-                    },
-                )
-    elif request.method == "POST":
+    if request.method == "POST":
         ids = [int(pk) for pk in request.POST.getlist("enrollments") if pk.isdigit()]
         form = ShowsMarkForm(request.POST, choices=ids)
         if not form.is_valid():
@@ -170,8 +131,6 @@ def shows(request: HttpRequest) -> HttpResponse:
             "appointments": appointments,
             "unmarked_only": unmarked_only,
             "can_change": request.access.can_change(Area.DASHBOARD),
-            "upload_form": upload_form,
-            "import_report": report,
         },
     )
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from campaigns.bookings import appointment_mark
 from campaigns.models import Enrollment, Outcome, OutcomeKind, State
 from campaigns.services import (
-    appointment_mark,
     enrollment_elsewhere,
     enrollment_move,
     enrollment_not_now,

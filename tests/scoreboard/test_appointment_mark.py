@@ -1,4 +1,4 @@
-"""``campaigns.services.appointment_mark``: showed / no-show on scheduled appointments."""
+"""``campaigns.bookings.appointment_mark``: showed / no-show on scheduled appointments."""
 
 import datetime as dt
 
@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from campaigns.bookings import appointment_mark
 from campaigns.models import Outcome, OutcomeKind, State
-from campaigns.services import appointment_mark
 from tests.factories import EnrollmentFactory
 from tests.scoreboard.scenario import NOW
 
