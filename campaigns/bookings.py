@@ -125,13 +125,15 @@ def enrollment_attend(
     enrollment: Enrollment, *, showed: bool, at: dt.datetime, replaces: Outcome | None = None
 ) -> Outcome:
     """The practice system says the patient came (arrived, fulfilled) or did not: a
-    showed or no-show entry, correcting the schedule's earlier result if it changed."""
+    showed or no-show entry, correcting the enrollment's effective result — the
+    schedule's earlier one if it changed, or a coordinator's mark: where the schedule
+    knows the appointment, its result is the one that counts (the scoreboard's rule)."""
     return outcome_record(
         contact=enrollment.contact,
         enrollment=enrollment,
         kind=OutcomeKind.SHOWED if showed else OutcomeKind.NO_SHOW,
         at=at,
-        corrects=replaces,
+        corrects=_appointment_result(enrollment) or replaces,
         **FROM_SCHEDULE,
     )
 
@@ -207,6 +209,12 @@ def appointment_mark(
     current = _appointment_result(enrollment)
     if current is not None and current.kind == kind:
         return current
+    if current is not None and current.source == OutcomeSource.PRACTICE_SYSTEM:
+        said = "showed" if current.kind == OutcomeKind.SHOWED else "a no-show"
+        raise ValidationError(
+            f"The practice's schedule recorded this appointment as {said}; "
+            "correct it in the practice system."
+        )
     return outcome_record(
         contact=enrollment.contact,
         enrollment=enrollment,

@@ -9,7 +9,9 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 
+from campaigns.bookings import appointment_mark
 from campaigns.models import State
 from scoreboard import selectors
 from tests.scoreboard.synced import (
@@ -129,3 +131,31 @@ def test_a_held_out_patients_booking_counts_toward_the_control_groups_rate(pract
     assert (lift.treated_n, lift.treated_booked) == (2, 1)
     assert (lift.held_out_n, lift.held_out_booked) == (2, 1)
     assert lift.held_out_rate == 0.5
+
+
+def _marked_showed_by_a_coordinator(practice):
+    (enrollment,) = patients(practice, 1, state=State.SCHEDULED, appointment_at=APPOINTMENT)
+    with time_machine.travel(AFTER, tick=False):
+        appointment_mark(enrollment, showed=True, user=None)
+    return enrollment
+
+
+def test_the_schedules_no_show_replaces_a_coordinators_showed(practice):
+    enrollment = _marked_showed_by_a_coordinator(practice)
+    source = source_connect(practice)
+    booked(source, enrollment)
+    booked(source, enrollment, status="noshow", at=AFTER + dt.timedelta(hours=1))
+    totals = counts(practice)
+    assert (totals.showed, totals.no_show) == (0, 1)
+    assert (totals.appointments_showed, totals.appointments_due) == (0, 1)
+
+
+def test_a_coordinator_cannot_overrule_the_schedules_result(practice):
+    enrollment = _marked_showed_by_a_coordinator(practice)
+    source = source_connect(practice)
+    booked(source, enrollment)
+    booked(source, enrollment, status="noshow", at=AFTER + dt.timedelta(hours=1))
+    with time_machine.travel(NOW, tick=False), pytest.raises(ValidationError) as refused:
+        appointment_mark(enrollment, showed=True, user=None)
+    assert "correct it in the practice system" in str(refused.value)
+    assert counts(practice).showed == 0
