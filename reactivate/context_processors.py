@@ -13,6 +13,8 @@ NAV: list[tuple[Area, str, str]] = [
     (Area.IMPORTS, "Imports", "contacts:imports"),
     (Area.CAMPAIGNS, "Campaigns", "campaigns:index"),
     (Area.DASHBOARD, "Scoreboard", "scoreboard:dashboard"),
+    # The practice system's schedule: its sources' health, uploads and unmatched bookings.
+    (Area.SETTINGS, "Schedule", "schedule:health"),
     (Area.SETTINGS, "Settings", "practice_settings"),
     (Area.USERS, "Users", "practice_users"),
 ]
@@ -27,11 +29,14 @@ def practice_nav(request) -> dict:
     if access is not None:
         slug = access.practice.slug
         context["active_area"] = getattr(request, "area", "")
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.namespace == "schedule":
+            context["active_area"] = "schedule"  # its pages span imports and settings
         context["nav"] = [
             {
                 "label": label,
                 "url": reverse(url_name, kwargs={"practice_slug": slug}),
-                "area": area.value,
+                "area": "schedule" if url_name.startswith("schedule:") else area.value,
             }
             for area, label, url_name in NAV
             if access.can_view(area)

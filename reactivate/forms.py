@@ -17,9 +17,15 @@ class PracticeSettingsForm(forms.ModelForm):
             "sends_on_sunday",
             "recent_activity_days",
             "attribution_window_days",
+            "schedule_stale_days",
+            "reenroll_missed_after_days",
             "help_text",
             "postal_address",
         ]
+        labels = {
+            "schedule_stale_days": "Warn when the schedule was last read more days ago than",
+            "reenroll_missed_after_days": "Re-enroll no-shows and cancellations after (days)",
+        }
         widgets = {
             "sending_window_start": forms.TimeInput(attrs={"type": "time"}),
             "sending_window_end": forms.TimeInput(attrs={"type": "time"}),
@@ -31,10 +37,15 @@ class PracticeSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Optional in a post: a form saved before the setting existed keeps the current value.
         self.fields["attribution_window_days"].required = False
+        self.fields["schedule_stale_days"].required = False
 
     def clean_attribution_window_days(self):
         value = self.cleaned_data.get("attribution_window_days")
         return value if value is not None else self.instance.attribution_window_days
+
+    def clean_schedule_stale_days(self):
+        value = self.cleaned_data.get("schedule_stale_days")
+        return value if value is not None else self.instance.schedule_stale_days
 
     def clean(self):
         cleaned = super().clean()

@@ -14,6 +14,7 @@ practice_patterns = [
     path("campaigns/", include("campaigns.urls")),
     path("queue/", include("outreach.urls")),
     path("scoreboard/", include("scoreboard.urls")),
+    path("schedule/", include("schedule.urls")),
 ]
 
 urlpatterns = [

@@ -35,3 +35,6 @@ def sweep() -> dict:
         "fhir": fhir_syncs_due(),
         "effects": effects_sweep(),
     }
+
+
+from schedule.page_tasks import upload_sync  # noqa: E402, F401  (Celery finds it here)

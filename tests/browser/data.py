@@ -71,6 +71,7 @@ SITE_ROWS = [
 SITE_KEYWORDS = frozenset(
     {"practice_slug", "contact_id", "batch_id", "candidate_id", "campaign_id"}
     | {"template_id", "enrollment_id"}
+    | {"source_id", "run_id", "appointment_id"}
 )
 
 
@@ -103,6 +104,7 @@ def site(practice, coordinator) -> Site:
         body="Hi Carl, this is Harbor Dental. Still thinking about Invisalign?",
         status="delivered",
     )
+    schedule = schedule_site(practice)
     campaign = day.call.campaign
     templates = {}
     for step in campaign.sequence.steps.all():
@@ -118,6 +120,47 @@ def site(practice, coordinator) -> Site:
             "campaign_id": [campaign.pk],
             "template_id": list(templates.values()),
             "enrollment_id": [day.reply.pk, day.call.pk, day.later.pk],
+            **schedule,
         },
         unsubscribe_token=unsubscribe_token(day.reply.contact),
     )
+
+
+def schedule_site(practice) -> dict[str, list]:
+    """The schedule's pages: a FHIR server connected, a sync of it with a problem, and an
+    appointment whose patient was not found (for the review list and matching by hand)."""
+    from schedule.models import Appointment, Source, SyncRun
+
+    now = timezone.now()
+    source = Source.objects.create(
+        practice=practice,
+        kind="fhir",
+        name="Practice FHIR",
+        base_url="https://fhir.example.com/r4",
+        last_success_at=now - dt.timedelta(hours=3),
+        last_attempt_at=now - dt.timedelta(minutes=5),
+        last_error="The server did not answer within 30 seconds.",
+        last_error_at=now - dt.timedelta(minutes=5),
+    )
+    run = SyncRun.objects.create(
+        practice=practice,
+        source=source,
+        trigger="beat",
+        status="succeeded",
+        started_at=now - dt.timedelta(hours=3),
+        finished_at=now - dt.timedelta(hours=3),
+        counts={"read": 3, "created": 2, "updated": 1, "matched": 2, "unmatched": 1, "errors": 1},
+        errors=[{"where": "Appointment/7", "message": "The status 'waitlist' is not one we know."}],
+    )
+    appointment = Appointment.objects.create(
+        practice=practice,
+        source=source,
+        key="7",
+        first_name="Pat",
+        last_name="Unfound",
+        start=now + dt.timedelta(days=2),
+        status="booked",
+        status_word="booked",
+        match_note="no patient with this EMR id or name and date of birth",
+    )
+    return {"source_id": [source.pk], "run_id": [run.pk], "appointment_id": [appointment.pk]}

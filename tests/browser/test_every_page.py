@@ -62,6 +62,8 @@ NOT_PAGES = {
     "outreach:reply_planned": "a POST from the patient panel (edit or cancel a planned reply)",
     "scoreboard:export_scoreboard": "a CSV download",
     "scoreboard:export_outcomes": "a CSV download",
+    "schedule:upload_cancel": "a POST from the upload's columns page (delete before syncing)",
+    "schedule:sync_now": "a POST from the schedule page",
 }
 NOT_PAGES_NAMESPACES = {
     "admin": "Django's own admin site: staff only, and no practice role is staff",

@@ -30,7 +30,40 @@ OBJECT_BUILDERS = {
     "outcome_id": lambda practice: _outcome(practice).pk,
     "enrollment_id": lambda practice: EnrollmentFactory(campaign__practice=practice).pk,
     "message_id": lambda practice: _planned_reply(practice).pk,
+    "source_id": lambda practice: _fhir_source(practice).pk,
+    "run_id": lambda practice: _sync_run(practice).pk,
+    "appointment_id": lambda practice: _unmatched_appointment(practice).pk,
 }
+
+
+def _fhir_source(practice):
+    from schedule.models import Source
+
+    source, _ = Source.objects.get_or_create(
+        practice=practice,
+        name="Practice FHIR",
+        defaults={"kind": "fhir", "base_url": "https://fhir.test/r4"},
+    )
+    return source
+
+
+def _sync_run(practice):
+    from django.utils import timezone
+
+    from schedule.models import SyncRun
+
+    source = _fhir_source(practice)
+    return SyncRun.objects.create(
+        practice=practice, source=source, trigger="beat", started_at=timezone.now()
+    )
+
+
+def _unmatched_appointment(practice):
+    from schedule.models import Appointment
+
+    return Appointment.objects.create(
+        practice=practice, source=_fhir_source(practice), key="A-1", status="booked"
+    )
 
 
 def _planned_reply(practice):
