@@ -450,7 +450,8 @@ def main() -> None:
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["*"]
     from reactivate.models import Practice, User
-    from scoreboard import selectors
+    from scoreboard import lift as lifts
+    from scoreboard import selectors, shows
 
     practice = Practice.objects.get(slug=SLUG)
     client = Client()
@@ -477,9 +478,9 @@ def main() -> None:
     live = selectors.total(selectors.stage_slices_live(scope))
     live_ms = (time.perf_counter() - live_started) * 1000
     assert live == ours, (live, ours)
-    assert selectors.true_lift(scope) == selectors.true_lift_live(scope)
+    assert lifts.true_lift(scope) == lifts.true_lift_live(scope)
     assert selectors.revenue_at_stake(scope) == selectors.revenue_at_stake_live(scope)
-    assert selectors.appointments_waiting(practice) == selectors.appointments_waiting_live(practice)
+    assert shows.appointments_waiting(practice) == shows.appointments_waiting_live(practice)
 
     def p95(values):
         return sorted(values)[max(0, int(len(values) * 0.95) - 1)]

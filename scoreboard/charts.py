@@ -167,12 +167,13 @@ def bars_chart(title: str, rows: list[tuple[str, int]]) -> SafeString:
     return _svg(width, 6 + row * max(len(rows), 1), title, desc, body)
 
 
-def lift_chart(lift: Lift) -> SafeString:
-    """The difference in scheduled rate with its 95% interval, on an axis through zero."""
+def lift_chart(lift: Lift, title: str = "True lift") -> SafeString:
+    """The difference in scheduled (or show) rate with its 95% interval, on an axis
+    through zero."""
     interval = lift.interval
     width, height, pad = 640, 70, 40
     if interval is None:
-        return _svg(width, 24, "True lift", "Not enough patients", [_text(0, 16, "—")])
+        return _svg(width, 24, title, "Not enough patients", [_text(0, 16, "—")])
     low, high = interval
     span = max(abs(low), abs(high), 0.05) * 1.1
     x = lambda v: pad + (v + span) / (2 * span) * (width - 2 * pad)  # noqa: E731
@@ -197,4 +198,4 @@ def lift_chart(lift: Lift) -> SafeString:
         f"treated {lift.treated_booked} of {lift.treated_n}, held out "
         f"{lift.held_out_booked} of {lift.held_out_n}"
     )
-    return _svg(width, height, "True lift", desc, body)
+    return _svg(width, height, title, desc, body)

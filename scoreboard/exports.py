@@ -49,6 +49,7 @@ OUTCOME_COLUMNS = (
     "reason_category",
     "what_mattered_most",
     "note",
+    "source",  # who said so: practice_system (the synced schedule) or reactivate
 )
 
 
@@ -116,7 +117,8 @@ def scoreboard_csv(report: Report) -> Iterator[str]:
 
 def outcome_log_csv(scope: Scope) -> Iterator[str]:
     """Every outcome of the scope's period, oldest first, with whether it still counts
-    (``effective``: no later entry corrects it) and what it corrects."""
+    (``effective``: no later entry corrects it), what it corrects, and who said so
+    (``source``: the practice's synced schedule, or Reactivate and its coordinators)."""
     zone = scope.practice.time_zone
     entries = Outcome.objects.filter(
         practice=scope.practice, at__gte=scope.starts_at, at__lt=scope.ends_at
@@ -152,6 +154,7 @@ def outcome_log_csv(scope: Scope) -> Iterator[str]:
                 o.reason_category,
                 o.reason_text,
                 o.note,
+                o.source or "reactivate",
             )
 
     return csv_lines(OUTCOME_COLUMNS, rows())

@@ -11,7 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from scoreboard import selectors
+from scoreboard import lift as true_lift
+from scoreboard import schedule_figures, selectors
+from scoreboard.lift import CampaignLift
+from scoreboard.schedule_figures import ScheduleState, SourceSplit
 from scoreboard.selectors import AtStake, Counts, LostReasons, Scope
 from scoreboard.stats import Lift
 
@@ -95,10 +98,14 @@ class Report:
     by_campaign: list[Row]
     variants: list[Row]
     lift: Lift
-    lift_by_campaign: list[selectors.CampaignLift]
+    lift_by_campaign: list[CampaignLift]
+    show_lift: Lift  # the same cohorts' shows
+    show_lift_by_campaign: list[CampaignLift]
     lost: LostReasons
     at_stake: AtStake
     growth: Growth
+    schedule: ScheduleState
+    sources: SourceSplit  # which scheduled and showed came from the practice system
     coordinators: dict[int, str] = field(default_factory=dict)
     campaigns: dict[int, str] = field(default_factory=dict)
 
@@ -141,7 +148,8 @@ def scoreboard_report(
     by_coordinator = selectors.grouped(slices, "coordinator_id")
     by_campaign = selectors.grouped(slices, "campaign_id")
     by_variant = selectors.grouped(slices, "variant_id")
-    lift, lift_by_campaign = selectors.true_lift(scope)
+    lift, lift_by_campaign = true_lift.true_lift(scope)
+    show_lift, show_lift_by_campaign = true_lift.show_lift(scope)
     at_stake = selectors.revenue_at_stake(scope)
     return Report(
         scope=scope,
@@ -177,9 +185,13 @@ def scoreboard_report(
         ),
         lift=lift,
         lift_by_campaign=lift_by_campaign,
+        show_lift=show_lift,
+        show_lift_by_campaign=show_lift_by_campaign,
         lost=selectors.lost_reasons(scope),
         at_stake=at_stake,
         growth=growth_score(totals, at_stake, assumptions or Assumptions()),
+        schedule=schedule_figures.schedule_state(practice),
+        sources=schedule_figures.source_split(scope),
         coordinators=coordinators,
         campaigns=campaigns,
     )

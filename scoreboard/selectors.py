@@ -14,7 +14,7 @@ How outcomes are counted
       outcome of that stage in the period), so weeks, buckets and coordinators add up to
       the period's totals.
     * Held-out enrollments (never contacted, kept for true lift) are left out of every
-      number except :func:`true_lift`.
+      number except the true lift (``scoreboard.lift``).
 
 The stages
     contacted
@@ -55,8 +55,8 @@ from campaigns.models import Campaign, Enrollment, OpenerVariant, Outcome, Outco
 from contacts.models import Bucket, Contact
 from contacts.segments import OUTCOME_BUCKET, not_stalled_q
 from reactivate.models import Membership, Practice
-from scoreboard.models import EnrollmentFact, LostFact, RollupRebuild
-from scoreboard.stats import Lift, rate
+from scoreboard.models import LostFact, RollupRebuild
+from scoreboard.stats import rate
 
 EPOCH = dt.date(2000, 1, 1)
 
@@ -612,131 +612,6 @@ def lost_reasons_live(scope: Scope, recent: int = 6) -> LostReasons:
     return _lost_reasons(counts, words)
 
 
-# --- True lift -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CampaignLift:
-    campaign_id: int
-    name: str
-    lift: Lift
-
-
-_LENGTHS = """
-    SELECT k.id AS campaign_id, coalesce(max(st.day), 1) AS last_day
-    FROM campaigns_campaign k
-    LEFT JOIN campaigns_step st ON st.sequence_id = k.sequence_id
-    WHERE k.practice_id = %(practice)s AND k.holdout_percent > 0
-    GROUP BY k.id
-"""
-
-
-def true_lift(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
-    """:func:`true_lift_live` over the enrollment facts (``lift_offset``: the days from
-    the start day to the first booking, either way): one query and the names."""
-    where, params = scope.enrollment_sql("f")
-    params.update(
-        start_day=scope.start or EPOCH,
-        end_day=scope.end,
-        window=scope.practice.attribution_window_days,
-    )
-    # Only constant SQL fragments are formatted in; every value is a parameter.
-    sql = f"""
-        WITH lengths AS ({_LENGTHS})
-        SELECT f.campaign_id, f.held_out, count(*),
-               count(*) FILTER (WHERE f.lift_offset < l.last_day + %(window)s)
-        FROM scoreboard_enrollmentfact f
-        JOIN lengths l ON l.campaign_id = f.campaign_id
-        WHERE {where} AND f.start_day >= %(start_day)s AND f.start_day <= %(end_day)s
-        GROUP BY 1, 2
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return _lifts(scope, cursor.fetchall())
-
-
-def true_lift_live(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
-    """Scheduled rate of treated vs held-out enrollments, over campaigns with a holdout
-    whose enrollments started in the period (overall, and per campaign).
-
-    Intent to treat: every treated enrollment counts, contacted or not. An enrollment is
-    *booked* when, before its attribution window closes — the practice's
-    ``attribution_window_days`` after its last planned touch (the sequence's last day,
-    counted from the enrollment's start; the same date for held-out patients, who get no
-    touches) — it has an effective scheduled or showed entry, or its patient's own record
-    says they booked on their own (last outcome "scheduled" with last activity from the
-    start day until the window closes, as an EMR import would record it). The same rule
-    applies to both arms.
-    """
-    where, params = scope.enrollment_sql()
-    params.update(
-        start_day=scope.start or EPOCH,
-        end_day=scope.end,
-        window=scope.practice.attribution_window_days,
-        zone=scope.zone,
-    )
-    # Only constant SQL fragments are formatted in; every value is a parameter.
-    sql = f"""
-        WITH lengths AS (
-            SELECT k.id AS campaign_id, coalesce(max(st.day), 1) AS last_day
-            FROM campaigns_campaign k
-            LEFT JOIN campaigns_step st ON st.sequence_id = k.sequence_id
-            WHERE k.practice_id = %(practice)s AND k.holdout_percent > 0
-            GROUP BY k.id
-        ),
-        cohort AS (
-            SELECT e.id, e.campaign_id, e.held_out, e.contact_id, e.start_day,
-                   e.start_day + l.last_day + %(window)s AS closes_on
-            FROM campaigns_enrollment e
-            JOIN lengths l ON l.campaign_id = e.campaign_id
-            WHERE {where} AND e.start_day >= %(start_day)s AND e.start_day <= %(end_day)s
-        ),
-        booked AS (
-            SELECT DISTINCT o.enrollment_id
-            FROM campaigns_outcome o
-            JOIN cohort c ON c.id = o.enrollment_id
-            WHERE o.practice_id = %(practice)s AND o.kind IN ('scheduled', 'showed')
-              AND o.at < (c.closes_on::timestamp AT TIME ZONE %(zone)s)
-              AND NOT EXISTS (SELECT 1 FROM campaigns_outcome x WHERE x.corrects_id = o.id)
-        )
-        SELECT c.campaign_id, c.held_out, count(*),
-               count(*) FILTER (WHERE b.enrollment_id IS NOT NULL OR (
-                   ct.last_outcome = 'scheduled' AND ct.last_activity >= c.start_day
-                   AND ct.last_activity < c.closes_on))
-        FROM cohort c
-        JOIN contacts_contact ct ON ct.id = c.contact_id
-        LEFT JOIN booked b ON b.enrollment_id = c.id
-        GROUP BY 1, 2
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return _lifts(scope, cursor.fetchall())
-
-
-def _lifts(scope: Scope, rows) -> tuple[Lift, list[CampaignLift]]:
-    arms: dict[int, dict[bool, tuple[int, int]]] = defaultdict(dict)
-    for campaign_id, held_out, n, booked in rows:
-        arms[campaign_id][held_out] = (n, booked)
-    names = dict(
-        Campaign.objects.filter(practice=scope.practice, pk__in=arms).values_list("pk", "name")
-    )
-
-    def lift_of(parts: Iterable[dict[bool, tuple[int, int]]]) -> Lift:
-        t_n = t_b = h_n = h_b = 0
-        for part in parts:
-            t_n += part.get(False, (0, 0))[0]
-            t_b += part.get(False, (0, 0))[1]
-            h_n += part.get(True, (0, 0))[0]
-            h_b += part.get(True, (0, 0))[1]
-        return Lift(t_n, t_b, h_n, h_b)
-
-    per_campaign = [
-        CampaignLift(pk, names.get(pk, f"Campaign {pk}"), lift_of([arms[pk]]))
-        for pk in sorted(arms, key=lambda pk: names.get(pk, ""))
-    ]
-    return lift_of(arms.values()), per_campaign
-
-
 # --- Labels ----------------------------------------------------------------------------
 
 
@@ -763,72 +638,7 @@ def variant_labels(practice: Practice) -> dict[int, tuple[int, str, str]]:
 BUCKET_LABELS = dict(Bucket.choices)
 
 
-# --- Shows -----------------------------------------------------------------------------
-
-
-def appointments_to_mark(
-    practice: Practice,
-    *,
-    coordinator_id: int | None = None,
-    unmarked_only: bool = True,
-    limit: int = 200,
-):
-    """Scheduled appointments of today or earlier (practice time), newest first, each with
-    ``result``: its effective showed / no-show entry's kind, or None."""
-    from django.db.models import OuterRef as Ref
-    from django.db.models import Subquery
-
-    today = timezone.localdate(timezone=practice.time_zone)
-    until = dt.datetime.combine(
-        today + dt.timedelta(days=1), dt.time.min, tzinfo=practice.time_zone
-    )
-    result = (
-        Outcome.objects.filter(
-            enrollment=Ref("pk"), kind__in=[OutcomeKind.SHOWED, OutcomeKind.NO_SHOW]
-        )
-        .exclude(Exists(Outcome.objects.filter(corrects=Ref("pk"))))
-        .order_by("-at", "-id")
-        .values("kind")[:1]
-    )
-    appointments = (
-        Enrollment.objects.filter(
-            practice=practice, state=State.SCHEDULED, appointment_at__lt=until, held_out=False
-        )
-        .annotate(result=Subquery(result))
-        .select_related("contact", "campaign")
-        .order_by("-appointment_at", "-pk")
-    )
-    if coordinator_id is not None:
-        appointments = appointments.filter(coordinator_id=coordinator_id)
-    if unmarked_only:
-        appointments = appointments.filter(result__isnull=True)
-    return appointments[:limit]
-
-
-def appointments_waiting(practice: Practice, *, coordinator_id: int | None = None) -> int:
-    """How many past or today's appointments have no result yet (the enrollment facts;
-    equal to :func:`appointments_waiting_live`)."""
-    today = timezone.localdate(timezone=practice.time_zone)
-    until = dt.datetime.combine(
-        today + dt.timedelta(days=1), dt.time.min, tzinfo=practice.time_zone
-    )
-    facts = EnrollmentFact.objects.filter(
-        practice_id=practice.pk,
-        state=State.SCHEDULED,
-        appointment_at__lt=until,
-        held_out=False,
-        result__isnull=True,
-    )
-    if coordinator_id is not None:
-        facts = facts.filter(coordinator_id=coordinator_id)
-    return facts.count()
-
-
-def appointments_waiting_live(practice: Practice, *, coordinator_id: int | None = None) -> int:
-    """How many past or today's appointments have no result yet."""
-    return appointments_to_mark(
-        practice, coordinator_id=coordinator_id, unmarked_only=True, limit=None
-    ).count()
+# --- Rollups ---------------------------------------------------------------------------
 
 
 def rollups_rebuild_pending(practice: Practice) -> RollupRebuild | None:

@@ -28,8 +28,9 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None
 
 @dataclass(frozen=True)
 class Lift:
-    """Treated minus held-out scheduled rate, with Newcombe's hybrid score interval
-    (method 10 of Newcombe 1998: built from the two Wilson intervals)."""
+    """Treated minus held-out rate, with Newcombe's hybrid score interval (method 10 of
+    Newcombe 1998: built from the two Wilson intervals). The rate of bookings (true lift),
+    or of shows: ``*_booked`` then counts the patients who showed."""
 
     treated_n: int
     treated_booked: int

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -19,7 +20,8 @@ from contacts.exports import UTF8_BOM
 from reactivate.access import Area, practice_view
 from reactivate.audit import audit_record
 from reactivate.models import AuditAction, Role
-from scoreboard import charts, selectors
+from scoreboard import charts, schedule_figures, selectors
+from scoreboard import shows as shows_selectors
 from scoreboard.exports import outcome_log_csv, scoreboard_csv
 from scoreboard.forms import (
     PRESETS,
@@ -49,6 +51,15 @@ def _scope(request: HttpRequest):
         narrowing["coordinator_id"] = own
     scope = selectors.Scope(practice, start, end, **narrowing)
     return scope, form, campaigns, coordinators
+
+
+def _sync_health_url(practice) -> str:
+    """The schedule's sync health page, where the app has one (else the warning is words
+    only)."""
+    try:
+        return reverse("schedule:health", kwargs={"practice_slug": practice.slug})
+    except NoReverseMatch:
+        return ""
 
 
 def _owner_only(request: HttpRequest) -> None:
@@ -82,7 +93,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "weekly_svg": charts.weekly_chart(report.weeks),
             "lost_svg": charts.bars_chart("What mattered most", lost_rows) if lost_rows else "",
             "lift_svg": charts.lift_chart(report.lift),
-            "waiting": selectors.appointments_waiting(scope.practice, coordinator_id=own),
+            "show_lift_svg": charts.lift_chart(report.show_lift, "True lift of shows"),
+            "sync_health_url": _sync_health_url(scope.practice),
+            "waiting": shows_selectors.appointments_waiting(scope.practice, coordinator_id=own),
             "rebuild": selectors.rollups_rebuild_pending(scope.practice),
             "min_contacted": MIN_CONTACTED,
             "min_appointments": MIN_APPOINTMENTS,
@@ -121,7 +134,7 @@ def shows(request: HttpRequest) -> HttpResponse:
             for _pk, why in refused:
                 messages.error(request, why)
         return redirect("scoreboard:shows", practice_slug=practice.slug)
-    appointments = selectors.appointments_to_mark(
+    appointments = shows_selectors.appointments_to_mark(
         practice, coordinator_id=own, unmarked_only=unmarked_only
     )
     return render(
@@ -131,6 +144,8 @@ def shows(request: HttpRequest) -> HttpResponse:
             "appointments": appointments,
             "unmarked_only": unmarked_only,
             "can_change": request.access.can_change(Area.DASHBOARD),
+            "schedule": schedule_figures.schedule_state(practice),
+            "sync_health_url": _sync_health_url(practice),
         },
     )
 

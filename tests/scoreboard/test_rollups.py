@@ -19,7 +19,8 @@ from campaigns.models import Enrollment, Outcome, OutcomeKind, State
 from campaigns.services import outcome_correct, outcome_undo
 from contacts.models import Contact
 from reactivate.models import Role
-from scoreboard import selectors
+from scoreboard import lift as lifts
+from scoreboard import selectors, shows
 from scoreboard.services import rollups_rebuild
 from tests.factories import CampaignFactory, ContactFactory, EnrollmentFactory, MembershipFactory
 from tests.scoreboard import scenario
@@ -44,13 +45,14 @@ def assert_rollups_equal_live(scope, now):
     assert _slices(selectors.appointment_slices(scope, now)) == _slices(
         selectors.appointment_slices_live(scope, now)
     )
-    assert selectors.true_lift(scope) == selectors.true_lift_live(scope)
+    assert lifts.true_lift(scope) == lifts.true_lift_live(scope)
+    assert lifts.show_lift(scope) == lifts.show_lift_live(scope)
     assert selectors.revenue_at_stake(scope) == selectors.revenue_at_stake_live(scope)
     assert selectors.lost_reasons(scope) == selectors.lost_reasons_live(scope)
     coordinator = scope.coordinator_id
-    assert selectors.appointments_waiting(
+    assert shows.appointments_waiting(
         scope.practice, coordinator_id=coordinator
-    ) == selectors.appointments_waiting_live(scope.practice, coordinator_id=coordinator)
+    ) == shows.appointments_waiting_live(scope.practice, coordinator_id=coordinator)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import time_machine
 
 from campaigns.models import OutcomeKind
 from campaigns.services import outcome_correct, outcome_record
+from scoreboard import lift as lifts
 from scoreboard import selectors
 from scoreboard.report import scoreboard_report
 from tests.scoreboard import scenario
@@ -142,7 +143,7 @@ def test_lost_reasons_count_categories_and_keep_the_words(world):
 
 
 def test_true_lift_compares_treated_and_held_out_with_sample_sizes(world):
-    lift, per_campaign = selectors.true_lift(scope(world))
+    lift, per_campaign = lifts.true_lift(scope(world))
     # Treated: 1-5 booked of 20. Held out: 21 booked on their own, of 5.
     assert (lift.treated_booked, lift.treated_n) == (5, 20)
     assert (lift.held_out_booked, lift.held_out_n) == (1, 5)
@@ -160,7 +161,7 @@ def test_a_booking_after_the_attribution_window_does_not_count(world):
     late = world.patients[21].contact
     late.last_activity = dt.date(2026, 3, 13)
     late.save()
-    lift, _ = selectors.true_lift(scope(world))
+    lift, _ = lifts.true_lift(scope(world))
     assert lift.held_out_booked == 0
 
 
@@ -169,4 +170,4 @@ def test_another_practice_sees_none_of_it(world, other_practice):
     counts = selectors.stage_counts(s)
     assert (counts.contacted, counts.decisions, counts.appointments_due) == (0, 0, 0)
     assert selectors.revenue_at_stake(s).patients == 0
-    assert selectors.true_lift(s)[0].treated_n == 0
+    assert lifts.true_lift(s)[0].treated_n == 0
