@@ -67,7 +67,10 @@ class _Apply:
     def appointment(self, a: Appointment) -> None:
         target, effects = a.effective_status, dict(a.effects)
         if not target:
-            return  # a status word nobody mapped: kept, reported, never applied
+            # A status word nobody mapped: kept, reported, never applied (and no longer
+            # due, or the sweep's loop would take it again forever).
+            a.effects_due = False
+            return
         if target == S.ENTERED_IN_ERROR:
             self._undo(a, effects)
         else:
