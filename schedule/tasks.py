@@ -38,3 +38,4 @@ def sweep() -> dict:
 
 
 from schedule.page_tasks import upload_sync  # noqa: E402, F401  (Celery finds it here)
+from schedule.sources.fhir import fhir_source_sync  # noqa: E402, F401  (and here)
