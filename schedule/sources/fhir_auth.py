@@ -9,6 +9,7 @@ a fresh ``jti`` and lives under five minutes, as the specification requires.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import uuid
@@ -31,8 +32,8 @@ ASSERTION_SECONDS = 240
 # that expires on the way.
 RENEW_BEFORE = 60.0
 
-# Per process (each worker child asks for its own): (source, token URL, client, key id)
-# -> (access token, expires at, epoch seconds).
+# Per process (each worker child asks for its own): (source, token URL, client, key id,
+# the key's digest: a changed setting is a new sign-in) -> (access token, expires at).
 _tokens: dict[tuple, tuple[str, float]] = {}
 _lock = threading.Lock()
 
@@ -40,7 +41,8 @@ Post = Callable[[str, dict], requests.Response]
 
 
 def _key_of(source: Source) -> tuple:
-    return (source.pk, source.token_url, source.client_id, source.key_id)
+    digest = hashlib.sha256(source.private_key.encode()).hexdigest()
+    return (source.pk, source.token_url, source.client_id, source.key_id, digest)
 
 
 def smart_forget(source: Source) -> None:
