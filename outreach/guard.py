@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.utils import timezone
+
 from campaigns.models import CampaignStatus, Channel, State, Touch
 from campaigns.scheduling import Recipient, SendingRules, hold_reason, next_allowed
 from outreach.models import AddressBlock, BlockKind
@@ -78,6 +80,13 @@ def guard_check(touch: Touch, now: dt.datetime) -> Verdict:
         return Verdict(Action.HOLD, "held: campaign paused", None)
     if contact.do_not_contact:
         return Verdict(Action.SKIP, "skipped: do not contact")
+    # The practice's schedule says the patient booked (DESIGN §4): checked here too, for a
+    # touch claimed before the booking reached its enrollment.
+    if contact.next_appointment and contact.next_appointment >= timezone.localdate(
+        now, touch.practice.time_zone
+    ):
+        day = contact.next_appointment
+        return Verdict(Action.SKIP, f"skipped: upcoming appointment on {day:%a} {day.day} {day:%b}")
     opted_out = getattr(contact, OPT_OUT_FIELD[touch.channel])
     if opted_out:
         via = getattr(contact, OPT_OUT_FIELD[touch.channel].replace("_at", "_via"))

@@ -40,6 +40,20 @@ def test_do_not_contact_is_skipped(practice):
     assert (verdict.action, verdict.reason) == (Action.SKIP, "skipped: do not contact")
 
 
+def test_a_patient_with_an_upcoming_appointment_is_not_contacted(practice):
+    touch = claimed_touch(practice, next_appointment=NOON.date() + dt.timedelta(days=2))
+    verdict = check(touch)
+    assert (verdict.action, verdict.reason) == (
+        Action.SKIP,
+        "skipped: upcoming appointment on Fri 4 Dec",
+    )
+
+
+def test_a_past_appointment_does_not_stop_touches(practice):
+    touch = claimed_touch(practice, next_appointment=NOON.date() - dt.timedelta(days=1))
+    assert check(touch).action == Action.SEND
+
+
 def test_an_sms_opt_out_is_skipped_with_when_and_how(practice):
     touch = claimed_touch(
         practice, sms_opt_out_at=NOON - dt.timedelta(days=1), sms_opt_out_via="text: STOP"
