@@ -84,9 +84,13 @@ class _Apply:
             outcome = a.effects.get("last_outcome_before")  # as the booking found them
         elif "last_outcome_before" not in effects and a.contact is not None:
             effects["last_outcome_before"] = a.contact.last_outcome
-        day = self.day(a.start) if target in RESULTS else None
-        if target in (S.BOOKED, S.CANCELLED):
-            day = self.day(a.source_updated_at)
+        # The patient's own activity: booking, and coming. A missed or cancelled
+        # appointment is not, or the patient would not count as stalled again.
+        day = None
+        if target in (S.ARRIVED, S.FULFILLED):
+            day = self.day(a.start)
+        elif target == S.BOOKED:
+            day = self.day(a.booked_at or a.source_updated_at)
         self.stories[a.contact_id] = (outcome, day)
         a.applied_status, a.effects, a.effects_due = target, effects, False
 

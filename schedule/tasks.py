@@ -1,6 +1,6 @@
 """Celery tasks of the schedule: thin wrappers that take ids; the work is in ``sync``,
-``effects`` and the sources. Beat runs ``sweep`` (DESIGN: effects within a minute of the
-data arriving)."""
+``effects``, ``sweeps`` and the sources. Beat runs ``sweep`` every 20 seconds (DESIGN:
+effects within a minute of the data arriving)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from celery import shared_task
 
 from reactivate.models import Practice
 from schedule.effects import effects_apply, practices_with_effects_due
+from schedule.page_tasks import upload_sync  # noqa: F401  (a page's task: Celery finds it here)
+from schedule.sources.fhir import fhir_source_sync, fhir_syncs_due  # noqa: F401  (and here)
+from schedule.sources.files import drop_folders_poll
+from schedule.sweeps import missed_reenroll_due, unmatched_rematch_due
 from schedule.sync import runs_reap
 
 
@@ -24,18 +28,15 @@ def effects_sweep() -> dict:
 
 @shared_task
 def sweep() -> dict:
-    """One beat pass: fail runs whose worker went silent, read every drop folder, sync
-    the FHIR sources whose time came, and apply the effects that are due."""
-    from schedule.sources.fhir import fhir_syncs_due
-    from schedule.sources.files import drop_folders_poll
-
+    """One beat pass: fail runs whose worker went silent, read every drop folder, queue
+    the FHIR syncs whose time came, match appointments a contacts import has found the
+    patient of, apply the effects that are due, and enroll again the patients who missed
+    an appointment where the practice asks for it."""
     return {
         "reaped": runs_reap(),
         "files": drop_folders_poll(),
         "fhir": fhir_syncs_due(),
+        "rematched": unmatched_rematch_due(),
         "effects": effects_sweep(),
+        "reenrolled": missed_reenroll_due(),
     }
-
-
-from schedule.page_tasks import upload_sync  # noqa: E402, F401  (Celery finds it here)
-from schedule.sources.fhir import fhir_source_sync  # noqa: E402, F401  (and here)
