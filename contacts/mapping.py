@@ -183,15 +183,22 @@ def header_key(header: str) -> str:
     return re.sub(r"[^a-z0-9#]+", " ", header.lower()).strip()
 
 
-def mapping_guess(headers: list[str]) -> dict[str, str]:
-    """Our field name → the file's header, for every field whose header we recognize."""
+def mapping_guess(
+    headers: list[str],
+    *,
+    fields: tuple[str, ...] = FIELDS,
+    synonyms: dict[str, tuple[str, ...]] = HEADER_SYNONYMS,
+) -> dict[str, str]:
+    """Our field name → the file's header, for every field whose header we recognize.
+    ``fields`` and ``synonyms``: another export's table (the schedule's appointment
+    exports read theirs this way); the contacts import's by default."""
     by_key = {}
     for header in headers:
         by_key.setdefault(header_key(header), header)
     mapping: dict[str, str] = {}
     used: set[str] = set()
-    for field in FIELDS:
-        for synonym in HEADER_SYNONYMS[field]:
+    for field in fields:
+        for synonym in synonyms.get(field, ()):
             header = by_key.get(header_key(synonym))
             if header is not None and header not in used:
                 mapping[field] = header
@@ -200,26 +207,39 @@ def mapping_guess(headers: list[str]) -> dict[str, str]:
     return mapping
 
 
-def mapping_resolve(headers: list[str], given: dict[str, str] | None) -> dict[str, str]:
-    """The guessed mapping with ``given`` on top; raises ValueError with a clear message."""
+def mapping_merge(
+    headers: list[str],
+    given: dict[str, str] | None,
+    *,
+    fields: tuple[str, ...] = FIELDS,
+    synonyms: dict[str, tuple[str, ...]] = HEADER_SYNONYMS,
+) -> dict[str, str]:
+    """The guessed mapping with ``given`` on top (a header given as "" means "not
+    imported"); raises ValueError when ``given`` names a field or a column that is not
+    there. What each export requires is its caller's check."""
     given = given or {}
-    unknown_fields = sorted(set(given) - set(FIELDS))
+    unknown_fields = sorted(set(given) - set(fields))
     if unknown_fields:
         raise ValueError(
             f"Unknown field(s) in mapping: {', '.join(unknown_fields)}. "
-            f"Known fields: {', '.join(FIELDS)}."
+            f"Known fields: {', '.join(fields)}."
         )
     missing = sorted(header for header in given.values() if header and header not in headers)
     if missing:
         raise ValueError(f"Column(s) not in the file: {', '.join(missing)}.")
     taken = {header for header in given.values() if header}
-    mapping = {
-        field: header for field, header in mapping_guess(headers).items() if header not in taken
-    }
+    guessed = mapping_guess(headers, fields=fields, synonyms=synonyms)
+    mapping = {field: header for field, header in guessed.items() if header not in taken}
     mapping.update({field: header for field, header in given.items() if header})
     for field, header in given.items():
         if not header:
             mapping.pop(field, None)  # explicitly "not imported"
+    return mapping
+
+
+def mapping_resolve(headers: list[str], given: dict[str, str] | None) -> dict[str, str]:
+    """The guessed mapping with ``given`` on top; raises ValueError with a clear message."""
+    mapping = mapping_merge(headers, given)
     if not ({"first_name", "last_name"} & mapping.keys()):
         raise ValueError("Map at least a first or last name column.")
     if not ({"phone", "email", "external_id"} & mapping.keys()):
