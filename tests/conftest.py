@@ -76,6 +76,8 @@ def celery_worker_start(
         "TWILIO_API_BASE_URL": fake_twilio_server.base_url,
         "OUTREACH_SEND_RATE": "0",
         "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
+        # The drop folders the test writes to (schedule.sources.files).
+        "SCHEDULE_DROP_ROOT": str(settings.SCHEDULE_DROP_ROOT),
         **env,
     }
     process = subprocess.Popen(

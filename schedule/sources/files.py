@@ -357,14 +357,15 @@ def _claims(folder: Path, now: float) -> list[tuple[Path, str]]:
             except FileNotFoundError:
                 continue
     claimed = []
-    processing.mkdir(exist_ok=True)
+    if ready:
+        processing.mkdir(exist_ok=True)
     for entry, name in ready:
         target = processing / f"{_stamp(time.time())}-{name}"
         try:
             entry.rename(target)
         except FileNotFoundError:  # another worker claimed it first
             continue
-        os.utime(target)  # the claim's time: a claim older than a silent run is stale
+        os.utime(target, (now, now))  # the claim's time: older than a silent run is stale
         claimed.append((target, name))
     return claimed
 
