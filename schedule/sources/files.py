@@ -330,10 +330,11 @@ def _stamp(now: float) -> str:
     return dt.datetime.fromtimestamp(now, dt.UTC).strftime(_STAMP)
 
 
-def _claims(folder: Path, now: float) -> list[tuple[Path, str]]:
+def _claims(folder: Path, now: float, *, reclaim: bool) -> list[tuple[Path, str]]:
     """Claim the files that are ready by renaming each into ``processing/`` under a
-    stamped name (a rename is atomic: of two workers, one gets each file); a file a
-    killed worker left there long ago is claimed again. Returns (claimed, its name)."""
+    stamped name (a rename is atomic: of two workers, one gets each file); with
+    ``reclaim``, a file a killed worker left there long ago is claimed again. Returns
+    (claimed, its name)."""
     ready: list[tuple[Path, str]] = []
     processing = folder / PROCESSING
     for entry in sorted(folder.iterdir()):
@@ -348,7 +349,7 @@ def _claims(folder: Path, now: float) -> list[tuple[Path, str]]:
         if not entry.is_file() or abs(now - info.st_mtime) < DROP_STABLE_SECONDS:
             continue
         ready.append((entry, name))
-    if processing.is_dir():
+    if reclaim and processing.is_dir():
         stale = now - RUN_SILENT_AFTER.total_seconds()
         for entry in sorted(processing.iterdir()):
             try:
@@ -416,8 +417,16 @@ def drop_folders_poll() -> int:
     handled = 0
     for practice in Practice.objects.filter(slug__in=slugs).order_by("pk"):
         folder = drop_folder(practice)
-        for claimed, name in _claims(folder, time.time()):
-            source = export_source(practice)
+        source = export_source(practice)
+        now = time.time()
+        # A drop-folder sync still beating (a very large file) keeps its claim, however
+        # old; the reaper fails a silent one first, and its file is claimed again.
+        alive = SyncRun.objects.filter(
+            source=source,
+            status=RunStatus.RUNNING,
+            heartbeat_at__gte=dt.datetime.fromtimestamp(now, dt.UTC) - RUN_SILENT_AFTER,
+        ).exists()
+        for claimed, name in _claims(folder, now, reclaim=not alive):
             try:
                 _drop_sync(source, folder, claimed, name)
             except Exception as error:

@@ -142,6 +142,23 @@ class TestOnePass:
         assert report["file"] == "appointments.csv"
         assert names(processing) == ["20261201T115959000000Z-other.csv"]
 
+    def test_a_long_sync_still_beating_keeps_its_file(self, practice, root):
+        processing = files.drop_folder(practice) / "processing"
+        left = drop(processing, "20261201T100000000000Z-big.csv", [ROW])
+        stale = time.time() - RUN_SILENT_AFTER.total_seconds() - 60
+        os.utime(left, (stale, stale))
+        SyncRun.objects.create(
+            practice=practice,
+            source=files.export_source(practice),
+            trigger="drop folder",
+            started_at=timezone.now() - RUN_SILENT_AFTER * 2,
+            heartbeat_at=timezone.now(),
+        )
+
+        assert files.drop_folders_poll() == 0
+
+        assert names(processing) == ["20261201T100000000000Z-big.csv"]
+
     def test_the_drop_folder_reads_the_report_with_the_mapping_of_the_upload(
         self, practice, root, tmp_path
     ):
