@@ -19,18 +19,24 @@ segmentation and the send guard read).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
 from campaigns.bookings import (
+    STATEMENT_ROWS,
+    Attendance,
+    Booking,
     booking_enrollment,
     booking_reason,
     booking_undo,
     enrollment_attend,
     enrollment_book,
+    enrollments_attend,
+    enrollments_book,
 )
 from campaigns.models import Enrollment, Outcome, OutcomeKind
 from contacts.models import LastOutcome
@@ -50,7 +56,9 @@ LAST_OUTCOME = {
     S.NOSHOW: LastOutcome.NO_SHOW,
     S.CANCELLED: LastOutcome.CANCELED,
 }
-SWEEP_BATCH = 500
+# A sync's page (5000 rows) is one batch: its effects take a few statements.
+SWEEP_BATCH = 5000
+GROUP_ROWS = 1000
 
 
 class _Apply:
@@ -63,6 +71,26 @@ class _Apply:
 
     def day(self, at: dt.datetime | None) -> dt.date:
         return timezone.localdate(at or self.now, self.zone)
+
+    def batch(self, batch: list[Appointment]) -> None:
+        """A batch's appointments, each patient's in the order they happened. Patients
+        are independent of each other: those whose appointments only book, show, no-show
+        or cancel are applied together (``_many``); a patient with an entry to undo goes
+        one appointment at a time."""
+        batch = sorted(batch, key=_story_order)
+        alone = {a.contact_id for a in batch if _undoes(a)}
+        # In groups of patients, the statistics kept up between them: a first sync into
+        # a near-empty outcome log would otherwise be planned as if it stayed empty.
+        groups: dict[int, list[Appointment]] = {}
+        for a in batch:
+            if a.contact_id not in alone:
+                groups.setdefault(a.contact_id % -(-len(batch) // GROUP_ROWS), []).append(a)
+        for group in groups.values():
+            self._many(group)
+            _statistics_keep_up(len(group))
+        for a in batch:
+            if a.contact_id in alone:
+                self.appointment(a)
 
     def appointment(self, a: Appointment) -> None:
         target, effects = a.effective_status, dict(a.effects)
@@ -77,8 +105,16 @@ class _Apply:
             if "booked" not in effects and (target in BOOKINGS):
                 self._book(a, effects)
             self._result(a, effects, RESULTS.get(target))
-            if target == S.CANCELLED and a.applied_status != S.CANCELLED:
-                self.counts["cancelled"] += 1
+            self._cancelled(a, target)
+        self._settle(a, target, effects)
+
+    def _cancelled(self, a: Appointment, target: str) -> None:
+        if target == S.CANCELLED and a.applied_status != S.CANCELLED:
+            self.counts["cancelled"] += 1
+
+    def _settle(self, a: Appointment, target: str, effects: dict) -> None:
+        """The patient's record follows the appointment (at the end of the batch), and
+        the appointment keeps what its effects stand for."""
         outcome = LAST_OUTCOME.get(target)
         if target == S.ENTERED_IN_ERROR:
             outcome = a.effects.get("last_outcome_before")  # as the booking found them
@@ -93,6 +129,81 @@ class _Apply:
             day = self.day(a.booked_at or a.source_updated_at)
         self.stories[a.contact_id] = (outcome, day)
         a.applied_status, a.effects, a.effects_due = target, effects, False
+
+    def _many(self, appointments: list[Appointment]) -> None:
+        """``appointment`` for many at once (none of them undoes an entry), through
+        campaigns' set-based bookings: the same entries, states and counts, in a few
+        statements whatever their number."""
+        todo = []
+        for a in appointments:
+            target = a.effective_status
+            if not target:
+                a.effects_due = False
+            else:
+                todo.append((a, target, dict(a.effects)))
+        booking, bookings = [], []
+        for a, target, effects in todo:
+            if "booked" in effects or target not in BOOKINGS:
+                continue
+            booked_at = a.booked_at or a.source_updated_at or self.now
+            booking.append(effects)
+            bookings.append(
+                Booking(
+                    contact_id=a.contact_id,
+                    booked_on=self.day(booked_at),
+                    at=min(booked_at, self.now),
+                    appointment_at=a.start,
+                    reason=booking_reason(a.start or booked_at, self.zone, a.source.name),
+                )
+            )
+        window = self.practice.attribution_window_days
+        booked = enrollments_book(bookings, window) if bookings else []
+        enrollments: dict[int, Enrollment] = {}
+        for effects, made, asked in zip(booking, booked, bookings, strict=True):
+            effects["booked"] = None
+            if made is None:
+                continue
+            enrollments[made.enrollment.pk] = made.enrollment
+            effects.update(booked=made.outcome.pk, enrollment=made.enrollment.pk)
+            effects["reason"] = asked.reason
+            self.counts["enrollments_scheduled"] += int(made.was_open)
+            self.counts["touches_skipped"] += made.skipped
+        # Results: each appointment's show or no-show, correcting the standing one.
+        results = []
+        for _a, target, effects in todo:
+            kind = RESULTS.get(target)
+            if effects.get("result_kind") == kind:
+                continue
+            results.append((effects, kind))
+        wanted = {effects.get("enrollment") for effects, kind in results if kind} - {None}
+        for enrollment in Enrollment.objects.filter(
+            pk__in=wanted - enrollments.keys()
+        ).select_related("contact"):
+            enrollments[enrollment.pk] = enrollment
+        earlier_ids = {effects.get("result") for effects, kind in results if kind} - {None}
+        earlier = Outcome.objects.in_bulk(earlier_ids) if earlier_ids else {}
+        attending, attended = [], []
+        for effects, kind in results:
+            enrollment = enrollments.get(effects.get("enrollment"))
+            if kind is not None and enrollment is not None:
+                attending.append(effects)
+                attended.append(
+                    Attendance(
+                        enrollment,
+                        showed=kind == OutcomeKind.SHOWED,
+                        at=self.now,
+                        replaces=earlier.get(effects.get("result")),
+                    )
+                )
+            effects["result_kind"] = kind
+            if kind:
+                self.counts["showed" if kind == OutcomeKind.SHOWED else "no_show"] += 1
+        written = enrollments_attend(attended) if attended else []
+        for effects, outcome in zip(attending, written, strict=True):
+            effects["result"] = outcome.pk
+        for a, target, effects in todo:
+            self._cancelled(a, target)
+            self._settle(a, target, effects)
 
     def _book(self, a: Appointment, effects: dict) -> None:
         booked_at = a.booked_at or a.source_updated_at or self.now
@@ -150,17 +261,16 @@ class _Apply:
             .annotate(first=Min("start"))
             .values_list("contact_id", "first")
         )
-        contacts_schedule_apply(
-            self.practice.pk,
-            {
-                contact_id: (
-                    outcome,
-                    day,
-                    self.day(first) if (first := upcoming.get(contact_id)) else None,
-                )
-                for contact_id, (outcome, day) in self.stories.items()
-            },
-        )
+        stories = [
+            (
+                contact_id,
+                (outcome, day, self.day(first) if (first := upcoming.get(contact_id)) else None),
+            )
+            for contact_id, (outcome, day) in self.stories.items()
+        ]
+        # In parts: the scoreboard's triggers refresh each statement's patients at once.
+        for at in range(0, len(stories), STATEMENT_ROWS):
+            contacts_schedule_apply(self.practice.pk, dict(stories[at : at + STATEMENT_ROWS]))
 
 
 def effects_apply(
@@ -184,11 +294,76 @@ def effects_apply(
             if not batch:
                 break
             work.stories = {}
-            for appointment in sorted(batch, key=_story_order):
-                work.appointment(appointment)
-            Appointment.objects.bulk_update(batch, ["applied_status", "effects", "effects_due"])
+            work.batch(batch)
+            _appointments_settle(batch)
             work.patients_follow()
     return work.counts
+
+
+def _undoes(a: Appointment) -> bool:
+    """Its effects undo an entry: entered in error, or a result taken back (a show that
+    is booked again) — one at a time, through ``booking_undo``."""
+    target = a.effective_status
+    if target == S.ENTERED_IN_ERROR:
+        return True
+    return bool(
+        target
+        and RESULTS.get(target) is None
+        and a.effects.get("result_kind") is not None
+        and a.effects.get("result")
+    )
+
+
+# The tables a sync grows. The scoreboard's triggers look outcomes up by enrollment and
+# correction for each statement's enrollments; planned with the statistics of a near-empty
+# table (a new practice's first export, before autovacuum's next pass) each lookup scans
+# every outcome, and a 50,000-row file takes minutes instead of seconds.
+GROWN_TABLES = ("campaigns_outcome", "schedule_appointment")
+_written_since_analyze: Counter = Counter()
+
+
+def _statistics_keep_up(written: int) -> None:
+    """ANALYZE the tables a sync grows once they have doubled since their statistics, as
+    the contacts import does (``contacts.importing._statistics_keep_up``): autovacuum
+    would, a minute or more later. ``written``: about how many rows of each this batch
+    wrote (this process's own count: the server's is flushed only when idle)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, greatest(c.reltuples, 0), coalesce(s.n_mod_since_analyze, 0)"
+            " FROM pg_class c LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid"
+            " WHERE c.oid = ANY(%s::regclass[])",
+            [list(GROWN_TABLES)],
+        )
+        due = []
+        for table, tuples, changed in cursor.fetchall():
+            _written_since_analyze[table] += written
+            if max(changed, _written_since_analyze[table]) > 1000 + tuples:
+                due.append(table)
+        if due:
+            cursor.execute(f"ANALYZE {', '.join(due)}")  # names from the catalog, ours
+            for table in due:
+                _written_since_analyze[table] = 0
+
+
+def _appointments_settle(batch: list[Appointment]) -> None:
+    """The batch's appointments keep what their effects now stand for (one statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {Appointment._meta.db_table} a
+            SET applied_status = s.applied_status, effects = s.effects::jsonb,
+                effects_due = s.due
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::boolean[])
+                AS s(id, applied_status, effects, due)
+            WHERE a.id = s.id
+            """,  # noqa: S608 - the table's name is ours
+            [
+                [a.pk for a in batch],
+                [a.applied_status for a in batch],
+                [json.dumps(a.effects) for a in batch],
+                [a.effects_due for a in batch],
+            ],
+        )
 
 
 def _story_order(a: Appointment):
