@@ -31,6 +31,7 @@ BENCHES = {
     "dispatch_bench.py": ["--touches", "1"],
     "queue_bench.py": ["--contacts", "1"],
     "scoreboard_bench.py": ["--contacts", "1", "--runs", "1"],
+    "sync_bench.py": ["--appointments", "20", "--peer-rows", "20", "--drops", "1"],
 }
 # A DATABASE_URL nothing answers at: a bench that read it would fail on connecting, not
 # with the refusal the tests expect.
