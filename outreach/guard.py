@@ -14,6 +14,9 @@ from django.utils import timezone
 
 from campaigns.models import CampaignStatus, Channel, State, Touch
 from campaigns.scheduling import Recipient, SendingRules, hold_reason, next_allowed
+from outreach.consent_gate import consent_hold_reason
+from outreach.contact_cap import cap_hold
+from outreach.line_check import line_hold_reason
 from outreach.models import AddressBlock, BlockKind
 from outreach.optouts import contact_blocked
 
@@ -103,8 +106,21 @@ def guard_check(touch: Touch, now: dt.datetime) -> Verdict:
     unreachable = _reachable(touch)
     if unreachable:
         return Verdict(Action.SKIP, f"skipped: {unreachable}")
+    # Consent on record (a marketing message needs a written basis).
+    consent = consent_hold_reason(touch)
+    if consent:
+        return Verdict(Action.HOLD, consent, None)
     rules, recipient = SendingRules.of(touch.practice), Recipient.of(contact, touch.practice)
     reason = hold_reason(now, rules, recipient)
     if reason:
         return Verdict(Action.HOLD, reason, next_allowed(now, rules, recipient))
+    # Calls, texts and voicemail together, per person and per number, under the cap.
+    capped, until, _used, _limit = cap_hold(touch, now, recipient)
+    if capped:
+        return Verdict(Action.HOLD, capped, until)
+    # A text only to a number known to take texts (a landline is learned before, not after).
+    if touch.channel == Channel.SMS:
+        action, why, until = line_hold_reason(touch, now)
+        if action:
+            return Verdict(Action(action), why, until)
     return SEND
