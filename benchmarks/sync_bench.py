@@ -539,6 +539,23 @@ def arm_lag(practice, drops: int, drop_rows: int, now: dt.datetime, seed: int) -
     }
 
 
+SCOREBOARD_TRIGGERS = (
+    ("campaigns_outcome", "scoreboard_outcome_ins"),
+    ("campaigns_enrollment", "scoreboard_enrollment_upd"),
+    ("contacts_contact", "scoreboard_contact_upd"),
+)
+
+
+def _scoreboard_triggers(*, enabled: bool) -> None:
+    """Diagnosis only: the scoreboard's statement triggers on what a sync writes."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table, trigger in SCOREBOARD_TRIGGERS:
+            word = "ENABLE" if enabled else "DISABLE"
+            cursor.execute(f"ALTER TABLE {table} {word} TRIGGER {trigger}")
+
+
 def profile_file(practice, path: Path) -> None:
     import cProfile
     import pstats
@@ -580,6 +597,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--arms", default="file,peer,fhir,lag", help="comma-separated subset")
     parser.add_argument("--profile", action="store_true", help="the file arm under cProfile")
+    parser.add_argument(
+        "--without-scoreboard-triggers",
+        action="store_true",
+        help="diagnosis only: the file arm with the scoreboard's triggers on outcomes, "
+        "enrollments and contacts disabled (their facts are then left stale)",
+    )
     args = parser.parse_args()
     if args.appointments < 20:
         raise SystemExit("--appointments: at least 20")
@@ -652,7 +675,13 @@ def main() -> None:
         with Autoanalyze(database_url) as autoanalyze:
             if "file" in arms:
                 arm_file(warm["file"], warm_path)
-                seconds, counts = arm_file(practices["file"], path)
+                if args.without_scoreboard_triggers:
+                    _scoreboard_triggers(enabled=False)
+                try:
+                    seconds, counts = arm_file(practices["file"], path)
+                finally:
+                    if args.without_scoreboard_triggers:
+                        _scoreboard_triggers(enabled=True)
                 results["file"] = {"rows": n, "seconds": seconds, "counts": counts}
                 print(f"file: {n / seconds:,.0f} rows/s  {json.dumps(counts)}", flush=True)
             if "peer" in arms:
