@@ -84,10 +84,19 @@ def is_florida(phone_e164: str, state: str) -> bool:
 
 @dataclass(frozen=True)
 class Recipient:
-    """Where the patient's clock is, and whether Florida's stricter evening limit applies."""
+    """Where the patient's clock is, and the US states whose rules apply (sorted codes)."""
 
     zone: ZoneInfo
-    florida: bool
+    states: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Callers written before the rule table pass whether Florida applies.
+        if isinstance(self.states, bool):
+            object.__setattr__(self, "states", ("FL",) if self.states else ())
+
+    @property
+    def florida(self) -> bool:
+        return "FL" in self.states
 
     @classmethod
     def of(cls, contact: Contact, practice: Practice) -> Recipient:
@@ -96,7 +105,7 @@ class Recipient:
         zone = _zone(contact.time_zone) or _zone(practice.time_zone)
         if zone is None:
             raise ValueError(f"Practice time zone {practice.time_zone!r} is not an IANA zone.")
-        return cls(zone=zone, florida=is_florida(contact.phone, contact.state))
+        return cls(zone=zone, states=("FL",) if is_florida(contact.phone, contact.state) else ())
 
 
 @dataclass(frozen=True)
@@ -243,6 +252,40 @@ def next_allowed(moment: dt.datetime, rules: SendingRules, recipient: Recipient)
                 return candidate
         day += dt.timedelta(days=1)
     raise RuntimeError(f"No allowed time within {_SEARCH_DAYS} days of {moment.isoformat()}.")
+
+
+def allowed_until(
+    moment: dt.datetime, rules: SendingRules, recipient: Recipient
+) -> dt.datetime | None:
+    """The end (exclusive, UTC) of the allowed span containing ``moment``; None when
+    ``moment`` is not allowed. A text's validity period ends here, so it cannot arrive late.
+    """
+    moment = _utc(moment)
+    if not is_allowed(moment, rules, recipient):
+        return None
+    zone = recipient.zone
+    day = moment.astimezone(zone).date()
+    # Allowed time ends when the clock reaches the window's end, or when an offset change
+    # makes it jump out of the window; windows never span midnight, but an offset change
+    # can move the local date, so the next day is looked at too.
+    for _ in range(3):
+        window = daily_window(rules, recipient)
+        ends = _wall_instants(day, window[1], zone) if window else []
+        for candidate in sorted({*ends, *_offset_changes(day, zone)}):
+            if candidate > moment and not is_allowed(candidate, rules, recipient):
+                return candidate
+        day += dt.timedelta(days=1)
+    raise RuntimeError(f"No end to the allowed span at {moment.isoformat()}.")
+
+
+def window_words(moment: dt.datetime, rules: SendingRules, recipient: Recipient) -> str:
+    """The window that applies on ``moment``'s local day, for a receipt:
+    e.g. "08:00-20:00 America/New_York (FL)"."""
+    window = daily_window(rules, recipient)
+    where = "FL" if recipient.florida else "federal"
+    if window is None:
+        return f"no sending time in {recipient.zone.key} ({where})"
+    return f"{window[0]:%H:%M}-{window[1]:%H:%M} {recipient.zone.key} ({where})"
 
 
 def _limit_broken(local: dt.datetime, rules: SendingRules, recipient: Recipient) -> str:
