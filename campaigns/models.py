@@ -65,6 +65,14 @@ class Step(models.Model):
         return f"Day {self.day}: {self.name}"
 
 
+class Purpose(models.TextChoices):
+    """What a template's message is for: marketing needs written consent on record (the
+    send guard holds it otherwise, ``outreach.consent_gate``)."""
+
+    INFORMATIONAL = "informational", "Informational (about the patient's own care)"
+    MARKETING = "marketing", "Marketing (needs written consent on record)"
+
+
 class Template(models.Model):
     """The words of a step for one bucket (and language; blank = the practice's default)."""
 
@@ -73,6 +81,9 @@ class Template(models.Model):
     language = models.CharField(max_length=20, blank=True)
     subject = models.CharField(max_length=150, blank=True, help_text="Email only.")
     body = models.TextField()
+    purpose = models.CharField(
+        max_length=15, choices=Purpose.choices, default=Purpose.INFORMATIONAL
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -288,6 +299,9 @@ class Touch(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # The send guard's receipt of its last hold or skip (``outreach.receipts``): the rules
+    # it was checked against, in a few short fields.
+    receipt = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at"]

@@ -9,7 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
-from reactivate.models import Practice
+from reactivate.models import AppendOnlyModel, Practice
 
 
 class LastOutcome(models.TextChoices):
@@ -333,3 +333,56 @@ class ContactMerge(models.Model):
 
     def __str__(self) -> str:
         return f"Merge {self.merged_id} → {self.survivor_id}"
+
+
+# --- Consent on record (issue 17.5) ------------------------------------------------------
+
+
+class ConsentBasis(models.TextChoices):
+    EXISTING_PATIENT = "existing_patient", "Existing patient"
+    INQUIRY_FORM = "inquiry_form", "Inquiry form"
+    WRITTEN = "written", "Written consent"
+    IMPORTED_FLAG = "imported_flag", "Imported flag"
+
+
+class ConsentSource(models.TextChoices):
+    IMPORT = "import", "Import"
+    WEB_FORM = "web_form", "Web form"
+    COORDINATOR = "coordinator", "Coordinator"
+    PATIENT = "patient", "The patient"
+
+
+class ConsentKind(models.TextChoices):
+    GRANTED = "granted", "Consent given"
+    REVOKED = "revoked", "Consent revoked"
+    RESUMED = "resumed", "Texts resumed"
+
+
+class ConsentEvent(AppendOnlyModel):
+    """The consent record of a patient and of the number or address it was given or
+    revoked for: each grant (basis, source, date) and each revocation (channel, the
+    patient's words, time). Append-only (here and by a PostgreSQL trigger): a record a
+    practice's lawyer can rely on is never rewritten."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+    # The phone (E.164) or email address concerned ('' = the patient, whatever the number).
+    address = models.CharField(max_length=254, blank=True)
+    kind = models.CharField(max_length=10, choices=ConsentKind.choices)
+    basis = models.CharField(max_length=20, choices=ConsentBasis.choices, blank=True)
+    source = models.CharField(max_length=20, choices=ConsentSource.choices, blank=True)
+    # How a revocation (or resumption) came: "sms", "email", "voicemail", "phone call".
+    channel = models.CharField(max_length=20, blank=True)
+    # The patient's own words (a revocation), or the coordinator's note.
+    words = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["contact", "kind", "at"], name="consent_contact_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"  # no patient data: reaches logs
