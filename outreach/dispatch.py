@@ -209,7 +209,13 @@ def _admit(touch: Touch, now: dt.datetime) -> str:
     """The guard for one loaded touch: "" (send it), else what was done instead."""
     verdict = guard_check(touch, now)
     if verdict.action == Action.SKIP:
-        _move(touch, TouchStatus.CLAIMED, status=TouchStatus.SKIPPED, reason=verdict.reason)
+        _move(
+            touch,
+            TouchStatus.CLAIMED,
+            status=TouchStatus.SKIPPED,
+            reason=verdict.reason,
+            receipt=touch.receipt,
+        )
         return "skipped"
     if verdict.action == Action.HOLD:
         until = verdict.until or now + dt.timedelta(minutes=15)
@@ -219,6 +225,7 @@ def _admit(touch: Touch, now: dt.datetime) -> str:
             status=TouchStatus.PLANNED,
             due_at=until,
             reason=verdict.reason,
+            receipt=touch.receipt,  # the guard's: what the hold was checked against
         )
         return "held"
     return ""
@@ -309,6 +316,7 @@ def _send_batch(
                 body=words.body,
                 to_number=touch.enrollment.contact.phone if touch.channel != Channel.EMAIL else "",
                 status="sending",
+                receipt=touch.receipt,  # the guard's: why it was allowed
             )
             for touch, words in ready
         )

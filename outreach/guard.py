@@ -13,9 +13,15 @@ from enum import StrEnum
 from django.utils import timezone
 
 from campaigns.models import CampaignStatus, Channel, State, Touch
-from campaigns.scheduling import Recipient, SendingRules, hold_reason, next_allowed
+from campaigns.scheduling import (
+    Recipient,
+    SendingRules,
+    hold_reason,
+    next_allowed,
+    window_words,
+)
 from outreach.consent_gate import consent_hold_reason
-from outreach.contact_cap import cap_hold
+from outreach.contact_cap import cap_admitted, cap_check
 from outreach.line_check import line_hold_reason
 from outreach.models import AddressBlock, BlockKind
 from outreach.optouts import contact_blocked
@@ -32,6 +38,12 @@ class Verdict:
     action: Action
     reason: str = ""
     until: dt.datetime | None = None
+    # What the touch was checked against, for its receipt (``outreach.receipts``) and
+    # ``guard_explain``: empty when an earlier rule decided before the state rules ran.
+    states: tuple[str, ...] = ()
+    window: str = ""
+    cap_used: int | None = None
+    cap_limit: int | None = None
 
 
 SEND = Verdict(Action.SEND)
@@ -72,7 +84,28 @@ def _block_reason(block: AddressBlock, channel: str) -> str:
 
 def guard_check(touch: Touch, now: dt.datetime) -> Verdict:
     """May this touch go out now? ``touch`` must come with enrollment, campaign, contact
-    and practice loaded (see ``outreach.dispatch``)."""
+    and practice loaded (see ``outreach.dispatch``). The verdict's receipt is left on
+    ``touch.receipt`` for the dispatcher to store with the hold or the attempt row."""
+    from outreach.receipts import receipt_of
+
+    verdict = guard_verdict(touch, now)
+    # A held touch's receipt says when it was checked; a sent one's attempt row does.
+    touch.receipt = receipt_of(touch, verdict, None if verdict.action == Action.SEND else now)
+    if verdict.action == Action.SEND:
+        cap_admitted(touch, now)
+    return verdict
+
+
+def guard_verdict(
+    touch: Touch,
+    now: dt.datetime,
+    *,
+    history: list[dt.datetime] | None = None,
+    lookups: bool = True,
+) -> Verdict:
+    """The guard's rules, in order; the first that applies wins. ``history``: instants of
+    earlier contacts counted by the cap instead of the database (``guard_explain``);
+    ``lookups=False`` leaves out the line-type check, which may ask a provider."""
     enrollment = touch.enrollment
     contact, campaign = enrollment.contact, enrollment.campaign
     if enrollment.state != State.ACTIVE:
@@ -111,16 +144,21 @@ def guard_check(touch: Touch, now: dt.datetime) -> Verdict:
     if consent:
         return Verdict(Action.HOLD, consent, None)
     rules, recipient = SendingRules.of(touch.practice), Recipient.of(contact, touch.practice)
+    checked = {
+        "states": recipient.states,
+        "window": window_words(now, rules, recipient),
+    }
     reason = hold_reason(now, rules, recipient)
     if reason:
-        return Verdict(Action.HOLD, reason, next_allowed(now, rules, recipient))
+        return Verdict(Action.HOLD, reason, next_allowed(now, rules, recipient), **checked)
     # Calls, texts and voicemail together, per person and per number, under the cap.
-    capped, until, _used, _limit = cap_hold(touch, now, recipient)
-    if capped:
-        return Verdict(Action.HOLD, capped, until)
+    cap = cap_check(touch, now, recipient, history)
+    checked.update(cap_used=cap.used if cap.limit is not None else None, cap_limit=cap.limit)
+    if cap.reason:
+        return Verdict(Action.HOLD, cap.reason, cap.until, **checked)
     # A text only to a number known to take texts (a landline is learned before, not after).
-    if touch.channel == Channel.SMS:
+    if touch.channel == Channel.SMS and lookups:
         action, why, until = line_hold_reason(touch, now)
         if action:
-            return Verdict(Action(action), why, until)
-    return SEND
+            return Verdict(Action(action), why, until, **checked)
+    return Verdict(Action.SEND, **checked)

@@ -116,10 +116,19 @@ class Message(models.Model):
     send_at = models.DateTimeField(null=True, blank=True)
     # Why it was not sent (e.g. the patient texted STOP before it went), for the thread.
     reason = models.CharField(max_length=200, blank=True)
+    # Why it was allowed: the send guard's receipt (``outreach.receipts``).
+    receipt = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
+            # The contact cap's question: what went out to this number in 24 hours
+            # (``outreach.contact_cap``; by contact, the (contact, created_at) index).
+            models.Index(
+                fields=["practice", "to_number", "created_at"],
+                condition=Q(direction="out"),
+                name="message_cap",
+            ),
             models.Index(fields=["contact", "created_at"]),
             models.Index(
                 fields=["practice", "created_at"],
