@@ -131,7 +131,7 @@ class Appointment(models.Model):
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
-    phone = models.CharField(max_length=32, blank=True)  # E.164 when it could be read
+    phone = models.CharField(max_length=32, blank=True)  # as the source wrote it
     email = models.CharField(max_length=254, blank=True)
     start = models.DateTimeField(null=True, blank=True)
     # '' when the source's word is not known: kept, reported, never applied.
