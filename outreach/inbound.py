@@ -16,14 +16,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.models import OPEN_STATES, Enrollment, State
-from campaigns.services import enrollment_move, enrollment_reply
-from campaigns.states import IllegalTransition
+from campaigns.models import OPEN_STATES, Enrollment
+from campaigns.services import enrollment_reply
 from contacts.models import Contact
 from contacts.services import contact_opt_out
+from outreach import keywords
 from outreach.conversation import replies_waiting_mark
 from outreach.models import STATUS_RANK, Attention, Direction, Kind, Message, SenderProfile
-from outreach.optouts import address_opt_in_sms, address_opt_out
+from outreach.optouts import address_opt_out
+from outreach.revocation import consent_revoke, consent_texts_resume
 from outreach.twilio_client import ERROR_ACTIONS
 
 logger = logging.getLogger(__name__)
@@ -31,59 +32,41 @@ SID_MAX = Message._meta.get_field("provider_id").max_length
 # ASCII digits only (str.isdigit() takes "²", which int() refuses), at most nine: an int4.
 _ERROR_CODE = re.compile(r"[0-9]{1,9}")
 
-# Twilio's own opt-out, opt-in and help keywords (the whole message, any case).
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-START_WORDS = {"START", "UNSTOP", "YES"}
-HELP_WORDS = {"HELP", "INFO"}
-
-# Plain requests that clearly mean "stop": acted on at once, like STOP.
-_CLEAR_STOP = re.compile(
-    r"\b(stop|quit|cease)\s+(texting|messaging|contacting|calling|sending)\b"
-    r"|\bremove\s+me\b|\btake\s+me\s+off\b|\bunsubscribe\s+me\b|\bopt\s*(me\s+)?out\b"
-    r"|\bdo\s*n[o']?t\s+(text|message|contact|call)\s+me\b|\bno\s+more\s+(texts|messages)\b"
-    r"|\bleave\s+me\s+alone\b|\blose\s+my\s+number\b",
-    re.IGNORECASE,
-)
-# Words that may mean "stop" (or a wrong number): a coordinator decides.
-_UNCLEAR_STOP = re.compile(
-    r"\b(not\s+interested|stop|spam|harass\w*|block(ed)?|annoy\w*|who\s+is\s+this)\b",
-    re.IGNORECASE,
-)
 _WRONG_NUMBER = re.compile(r"\bwrong\s+(number|person)\b|\bnot\s+\w+\s*,?\s*this\s+is\b", re.I)
-
-CONFIRMATION = (
-    "You're unsubscribed from {practice} texts and won't get more. Reply START to resubscribe."
-)
 
 
 @dataclass(frozen=True)
 class Intent:
     kind: str  # "stop", "start", "help", "unclear_stop", "wrong_number", "reply"
+    # What the words named. A stop revokes consent on every channel whatever they name
+    # (``outreach.revocation``: the "revoke all" reading).
     channels: tuple[str, ...] = ("sms",)
+    language: str = "en"
+    twilio_answers: bool = False  # Twilio's own keyword: Twilio sent the answer
 
 
 def intent_of(body: str, opt_out_type: str = "") -> Intent:
-    """What an inbound text asks for. Twilio's ``OptOutType`` wins when present."""
-    if opt_out_type.upper() == "STOP":
-        return Intent("stop")
-    if opt_out_type.upper() == "START":
-        return Intent("start")
-    if opt_out_type.upper() == "HELP":
-        return Intent("help")
-    word = re.sub(r"[^A-Za-z]", "", body).upper()
-    if word in STOP_WORDS:
-        return Intent("stop", ("sms", "call", "email") if word == "STOPALL" else ("sms",))
-    if word in START_WORDS - {"YES"}:
-        return Intent("start")
-    if word in HELP_WORDS:
-        return Intent("help")
-    if _CLEAR_STOP.search(body):
-        channels = ("sms", "call") if re.search(r"\bcall", body, re.I) else ("sms",)
-        return Intent("stop", channels)
+    """What an inbound text (or an email, or a voicemail's transcript) asks for, in any
+    language we have keywords for (``outreach.keywords``). Twilio's ``OptOutType`` wins
+    when present (Twilio has answered it)."""
+    kind = {"STOP": "stop", "START": "start", "HELP": "help"}.get(opt_out_type.upper())
+    if kind:
+        return Intent(kind, twilio_answers=True)
+    keyword = keywords.keyword_of(body)
+    if keyword.kind == "stop":
+        words = keywords.plain(body).replace(" ", "")
+        channels = ("sms", "call", "email") if words == "STOPALL" else ("sms",)
+        return Intent("stop", channels, keyword.language, keyword.twilio_answers)
+    if keyword.kind in ("start", "help"):
+        return Intent(keyword.kind, ("sms",), keyword.language, keyword.twilio_answers)
+    if keyword.kind == "clear_stop":
+        channels = ("sms", "call") if re.search(r"\bcall|\bllam", body, re.I) else ("sms",)
+        return Intent("stop", channels, keyword.language)
     if _WRONG_NUMBER.search(body):
         return Intent("wrong_number")
-    if _UNCLEAR_STOP.search(body):
-        return Intent("unclear_stop")
+    unclear = keywords.unclear_stop_of(body)
+    if unclear:
+        return Intent("unclear_stop", language=unclear)
     return Intent("reply")
 
 
@@ -188,30 +171,34 @@ def inbound_sms_receive(params: dict[str, str]) -> tuple[Message, str]:
 def _act(message: Message, contact: Contact, intent: Intent) -> str:
     enrollment = _open_enrollment(contact)
     practice = message.practice
+    language = keywords.answer_language(contact.preferred_language, intent.language)
     if intent.kind == "stop":
-        # The number asked: everyone of the practice at it (family members share phones).
-        newly = address_opt_out(
+        # The number asked: every channel and purpose, everyone of the practice at it
+        # (family members share phones), through the path every revocation takes.
+        newly = consent_revoke(
             practice.pk,
-            list(intent.channels),
+            channel="sms",
+            words=message.body,
             phone=message.from_number,
-            via=f"text: {message.body[:30]}",
+            asker=contact,
         )
-        _enrollments_stop(contact, message.from_number)
         message.handled_at = timezone.now()
         message.save(update_fields=["handled_at"])
-        # Twilio answers its own keywords; a plain request gets our one confirmation, the
-        # first time the number opts out (not once per patient at it, nor per repeat).
-        plain = message.body.strip().upper() not in STOP_WORDS
-        return CONFIRMATION.format(practice=practice.name) if newly and plain else ""
-    if intent.kind == "start":
-        address_opt_in_sms(practice.pk, message.from_number, via="text: START")
-        message.handled_at = timezone.now()
-        message.save(update_fields=["handled_at"])
+        # Twilio answers its own keywords; any other words (ALTO, "stop texting me") get
+        # our one confirmation, in the patient's language, the first time the number
+        # revokes (not once per patient at it, nor per repeat).
+        if newly and not intent.twilio_answers:
+            return keywords.confirmation_text(practice.name, language)
         return ""
+    if intent.kind == "start":
+        consent_texts_resume(practice.pk, message.from_number, words=message.body)
+        message.handled_at = timezone.now()
+        message.save(update_fields=["handled_at"])
+        return "" if intent.twilio_answers else language.resumed.format(practice=practice.name)
     if intent.kind == "help":
         message.handled_at = timezone.now()
         message.save(update_fields=["handled_at"])
-        return practice.help_text or f"{practice.name}. Reply STOP to stop texts."
+        return keywords.help_text(practice, language)
     if intent.kind in ("unclear_stop", "wrong_number"):
         message.attention = (
             Attention.WRONG_NUMBER if intent.kind == "wrong_number" else Attention.UNCLEAR_OPT_OUT
@@ -222,24 +209,6 @@ def _act(message: Message, contact: Contact, intent: Intent) -> str:
     if enrollment:
         enrollment_reply(enrollment)
     return ""
-
-
-def _enrollments_stop(texter: Contact, phone: str) -> None:
-    """End the open enrollments of everyone at the number: the texter asked, and the
-    others share the phone the texts and voicemails reach."""
-    enrollments = Enrollment.objects.filter(
-        practice_id=texter.practice_id, contact__phone=phone, state__in=OPEN_STATES
-    ).select_related("contact", "campaign")
-    for enrollment in enrollments:
-        note = (
-            "patient asked to stop"
-            if enrollment.contact_id == texter.pk
-            else ("a STOP from the same phone number")
-        )
-        try:
-            enrollment_move(enrollment, State.OPTED_OUT, note=note)
-        except IllegalTransition:
-            continue  # moved meanwhile (by a coordinator): the opt-out still holds
 
 
 def message_status_update(params: dict[str, str]) -> Message | None:

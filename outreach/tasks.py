@@ -30,3 +30,12 @@ def planned_replies_send() -> dict[str, int]:
     """Send the coordinators' replies saved for the sending window once it opens (beat,
     every minute: planned sends are swept, never ETA tasks)."""
     return planned_replies_send_due()
+
+
+@shared_task
+def revocation_confirmation_send(message_id: int) -> str:
+    """The one confirmation text of a revocation that came by email, voicemail or a
+    coordinator: queued on commit, sent at once (within the FCC's 5 minutes)."""
+    from outreach.revocation import confirmation_send
+
+    return confirmation_send(message_id)
