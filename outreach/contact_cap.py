@@ -92,8 +92,8 @@ def law_words(state: str) -> tuple[str, str]:
 def attempts(
     practice_id: int, contact_id: int | None, phone: str, now: dt.datetime
 ) -> list[tuple[dt.datetime, int | None]]:
-    """(when, touch id) of the counted attempts to this person or number in the 24 h up
-    to ``now``: one indexed query."""
+    """(when, touch id) of the counted attempts to this person or number since 24 h
+    before ``now``: one indexed query."""
     from outreach.models import Message
 
     who = Q(to_number=phone) if phone else Q(pk__in=[])
@@ -105,8 +105,9 @@ def attempts(
             practice_id=practice_id,
             direction="out",
             channel__in=COUNTED_CHANNELS,
+            # No upper bound: an attempt written after ``now`` (another worker's, in
+            # flight) counts too.
             created_at__gt=now - WINDOW,
-            created_at__lte=now,
         )
         .exclude(kind__in=NOT_COUNTED_KINDS)
         .exclude(status__in=NOT_ATTEMPTED)
@@ -167,7 +168,7 @@ def cap_rule(
     dispatcher's check and ``guard_explain`` both end here."""
     if limit is None or channel not in COUNTED_CHANNELS:
         return CapCheck(limit=limit, state=state)
-    counted = sorted(t for t in instants if now - WINDOW < t <= now)
+    counted = sorted(t for t in instants if t > now - WINDOW)
     used = len(counted)
     if used < limit:
         return CapCheck(used=used, limit=limit, state=state)
