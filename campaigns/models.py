@@ -299,6 +299,9 @@ class Touch(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # The send guard's receipt of its last hold or skip (``outreach.receipts``): the rules
+    # it was checked against, in a few short fields.
+    receipt = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at"]
