@@ -60,6 +60,22 @@ plus the processing.
 Targets (issue 16): file ≥ 10x the peer and ≥ 20,000 appointments/s on this machine;
 lag under a minute.
 
+Measured (December 2026, this 2-core machine, 50,000 appointments, other work running):
+file 1,065 rows/s, peer 89 rows/s (12x), FHIR 221 rows/s, lag p95 23 s (processing of a
+20-row drop about 0.1 s). The 20,000/s target is missed by far, and what bounds it is the
+database, not Python: reading the file is about 60,000 rows/s and matching 40,000 rows/s
+in this process, while each page's writes run the scoreboard's statement triggers
+(``scoreboard_refresh_enrollments`` / ``_contacts``, recomputing the facts of every
+enrollment and patient a statement touched) for the outcome entries, the enrollments moved
+and the patients' records: three to four refreshes per enrollment per page. For 10,000
+rows: effects 5.3 s (bookings 2.1, shows and no-shows 1.1, patients' records 0.5, the
+appointments' own rows 0.4), storing appointments and their history 2.2 s. Those
+triggers' plans go quadratic beyond a few hundred enrollments per statement and with the
+statistics of a near-empty outcome log, hence ``campaigns.bookings.STATEMENT_ROWS`` and the
+effects' own ANALYZE as the log grows. The FHIR arm reads pages of 100 (each its own
+transaction) and validates every resource with ``fhir.resources``, with the fake server
+answering in this process.
+
 Run::
 
     .venv/bin/python benchmarks/sync_bench.py                     # 50,000 appointments
@@ -67,7 +83,10 @@ Run::
     .venv/bin/python benchmarks/sync_bench.py --appointments 5000 --profile
 
 ``--profile`` runs the file arm under cProfile and prints the hottest functions and the
-queries per page.
+queries it made (with ``SYNC_BENCH_EXPLAIN=1``, PostgreSQL's ``auto_explain`` also logs the
+plans of statements over 200 ms, nested ones included, to the server's log).
+``--without-scoreboard-triggers`` (diagnosis only) runs the file arm with the scoreboard's
+triggers on outcomes, enrollments and contacts disabled.
 
 It uses the benchmarks' database (``BENCH_DATABASE_URL``, default
 ``postgres://postgres@127.0.0.1:5432/reactivate_bench``; never ``DATABASE_URL``): created if
