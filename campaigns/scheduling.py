@@ -1,13 +1,15 @@
-"""When a touch may reach a patient: sending windows, quiet hours, weekends and DST.
+"""When a touch may reach a patient: sending windows, quiet hours, weekends, holidays and DST.
 
 Planning (due times of an enrollment's touches) and the outreach send guard share these
 rules, so a touch planned here is also allowed at send time, and a touch held at send time is
 moved to the next allowed minute, never dropped (DESIGN.md section 4).
 
 A moment is allowed when, in the recipient's local time, its day is a sending day of the
-practice and its time lies in the practice's sending window intersected with 08:00-21:00
-(08:00-20:00 for Florida numbers or addresses). Windows are half-open: 21:00 itself is not
-allowed.
+practice and not a no-call day (a weekday or holiday banned) of any state whose rules apply
+to the recipient, and its time lies in the practice's sending window intersected with that
+weekday's window of every applying state and of federal law (08:00-21:00). The states and
+their rules are data: ``campaigns/rules/us_states.json``, merged by ``state_rules``. Windows
+are half-open: 21:00 itself is not allowed.
 
 Pure functions over ``datetime``: no database access. All instants returned are aware and
 in UTC. Arithmetic and comparisons are done in UTC only, because Python compares two
@@ -18,12 +20,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 import zoneinfo
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+from campaigns import state_rules
 
 if TYPE_CHECKING:
     from contacts.models import Contact
@@ -35,19 +38,18 @@ LEGAL_START = dt.time(8, 0)
 LEGAL_END = dt.time(21, 0)
 FLORIDA_END = dt.time(20, 0)  # Florida Telephone Solicitation Act: 8 a.m. to 8 p.m.
 
-# Every Florida area code in service or assigned, overlays included.
-FLORIDA_AREA_CODES = frozenset(
-    {
-        "239", "305", "321", "324", "352", "386", "407", "448", "561", "645", "656", "689",
-        "727", "728", "754", "772", "786", "813", "850", "863", "904", "941", "954",
-    }
-)  # fmt: skip
-_FLORIDA_STATES = frozenset({"fl", "fla", "florida"})
-_NANP = re.compile(r"\+1(\d{3})\d{7}")  # +1, area code, seven digits
 
-# Weekdays are always sending days, so an allowed minute is at most a weekend plus one
-# day away; the extra days cover days a zone skips (Samoa skipped 2011-12-30).
-_SEARCH_DAYS = 14
+def _codes_of(state: str) -> frozenset[str]:
+    return frozenset(code for code, where in state_rules._area_codes().items() if where == state)
+
+
+# Every Florida area code in service or assigned, overlays included (from the rule data).
+FLORIDA_AREA_CODES = _codes_of("FL")
+
+# An allowed minute is at most a week away on a weekday with a window, pushed on by the
+# longest run of no-call days (a holiday, its observed day, the day after Thanksgiving and
+# a banned Sunday: four) and by days a zone skips (Samoa skipped 2011-12-30): 30 is ample.
+_SEARCH_DAYS = 30
 # Sampling this often finds every offset change: no zone changed twice within two days
 # from 2000 to 2040 (checked against the tz database), let alone six hours.
 _OFFSET_SAMPLE = dt.timedelta(hours=6)
@@ -75,16 +77,13 @@ def _zone(name: object) -> ZoneInfo | None:
 
 def is_florida(phone_e164: str, state: str) -> bool:
     """True for a Florida area code (+1 NPA) or a Florida address ("FL", "Fla.", "Florida")."""
-    number = _NANP.fullmatch((phone_e164 or "").strip())
-    if number and number[1] in FLORIDA_AREA_CODES:
-        return True
-    key = "".join((state or "").split()).replace(".", "").casefold()
-    return key in _FLORIDA_STATES
+    return "FL" in state_rules.recipient_states(phone_e164, state)
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """Where the patient's clock is, and the US states whose rules apply (sorted codes)."""
+    """Where the patient's clock is, and the US states whose rules apply (sorted codes):
+    the phone's area code's and the address's; the strictest of their rules wins."""
 
     zone: ZoneInfo
     states: tuple[str, ...] = ()
@@ -93,6 +92,21 @@ class Recipient:
         # Callers written before the rule table pass whether Florida applies.
         if isinstance(self.states, bool):
             object.__setattr__(self, "states", ("FL",) if self.states else ())
+        else:
+            object.__setattr__(self, "states", tuple(sorted(set(self.states))))
+
+    @property
+    def rules(self) -> state_rules.MergedRules:
+        return state_rules.merged(self.states)  # cached per set of states
+
+    @property
+    def cap(self) -> int | None:
+        """Touches allowed per rolling 24 hours (the smallest of the states'), None: no cap."""
+        return self.rules.cap
+
+    @property
+    def cap_per_subject(self) -> bool:
+        return self.rules.cap_per_subject
 
     @property
     def florida(self) -> bool:
@@ -105,7 +119,7 @@ class Recipient:
         zone = _zone(contact.time_zone) or _zone(practice.time_zone)
         if zone is None:
             raise ValueError(f"Practice time zone {practice.time_zone!r} is not an IANA zone.")
-        return cls(zone=zone, states=("FL",) if is_florida(contact.phone, contact.state) else ())
+        return cls(zone=zone, states=state_rules.recipient_states(contact.phone, contact.state))
 
 
 @dataclass(frozen=True)
@@ -127,27 +141,51 @@ class SendingRules:
         )
 
 
-def _legal_end(recipient: Recipient) -> dt.time:
-    return FLORIDA_END if recipient.florida else LEGAL_END
-
-
-def daily_window(rules: SendingRules, recipient: Recipient) -> tuple[dt.time, dt.time] | None:
-    """The practice's window intersected with the legal hours; None when they do not overlap."""
-    start = max(rules.window_start, LEGAL_START)
-    end = min(rules.window_end, _legal_end(recipient))
+def _intersect(
+    rules: SendingRules, law: state_rules.DayWindow | None
+) -> tuple[dt.time, dt.time] | None:
+    if law is None:
+        return None
+    start = max(rules.window_start, law.start.time)
+    end = min(rules.window_end, law.end.time)
     return (start, end) if start < end else None
 
 
-def _require_window(rules: SendingRules, recipient: Recipient) -> tuple[dt.time, dt.time]:
-    window = daily_window(rules, recipient)
-    if window is None:
-        legal = "Florida" if recipient.florida else "legal"
-        raise ValueError(
-            f"No time is ever allowed: the practice's sending window "
-            f"{rules.window_start:%H:%M}-{rules.window_end:%H:%M} does not overlap the "
-            f"{legal} hours {LEGAL_START:%H:%M}-{_legal_end(recipient):%H:%M}."
-        )
-    return window
+def daily_window(
+    rules: SendingRules, recipient: Recipient, day: dt.date | None = None
+) -> tuple[dt.time, dt.time] | None:
+    """The practice's window intersected with the legal hours; None when they do not overlap.
+
+    With ``day`` (local to the recipient): that day's window, None on a day that is not a
+    sending day or is a no-call day. Without: an ordinary weekday's (Monday's) window.
+    """
+    if day is None:
+        return _intersect(rules, recipient.rules.days[0])
+    if not _is_sending_day(day, rules):
+        return None
+    merged = recipient.rules
+    if merged.days[day.weekday()] is None or merged.holiday(day) is not None:
+        return None
+    return _intersect(rules, merged.days[day.weekday()])
+
+
+def _names(codes: Sequence[str]) -> str:
+    return ", ".join(state_rules.rule(code).name for code in codes) or "federal"
+
+
+def _require_window(rules: SendingRules, recipient: Recipient) -> None:
+    """Raise unless some weekday has time both the practice and the law allow."""
+    merged = recipient.rules
+    for weekday, law in enumerate(merged.days):
+        if (weekday < 5 or (rules.saturday, rules.sunday)[weekday - 5]) and _intersect(rules, law):
+            return
+    law = merged.days[0]
+    hours = f"{law.start.time:%H:%M}-{law.end.time:%H:%M}" if law else "none"
+    raise ValueError(
+        f"No time is ever allowed: the practice's sending window "
+        f"{rules.window_start:%H:%M}-{rules.window_end:%H:%M} does not overlap the "
+        f"hours allowed in {_names(recipient.states)} ({hours} on weekdays) on any sending day."
+    )
 
 
 def _is_sending_day(day: dt.date, rules: SendingRules) -> bool:
@@ -167,11 +205,9 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 def is_allowed(moment: dt.datetime, rules: SendingRules, recipient: Recipient) -> bool:
     """Whether a message may reach the recipient at ``moment`` (aware)."""
-    window = daily_window(rules, recipient)
-    if window is None:
-        return False
     local = _utc(moment).astimezone(recipient.zone)
-    return _is_sending_day(local.date(), rules) and window[0] <= local.time() < window[1]
+    window = daily_window(rules, recipient, local.date())
+    return window is not None and window[0] <= local.time() < window[1]
 
 
 def _offset(instant: dt.datetime, zone: ZoneInfo) -> dt.timedelta | None:
@@ -237,17 +273,19 @@ def next_allowed(moment: dt.datetime, rules: SendingRules, recipient: Recipient)
 
     Raises ValueError when the practice's window and the legal hours never overlap.
     """
-    start, _ = _require_window(rules, recipient)
+    _require_window(rules, recipient)
     moment = _utc(moment)
     if is_allowed(moment, rules, recipient):
         return moment
     zone = recipient.zone
     day = moment.astimezone(zone).date()
     for _ in range(_SEARCH_DAYS):
-        # Allowed time can only begin when the clock reaches the window start, or when it
-        # jumps into the window at an offset change (a DST gap that swallows the start).
-        candidates = sorted({*_wall_instants(day, start, zone), *_offset_changes(day, zone)})
-        for candidate in candidates:
+        # Allowed time can only begin when the clock reaches the day's window start, or
+        # when it jumps into the window at an offset change (a DST gap that swallows the
+        # start). Days without a window (weekends off, no-call days) have no start.
+        window = daily_window(rules, recipient, day)
+        starts = _wall_instants(day, window[0], zone) if window else []
+        for candidate in sorted({*starts, *_offset_changes(day, zone)}):
             if candidate >= moment and is_allowed(candidate, rules, recipient):
                 return candidate
         day += dt.timedelta(days=1)
@@ -267,9 +305,9 @@ def allowed_until(
     day = moment.astimezone(zone).date()
     # Allowed time ends when the clock reaches the window's end, or when an offset change
     # makes it jump out of the window; windows never span midnight, but an offset change
-    # can move the local date, so the next day is looked at too.
+    # can move the local date, so the next days are looked at too.
     for _ in range(3):
-        window = daily_window(rules, recipient)
+        window = daily_window(rules, recipient, day)
         ends = _wall_instants(day, window[1], zone) if window else []
         for candidate in sorted({*ends, *_offset_changes(day, zone)}):
             if candidate > moment and not is_allowed(candidate, rules, recipient):
@@ -281,33 +319,50 @@ def allowed_until(
 def window_words(moment: dt.datetime, rules: SendingRules, recipient: Recipient) -> str:
     """The window that applies on ``moment``'s local day, for a receipt:
     e.g. "08:00-20:00 America/New_York (FL)"."""
-    window = daily_window(rules, recipient)
-    where = "FL" if recipient.florida else "federal"
+    local = _utc(moment).astimezone(recipient.zone)
+    window = daily_window(rules, recipient, local.date())
+    where = "/".join(recipient.states) or "federal"
     if window is None:
-        return f"no sending time in {recipient.zone.key} ({where})"
+        return f"no sending on {local:%A %Y-%m-%d} in {recipient.zone.key} ({where})"
     return f"{window[0]:%H:%M}-{window[1]:%H:%M} {recipient.zone.key} ({where})"
 
 
-def _limit_broken(local: dt.datetime, rules: SendingRules, recipient: Recipient) -> str:
+def _rule_words(code: str) -> str:
+    """A state's name and statute: "Florida (Fla. Stat. 501.059)"."""
+    row = state_rules.rule(code)
+    return f"{row.name} ({row.cite})" if row.cite else row.name
+
+
+def _on_day(code: str, local: dt.datetime) -> str:
+    """ " Sunday" when the state's hours on this weekday differ from its usual ones."""
+    hours = state_rules.rule(code).hours
+    return f" {local:%A}" if hours[local.weekday()] != hours[0] else ""
+
+
+def _limit_broken(local: dt.datetime, rules: SendingRules, law: state_rules.DayWindow) -> str:
     """Which rule a local time outside the window breaks, in words."""
-    if local.time() < max(rules.window_start, LEGAL_START):
-        if rules.window_start > LEGAL_START:
+    if local.time() < max(rules.window_start, law.start.time):
+        if rules.window_start > law.start.time:
             return f"before the practice's {rules.window_start:%H:%M} window start"
-        return f"before the {LEGAL_START:%H:%M} start"
-    legal_end = _legal_end(recipient)
-    if rules.window_end < legal_end:
+        if law.start.by == state_rules.FEDERAL:
+            return f"before the {law.start.time:%H:%M} start"
+        by = law.start.by
+        return f"before the {law.start.time:%H:%M}{_on_day(by, local)} start of {_rule_words(by)}"
+    if rules.window_end < law.end.time:
         return f"past the practice's {rules.window_end:%H:%M} window end"
-    if recipient.florida:
-        return f"past the {FLORIDA_END:%H:%M} Florida limit"
-    return f"past the {LEGAL_END:%H:%M} legal limit"
+    if law.end.by == state_rules.FEDERAL:
+        return f"past the {law.end.time:%H:%M} legal limit"
+    by = law.end.by
+    return f"past the {law.end.time:%H:%M}{_on_day(by, local)} limit of {_rule_words(by)}"
 
 
 def hold_reason(moment: dt.datetime, rules: SendingRules, recipient: Recipient) -> str | None:
     """Why a touch due at ``moment`` is held, and where it moves; None when it may go now.
 
-    e.g. "held: 20:41 in America/New_York is past the 20:00 Florida limit; moved to 08:00".
-    The weekday is named when the touch moves beyond today (or beyond tomorrow morning for
-    a touch that was too late in the evening). Raises ValueError like ``next_allowed``.
+    e.g. "held: 20:41 in America/New_York is past the 20:00 limit of Florida
+    (Fla. Stat. 501.059); moved to 08:00". The weekday is named when the touch moves beyond
+    today (or beyond tomorrow morning for a touch that was too late in the evening).
+    Raises ValueError like ``next_allowed``.
     """
     if is_allowed(moment, rules, recipient):
         return None
@@ -315,10 +370,20 @@ def hold_reason(moment: dt.datetime, rules: SendingRules, recipient: Recipient) 
     local = _utc(moment).astimezone(zone)
     moved = next_allowed(moment, rules, recipient).astimezone(zone)
     days_on = (moved.date() - local.date()).days
-    if not _is_sending_day(local.date(), rules):
+    day, merged = local.date(), recipient.rules
+    holiday = merged.holiday(day)
+    if holiday is not None:
+        name, code = holiday
+        what = f"{name} is a no-call day in {_rule_words(code)}"
+        return f"held: {what}; moved to {moved:%A %H:%M}"
+    law = merged.days[day.weekday()]
+    if law is None:
+        what = f"{local:%A} is a no-call day in {_rule_words(merged.banned_by[day.weekday()])}"
+        return f"held: {what}; moved to {moved:%A %H:%M}"
+    if not _is_sending_day(day, rules):
         what = f"{local:%A} in {zone.key} is outside the practice's sending days"
         return f"held: {what}; moved to {moved:%A %H:%M}"
-    broken = _limit_broken(local, rules, recipient)
+    broken = _limit_broken(local, rules, law)
     next_morning = broken.startswith("past") and days_on == 1
     when = f"{moved:%H:%M}" if days_on == 0 or next_morning else f"{moved:%A %H:%M}"
     return f"held: {local:%H:%M} in {zone.key} is {broken}; moved to {when}"
@@ -340,8 +405,12 @@ def due_at(
     """
     if day_offset < 1:
         raise ValueError(f"Day offsets start at 1 (the start day), got {day_offset}.")
-    start, _ = _require_window(rules, recipient)
+    _require_window(rules, recipient)
     day = start_day + dt.timedelta(days=day_offset - 1)
+    # Without a time, the touch is due at that day's window start (an ordinary weekday's
+    # when the day has none: next_allowed then moves it on).
+    window = daily_window(rules, recipient, day) or daily_window(rules, recipient)
+    start = window[0] if window else rules.window_start
     wall = _resolve_wall(day, at if at is not None else start, recipient.zone)
     due = next_allowed(wall, rules, recipient)
     assert is_allowed(due, rules, recipient), due
