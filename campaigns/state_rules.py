@@ -88,6 +88,10 @@ def rules_version() -> str:
     return table()["version"]
 
 
+# The table's version, for receipts to name the rules a touch was checked against.
+RULES_VERSION: str = rules_version()
+
+
 def _clock(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
 

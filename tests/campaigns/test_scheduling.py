@@ -151,8 +151,9 @@ def test_hold_reason_names_the_florida_limit():
 
     reason = hold_reason(at_local(FRIDAY, 20, 41), sending, recipient(florida=True))
 
-    assert (
-        reason == "held: 20:41 in America/New_York is past the 20:00 limit of Florida (Fla. Stat. 501.059); moved to 08:00"
+    assert reason == (
+        "held: 20:41 in America/New_York is past the 20:00 limit of Florida "
+        "(Fla. Stat. 501.059); moved to 08:00"
     )
 
 
@@ -160,7 +161,8 @@ def test_hold_reason_names_the_weekday_when_the_weekend_is_skipped():
     reason = hold_reason(at_local(FRIDAY, 20, 41), rules((8, 0), (21, 0)), recipient(florida=True))
 
     assert reason == (
-        "held: 20:41 in America/New_York is past the 20:00 limit of Florida (Fla. Stat. 501.059); moved to Monday 08:00"
+        "held: 20:41 in America/New_York is past the 20:00 limit of Florida "
+        "(Fla. Stat. 501.059); moved to Monday 08:00"
     )
 
 

@@ -87,7 +87,8 @@ def test_late_evening_in_florida_is_held_until_morning(practice):
     verdict = check(touch, late)
     assert verdict.action == Action.HOLD
     assert verdict.reason == (
-        "held: 20:41 in America/New_York is past the 20:00 limit of Florida (Fla. Stat. 501.059); moved to 09:00"
+        "held: 20:41 in America/New_York is past the 20:00 limit of Florida "
+        "(Fla. Stat. 501.059); moved to 09:00"
     )
     assert verdict.until == dt.datetime(2026, 12, 3, 14, 0, tzinfo=dt.UTC)
 
