@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from campaigns.models import Assignment, Channel, ElsewhereReason
+from campaigns.models import Assignment, Channel, ElsewhereReason, Purpose
 from campaigns.tone import BODY_MAX_CHARS, render_problems
 from contacts.models import Bucket, LastOutcome
 
@@ -74,6 +74,12 @@ class CampaignForm(forms.Form):
 class TemplateForm(forms.Form):
     subject = forms.CharField(max_length=150, required=False, help_text="Used when emailed.")
     body = _words_field(widget=forms.Textarea(attrs={"rows": 4}))
+    purpose = forms.ChoiceField(
+        choices=Purpose.choices,
+        initial=Purpose.INFORMATIONAL,
+        widget=forms.RadioSelect,
+        help_text="A marketing message is held for a patient without written consent on record.",
+    )
 
     def clean_subject(self) -> str:
         # The body is checked on save with the step's tone check; the subject has no such

@@ -25,6 +25,7 @@ from campaigns.models import (
     OpenerVariant,
     Outcome,
     OutcomeKind,
+    Purpose,
     Sequence,
     State,
     Step,
@@ -117,7 +118,9 @@ def template_language_add(step: Step, language: str) -> list[Template]:
     return Template.objects.bulk_create(copies)
 
 
-def template_save(*, template: Template, body: str, subject: str = "") -> list[tone.Finding]:
+def template_save(
+    *, template: Template, body: str, subject: str = "", purpose: str = ""
+) -> list[tone.Finding]:
     """Save new words unless they could not be sent; returns the tone check's warnings.
 
     The subject is rendered for every touch of the step, whatever its channel, so it is
@@ -131,8 +134,12 @@ def template_save(*, template: Template, body: str, subject: str = "") -> list[t
     problems += [f"Subject: {problem}" for problem in tone.render_problems(subject)]
     if problems:
         raise ValidationError(problems)
+    if purpose and purpose not in Purpose.values:
+        raise ValidationError("Choose informational or marketing.")
     template.body, template.subject = body, subject
-    template.save(update_fields=["body", "subject", "updated_at"])
+    # Marketing needs written consent on record at send time (outreach.consent_gate).
+    template.purpose = purpose or template.purpose
+    template.save(update_fields=["body", "subject", "purpose", "updated_at"])
     return findings
 
 

@@ -289,7 +289,8 @@ def _template(request: HttpRequest, template_id: int) -> Template:
 def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     template = _template(request, template_id)
     form = TemplateForm(
-        request.POST or None, initial={"body": template.body, "subject": template.subject}
+        request.POST or None,
+        initial={"body": template.body, "subject": template.subject, "purpose": template.purpose},
     )
     findings = _findings(template, template.body)
     if request.method == "POST" and form.is_valid():
@@ -298,6 +299,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
                 template=template,
                 body=form.cleaned_data["body"],
                 subject=form.cleaned_data["subject"],
+                purpose=form.cleaned_data["purpose"],
             )
         except ValidationError as error:
             body = form.cleaned_data["body"]

@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from contacts import importing, page_hooks
-from contacts.consent import channel_states
+from contacts.consent import channel_states, consent_record
 from contacts.exports import UTF8_BOM, contacts_csv
 from contacts.forms import (
     ContactDoNotContactForm,
@@ -113,6 +113,7 @@ def _detail_page(request: HttpRequest, contact: Contact, **refused) -> HttpRespo
         "bucket": bucket_of(contact, practice, _today(request)),
         "timeline": history_timeline(contact),
         "channels": channel_states(contact, page_hooks.channel_blocks(contact)),
+        "consent_lines": consent_record(contact),
         "can_change": can_change and contact.merged_into_id is None,
     }
     if context["can_change"]:

@@ -13,6 +13,13 @@ class OutreachConfig(AppConfig):
 
         tracking.connect(email_event, dispatch_uid="outreach.email_event")
 
+        # A patient's email reply (a request to stop revokes consent, issue 17.5).
+        from anymail.signals import inbound
+
+        from outreach.email_replies import email_reply
+
+        inbound.connect(email_reply, dispatch_uid="outreach.email_reply")
+
         # A merge moves the conversation thread; the contact page shows it.
         from contacts.history import history_source_register
         from outreach.history import messages_merge, messages_timeline

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outreach import views
+from outreach import consent_views, views
 from outreach.sandbox import sandbox_only
 
 app_name = "outreach"
@@ -19,4 +19,14 @@ urlpatterns = [
     path("patients/<int:enrollment_id>/call/", views.call, name="call"),
     path("patients/<int:enrollment_id>/voicemail/", views.voicemail, name="voicemail"),
     path("outcomes/<int:outcome_id>/undo/", views.undo, name="undo"),
+    path(
+        "contacts/<int:contact_id>/consent/written/",
+        consent_views.consent_written,
+        name="consent_written",
+    ),
+    path(
+        "contacts/<int:contact_id>/consent/revoked/",
+        consent_views.consent_revoked_on_phone,
+        name="consent_revoked",
+    ),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 
-from outreach import calls, inbound, voice
+from outreach import calls, inbound, transcripts, voice
 from outreach.models import Message
 from outreach.sandbox import webhook_token
 
@@ -121,6 +121,13 @@ def call_result(request: HttpRequest, message_id: int) -> HttpResponse:
 @twilio_signed
 def voicemail_amd(request: HttpRequest) -> HttpResponse:
     voice.amd_result(_params(request))
+    return HttpResponse(status=204)
+
+
+@twilio_signed
+def voice_transcript(request: HttpRequest) -> HttpResponse:
+    """A voicemail's transcript: a stop request in it revokes consent (outreach.transcripts)."""
+    transcripts.transcript_receive(_params(request))
     return HttpResponse(status=204)
 
 

@@ -1,0 +1,90 @@
+"""A call's transcript that asks to stop (issue 17.5): Twilio's transcription callback for
+a recorded voicemail. A stop request in it ("please stop calling me", "no me llamen más")
+revokes consent through the same path as a STOP text; words that may mean stop are
+flagged for a coordinator, like such a text; either way the transcript joins the thread.
+
+Which call: our own call (its CallSid is a message's provider id; the patient is the
+number we called), else a call to the practice's number (the caller is the patient).
+Recording patients' voicemails to the practice (``<Record transcribeCallback=...>``) is
+the practice's phone setup's part; this is where its transcripts land.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from outreach.inbound import intent_of, provider_key
+from outreach.models import Attention, Direction, Kind, Message, SenderProfile
+from outreach.optouts import contacts_at
+from outreach.revocation import confirmation_queue, consent_revoke
+
+
+def _call_of(params: dict[str, str]) -> tuple[int | None, str]:
+    """The practice and the patient's number the transcript is about."""
+    call_sid = params.get("CallSid", "")
+    ours = (
+        Message.objects.filter(provider_id=provider_key(call_sid), direction=Direction.OUT)
+        .exclude(practice__isnull=True)
+        .values_list("practice_id", "to_number")
+        .first()
+        if call_sid
+        else None
+    )
+    if ours:
+        return ours
+    to = params.get("To", "")
+    profile = (
+        SenderProfile.objects.filter(Q(voice_number=to) | Q(sms_number=to)).first() if to else None
+    )
+    return (profile.practice_id, params.get("From", "")) if profile else (None, "")
+
+
+@transaction.atomic
+def transcript_receive(params: dict[str, str]) -> str:
+    """Record a transcript and act on it; returns what it was read as. Idempotent on the
+    TranscriptionSid (Twilio retries)."""
+    if params.get("TranscriptionStatus", "completed") != "completed":
+        return "not transcribed"
+    text = params.get("TranscriptionText", "").strip()
+    practice_id, phone = _call_of(params)
+    if practice_id is None or not phone or not text:
+        return "ignored"
+    sid = params.get("TranscriptionSid", "") or params.get("RecordingSid", "")
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    key = provider_key(sid) if sid else "transcript:" + digest[:52]
+    contact = contacts_at(practice_id, phone=phone).filter(merged_into__isnull=True).first()
+    intent = intent_of(text)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                practice_id=practice_id,
+                contact=contact,
+                direction=Direction.IN,
+                channel="voicemail",
+                kind=Kind.REPLY,
+                body=f"Voicemail transcript: {text}"[:5000],
+                from_number=phone[:40],
+                provider_id=key,
+                status="received",
+                status_at=timezone.now(),
+                attention=(
+                    Attention.UNCLEAR_OPT_OUT
+                    if intent.kind == "unclear_stop"
+                    else (Attention.UNMATCHED if contact is None else "")
+                ),
+            )
+    except IntegrityError:
+        return "repeat"
+    if intent.kind == "stop":
+        newly = consent_revoke(
+            practice_id, channel="voicemail", words=text[:200], phone=phone, asker=contact
+        )
+        Message.objects.filter(pk=message.pk).update(handled_at=timezone.now())
+        if newly and contact is not None:
+            confirmation_queue(contact, phone=phone)
+        return "stop"
+    return intent.kind
