@@ -12,15 +12,42 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from campaigns.models import Channel, Enrollment, Touch
+from campaigns.scheduling import Recipient
 from contacts.models import Contact
+from outreach.contact_cap import CapCheck, call_over_cap_words, cap_check
 from outreach.dispatch import public_url
 from outreach.models import Direction, Kind, Message, SenderProfile
 from outreach.optouts import contact_blocked
+from outreach.receipts import rules_version
 from outreach.transports import SendError, sandboxed, transport_for
 
 
-def call_start(*, contact: Contact, user) -> Message:
-    """Start a click-to-call; returns the call's Message row (raises ValidationError)."""
+class OverCap(ValidationError):
+    """The call would go over the contact cap: the coordinator confirms, or not."""
+
+    def __init__(self, check: CapCheck) -> None:
+        super().__init__(call_over_cap_words(check))
+        self.check = check
+
+
+def call_cap(contact: Contact, now) -> CapCheck:
+    """Where a call to the patient now stands against the cap (the guard's count)."""
+    recipient = Recipient.of(contact, contact.practice)
+    touch = Touch(
+        practice_id=contact.practice_id,
+        enrollment=Enrollment(contact=contact),
+        channel=Channel.CALL,
+    )
+    return cap_check(touch, now, recipient)
+
+
+def call_start(*, contact: Contact, user, confirmed: bool = False) -> Message:
+    """Start a click-to-call; returns the call's Message row (raises ValidationError).
+
+    Over the contact cap, it raises ``OverCap`` (with the reason) unless ``confirmed``:
+    the coordinator decides, and the view audits the override.
+    """
     if (
         not contact.phone_valid
         or contact.call_opt_out_at
@@ -33,6 +60,9 @@ def call_start(*, contact: Contact, user) -> Message:
     sender = SenderProfile.objects.filter(practice_id=contact.practice_id).first()
     if sender is None or not sender.voice_number:
         raise ValidationError("The practice has no caller id set up for calls.")
+    cap = call_cap(contact, timezone.now())
+    if cap.reason and not confirmed:
+        raise OverCap(cap)
     message = Message.objects.create(
         practice_id=contact.practice_id,
         contact=contact,
@@ -43,6 +73,7 @@ def call_start(*, contact: Contact, user) -> Message:
         from_number=sender.voice_number,
         user=user,
         status="sending",
+        receipt=call_receipt(cap, overridden=bool(cap.reason)),
     )
     try:
         sid = transport_for("call").call_connect(
@@ -64,6 +95,15 @@ def call_start(*, contact: Contact, user) -> Message:
     )
     message.provider_id, message.status = sid, status
     return message
+
+
+def call_receipt(cap: CapCheck, *, overridden: bool) -> dict:
+    """The call's receipt: the cap it was placed under, and whether a person overrode it."""
+    receipt = {"a": "override" if overridden else "send", "v": rules_version()}
+    if cap.limit is not None:
+        receipt["c"] = [cap.used, cap.limit]
+        receipt["s"] = cap.state
+    return receipt
 
 
 def call_result(message_id: int, dial_status: str) -> None:

@@ -22,7 +22,7 @@ from contacts.models import Contact
 from contacts.segments import bucket_of
 from outreach import conversation
 from outreach import queue as queue_selectors
-from outreach.calls import call_start
+from outreach.calls import OverCap, call_start
 from outreach.models import Direction, Message
 from outreach.sandbox import sandbox_reply
 from outreach.transports import sandboxed
@@ -263,10 +263,23 @@ def reply_planned(request: HttpRequest, enrollment_id: int, message_id: int) -> 
 @require_POST
 def call(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     enrollment = _enrollment(request, enrollment_id, claim=True)
+    confirmed = request.POST.get("confirm") == "over-cap"
     try:
-        call_start(contact=enrollment.contact, user=request.user)
+        message = call_start(contact=enrollment.contact, user=request.user, confirmed=confirmed)
+    except OverCap as over:
+        # No call yet: the coordinator reads why, and may call anyway.
+        return _panel(request, enrollment, call_over_cap=over.messages[0])
     except ValidationError as error:
         return _panel(request, enrollment, error=" ".join(error.messages))
+    if message.receipt and message.receipt.get("a") == "override":
+        used, limit = message.receipt["c"]
+        # Counts only: which patient is the object; no number or state in the detail.
+        audit_record(
+            request,
+            AuditAction.CREATED,
+            message,
+            detail={"override": "contact cap", "cap_used": used, "cap_limit": limit},
+        )
     return _panel(request, enrollment, notice="Your phone is ringing: press 1 to connect.")
 
 
