@@ -128,6 +128,9 @@ def _environment(args, media_root: str, fake_url: str) -> dict[str, str]:
         TWILIO_ACCOUNT_SID=DEFAULT_ACCOUNT_SID,
         TWILIO_AUTH_TOKEN=DEFAULT_AUTH_TOKEN,
         TWILIO_API_BASE_URL=fake_url,
+        # Texts to numbers whose line type is known (the steady state: a number is looked
+        # up once per 90 days); a first text to a new number adds one Lookup request.
+        NUMBER_CHECK_BACKEND="sandbox",
         OUTREACH_SEND_RATE=str(args.rate),
         OUTREACH_TASK_TOUCHES=str(args.task_touches),
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")])),

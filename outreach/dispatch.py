@@ -30,11 +30,13 @@ from campaigns.messages import message_for
 from campaigns.models import CampaignStatus, Channel, Outcome, OutcomeKind, Touch, TouchStatus
 from campaigns.tone import TemplateError
 from contacts.services import contact_opt_out, contact_sms_unreachable
-from outreach.guard import Action, guard_check
+from outreach.guard import Action, Verdict, guard_check
+from outreach.line_check import lines_prime
 from outreach.models import Direction, Message, SenderProfile
 from outreach.optouts import address_opt_out
 from outreach.ratelimit import token_reserve
 from outreach.transports import Lookup, Outgoing, SendError, sandboxed, transport_for
+from outreach.validity import text_late_hold, validity_period
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +139,9 @@ def public_url(name: str, **kwargs) -> str:
     return settings.PUBLIC_BASE_URL + reverse(name, kwargs=kwargs or None)
 
 
-def _outgoing(touch: Touch, message: Message, sender: SenderProfile, subject: str) -> Outgoing:
+def _outgoing(
+    touch: Touch, message: Message, sender: SenderProfile, subject: str, now: dt.datetime
+) -> Outgoing:
     contact = touch.enrollment.contact
     channel = touch.channel
     email = channel == Channel.EMAIL
@@ -169,6 +173,7 @@ def _outgoing(touch: Touch, message: Message, sender: SenderProfile, subject: st
             else ""
         ),
         footer=f"{touch.practice.name}\n{touch.practice.postal_address}".strip(),
+        validity_period=validity_period(touch, now) if channel == Channel.SMS else None,
     )
 
 
@@ -208,6 +213,12 @@ def touches_send(
 def _admit(touch: Touch, now: dt.datetime) -> str:
     """The guard for one loaded touch: "" (send it), else what was done instead."""
     verdict = guard_check(touch, now)
+    if verdict.action == Action.SEND and touch.channel == Channel.SMS:
+        # A text must expire before the window closes (``outreach.validity``): with under a
+        # minute left it waits for the next window instead.
+        late = text_late_hold(touch, now)
+        if late:
+            verdict = Verdict(Action.HOLD, *late)
     if verdict.action == Action.SKIP:
         _move(
             touch,
@@ -247,6 +258,7 @@ def _send_batch(
     when some are "waiting" (no token within ``within``: left claimed, for the caller to
     try again), the seconds until their senders have a token again."""
     loaded = _load_many(touch_ids)
+    lines_prime(loaded.values(), now)  # the batch's known line types, in one query
     results: dict[int, str] = {}
     senders: dict[int, SenderProfile] = {}
     admitted: list[tuple[Touch, Words]] = []
@@ -326,7 +338,7 @@ def _send_batch(
     jobs = []
     for (touch, words), message in zip(ready, messages, strict=True):
         touch.claimed_at = now
-        outgoing = _outgoing(touch, message, senders[touch.practice_id], words.subject)
+        outgoing = _outgoing(touch, message, senders[touch.practice_id], words.subject, now)
         jobs.append((touch, message, outgoing, due[touch.pk]))
     sent: list[tuple[Touch, Message, str]] = []
     for (touch, message, _, _), answer in zip(jobs, _transmit(jobs), strict=True):

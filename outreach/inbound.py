@@ -237,6 +237,7 @@ def message_status_update(params: dict[str, str]) -> Message | None:
 
 def _touch_status(message: Message, status: str, action: str) -> None:
     from outreach.dispatch import error_action_apply
+    from outreach.validity import text_expired
 
     touch, contact = message.touch, message.contact
     if touch is None or contact is None:
@@ -244,6 +245,9 @@ def _touch_status(message: Message, status: str, action: str) -> None:
     if status == "delivered":
         type(touch).objects.filter(pk=touch.pk, status="sent").update(status="delivered")
     elif status in ("failed", "undelivered"):
+        # Dropped unsent from Twilio's queue (30036, 30001): planned again, not failed.
+        if status == "failed" and text_expired(message, touch, message.error_code):
+            return
         reason = f"failed: {status}" + (
             f" (Twilio {message.error_code})" if message.error_code else ""
         )

@@ -182,3 +182,25 @@ class AddressBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.channel} of practice {self.practice_id}"
+
+
+class NumberLine(models.Model):
+    """What a number check said of a phone number (``outreach.number_checks``), kept so a
+    number is looked up once per ``NUMBER_CHECK_MAX_AGE_DAYS``, not before every text.
+
+    Global, not per practice: a line type is a fact about the number (the carrier's, the
+    same whichever practice asks), and the row holds nothing of a patient: no name, no
+    link to a contact or a practice. Sharing it means one paid look-up per number, and a
+    family's shared landline is learned once.
+    """
+
+    phone = models.CharField(max_length=20, unique=True)  # E.164, as on ``Contact``
+    line_type = models.CharField(max_length=20, blank=True)  # Lookup v2's; "" unknown
+    valid = models.BooleanField(default=True)
+    error = models.CharField(max_length=100, blank=True)
+    error_code = models.PositiveIntegerField(null=True, blank=True)
+    checked_at = models.DateTimeField()
+    source = models.CharField(max_length=30)  # the check's name ("twilio-lookup", "sandbox")
+
+    def __str__(self) -> str:
+        return f"Line check #{self.pk}"

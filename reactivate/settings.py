@@ -298,6 +298,20 @@ OUTREACH_SEND_RATE = env.float("OUTREACH_SEND_RATE", default=10.0)
 # A send task waits for its sender's tokens this long at most, then hands the touches left
 # to a follow-up task (outreach.pacing): a worker is never held longer by one practice.
 OUTREACH_SEND_TASK_SECONDS = env.float("OUTREACH_SEND_TASK_SECONDS", default=20.0)
+# A number's line type before its first text (outreach.number_checks): "twilio" (Lookup
+# v2), "sandbox" (no network), or a NumberCheck class's dotted path. An answer is kept this
+# many days; a check that cannot answer holds the text this many minutes; a look-up in the
+# send path waits this many seconds at most.
+NUMBER_CHECK_BACKEND = env.str(
+    "NUMBER_CHECK_BACKEND",
+    default="twilio" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "sandbox",
+)
+NUMBER_CHECK_MAX_AGE_DAYS = env.int("NUMBER_CHECK_MAX_AGE_DAYS", default=90)
+NUMBER_CHECK_RETRY_MINUTES = env.int("NUMBER_CHECK_RETRY_MINUTES", default=15)
+NUMBER_CHECK_TIMEOUT = env.float("NUMBER_CHECK_TIMEOUT", default=5.0)
+# The Reassigned Numbers Database: "sandbox" (always "unknown") or a ReassignedCheck
+# class's dotted path (no provider is built in).
+REASSIGNED_CHECK_BACKEND = env.str("REASSIGNED_CHECK_BACKEND", default="sandbox")
 
 # --- Files ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

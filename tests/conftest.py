@@ -74,6 +74,9 @@ def celery_worker_start(
         "TWILIO_ACCOUNT_SID": fake_twilio_server.account_sid,
         "TWILIO_AUTH_TOKEN": fake_twilio_server.auth_token,
         "TWILIO_API_BASE_URL": fake_twilio_server.base_url,
+        # Line types from the sandbox (mobile but for its magic numbers): the fake's
+        # request log and failure switches stay the sends' (tests/outreach/test_line_check*).
+        "NUMBER_CHECK_BACKEND": "sandbox",
         "OUTREACH_SEND_RATE": "0",
         "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
         # The drop folders the test writes to (schedule.sources.files).

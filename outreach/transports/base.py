@@ -36,6 +36,9 @@ class Outgoing:
     amd_callback: str = ""  # voicemail: answering-machine result (absolute URL)
     unsubscribe_url: str = ""  # email: one-click List-Unsubscribe
     footer: str = ""  # email: the practice's postal address
+    # sms: seconds the provider may keep it queued before dropping it unsent, so it cannot
+    # arrive after the recipient's window closes (``outreach.validity``); None: no limit.
+    validity_period: int | None = None
 
 
 @dataclass(frozen=True)

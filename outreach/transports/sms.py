@@ -11,6 +11,8 @@ class TwilioSmsTransport(Transport):
 
     def send(self, out: Outgoing) -> str:
         params = {"to": out.to, "body": out.body, "status_callback": out.status_callback}
+        if out.validity_period is not None:
+            params["validity_period"] = out.validity_period
         if out.messaging_service_sid:
             params["messaging_service_sid"] = out.messaging_service_sid
         else:

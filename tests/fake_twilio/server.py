@@ -11,6 +11,8 @@ In a test::
     fake.fail_after_accept(500)           # the next create is recorded, but answers 500
     fake.slow(2.0)                        # answer after 2 s (the message is recorded first)
     fake.messages_to("+15551230000")      # ground truth: what Twilio accepted
+    fake.line_type("+15551230000", "landline")  # what Lookup v2 says of it (else mobile)
+    fake.lookups                          # the Lookup v2 requests answered
 
 As a process of its own (benchmarks, a worker process)::
 
@@ -19,8 +21,10 @@ As a process of its own (benchmarks, a worker process)::
 and drive it over HTTP under ``/_fake/`` (``RemoteFakeTwilio`` does that from Python):
 ``POST /_fake/reset``, ``POST /_fake/fail_next`` (``status``, ``count``, ``code``,
 ``method``), ``POST /_fake/fail_after_accept`` (``status``, ``count``), ``POST /_fake/slow``
-(``seconds``, ``count``), ``GET /_fake/log[?to=...]`` and ``GET /_fake/stats``; bodies are
-JSON or form-encoded.
+(``seconds``, ``count``), ``POST /_fake/line_type`` (``number``, ``type``),
+``GET /_fake/log[?to=...]`` and ``GET /_fake/stats``; bodies are JSON or form-encoded.
+
+Lookup v2 (``GET /v2/PhoneNumbers/{n}?Fields=line_type_intelligence``) is ``lookups.py``'s.
 """
 
 from __future__ import annotations
@@ -46,10 +50,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib.request import Request, urlopen
 
+from tests.fake_twilio.lookups import LINE_TYPES, lookup_answer, lookup_path
+
 API_VERSION = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
 DEFAULT_AUTH_TOKEN = "0123456789abcdef0123456789abcdef"  # a test secret, not a real one
 MAX_PAGE_SIZE = 1000
+MAX_VALIDITY_PERIOD = 36000  # seconds: Twilio's maximum and default (error 90007 beyond)
 DEFAULT_PAGE_SIZE = 50
 
 # Twilio's magic "To" numbers (docs: IAM > Test credentials). Status 400 for each.
@@ -271,6 +278,8 @@ class FakeTwilio:
         self._slow: list[_Switch] = []
         self._connections = 0
         self._requests = 0
+        self._line_types: dict[str, str] = {}
+        self._lookups: list[dict] = []
 
     def wait_for_log(self, count: int, timeout: float = 60.0) -> bool:
         """Block until at least ``count`` messages and calls were accepted (a test's way
@@ -307,7 +316,21 @@ class FakeTwilio:
         with self._lock:
             self._slow = [] if seconds <= 0 else [_Switch(count, None, seconds=seconds)]
 
+    def line_type(self, number: str, line_type: str) -> None:
+        """What Lookup v2 answers for ``number`` from now on: one of Twilio's types
+        ("landline", "fixedVoip", ...), or "error:60600" (type null, that error code)."""
+        if line_type not in LINE_TYPES and not line_type.startswith("error:"):
+            raise ValueError(f"Not a Lookup v2 line type: {line_type}")
+        with self._lock:
+            self._line_types[number] = line_type
+
     # --- ground truth -----------------------------------------------------------------
+
+    @property
+    def lookups(self) -> list[dict]:
+        """Every Lookup v2 request answered, oldest first: ``number`` and ``fields``."""
+        with self._lock:
+            return copy.deepcopy(self._lookups)
 
     @property
     def log(self) -> list[dict]:
@@ -410,6 +433,13 @@ class FakeTwilio:
         return status, body, delay
 
     def _route(self, method: str, path: str, query: dict, form: dict) -> tuple[int, dict]:
+        number = lookup_path(path)
+        if number is not None and method == "GET":
+            fields = query.get("Fields", [""])[-1]
+            with self._lock:
+                self._lookups.append({"number": number, "fields": fields})
+                line_type = self._line_types.get(number)
+            return 200, lookup_answer(number, fields, line_type)
         parts = path.strip("/").split("/")
         if len(parts) < 4 or parts[0] != API_VERSION or parts[1] != "Accounts":
             raise ApiError(404, 20404, f"The requested resource {path} was not found")
@@ -486,6 +516,11 @@ class FakeTwilio:
         if to in MESSAGE_MAGIC_TO:
             code, text = MESSAGE_MAGIC_TO[to]
             raise ApiError(400, code, text.format(to=to, from_=from_))
+        validity = params.get("ValidityPeriod")
+        if validity is not None and not (
+            validity.isdigit() and 1 <= int(validity) <= MAX_VALIDITY_PERIOD
+        ):
+            raise ApiError(400, 90007, "Invalid validity period value")
 
     def _validate_call(self, params: dict, to: str, from_: str) -> None:
         if not to:
@@ -514,6 +549,10 @@ class FakeTwilio:
             "body": body,
             "messaging_service_sid": service,
             "status_callback": params.get("StatusCallback"),
+            # Seconds Twilio may keep it queued (None: its default, 36000).
+            "validity_period": (
+                int(params["ValidityPeriod"]) if params.get("ValidityPeriod") else None
+            ),
             "num_segments": _segments(body),
             "num_media": len(media) if isinstance(media, list) else 1,
             # The fake "sends" at once: later fetches and lists see it as sent.
@@ -720,6 +759,8 @@ class FakeTwilio:
             self.fail_after_accept(number("status", 500), count=number("count", 1))
         elif name == "slow":
             self.slow(number("seconds", 0, float), count=number("count", None))
+        elif name == "line_type":
+            self.line_type(str(data.get("number", "")), str(data.get("type", "")))
         else:
             raise ApiError(404, 20404, f"No control endpoint {name}")
         return {"ok": True}
@@ -835,6 +876,9 @@ class RemoteFakeTwilio:
 
     def slow(self, seconds: float, count: int | None = None) -> None:
         self._call("POST", "slow", {"seconds": seconds, "count": count})
+
+    def line_type(self, number: str, line_type: str) -> None:
+        self._call("POST", "line_type", {"number": number, "type": line_type})
 
     @property
     def log(self) -> list[dict]:
