@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from campaigns import state_rules
 from campaigns.models import Channel, Touch
 from campaigns.scheduling import Recipient
 
@@ -36,14 +37,6 @@ NOT_COUNTED_KINDS = ("confirmation", "help")
 NOT_ATTEMPTED = ("planned", "canceled")
 # How long a let-through touch is remembered before its attempt row must exist.
 PENDING_FOR = dt.timedelta(minutes=10)
-
-# The statute named in a hold's words, for states whose rule table entry is not loaded
-# (the rule table, ``campaigns.state_rules``, is the source once it is there).
-_CAP_LAW = {
-    "FL": ("Florida", "Fla. Stat. 501.059"),
-    "OK": ("Oklahoma", "Okla. Stat. tit. 15, § 775C.4"),
-    "MD": ("Maryland", "Md. Code, Com. Law § 14-4503"),
-}
 
 
 @dataclass(frozen=True)
@@ -61,29 +54,18 @@ class CapCheck:
 
 
 def recipient_cap(recipient: Recipient) -> tuple[int | None, str]:
-    """(the strictest cap per rolling 24 h of the recipient's states, its state)."""
-    cap = getattr(recipient, "cap", None)
-    states = tuple(getattr(recipient, "states", ()) or ())
-    if cap is None and getattr(recipient, "florida", False) and not hasattr(recipient, "cap"):
-        cap = 3  # before the rule table: Florida's 3 a day
-    if cap is None:
-        return None, ""
-    state = next((s for s in states if s in _CAP_LAW), states[0] if states else "")
-    cap_state = getattr(recipient, "cap_state", "")
-    return cap, cap_state or state
+    """(the strictest cap per rolling 24 h of the recipient's states, the state it is)."""
+    rules = recipient.rules
+    return rules.cap, (rules.cap_by or "") if rules.cap is not None else ""
 
 
 def law_words(state: str) -> tuple[str, str]:
-    """(the state's name, its statute) for a hold's words."""
-    try:  # the rule table, once it is there
-        from campaigns import state_rules
-
-        rule = state_rules.RULES.get(state)  # type: ignore[attr-defined]
-        if rule is not None:
-            return rule.name, rule.statute
-    except (ImportError, AttributeError):
-        pass
-    return _CAP_LAW.get(state, (state or "this state", ""))
+    """(the state's name, its statute) for a hold's words, from the rule table."""
+    try:
+        rule = state_rules.rule(state)
+    except KeyError:
+        return state or "this state", ""
+    return rule.name, rule.cite or rule.statute or ""
 
 
 # --- What was attempted -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING
 
 from django.db.models import Q
 
+from campaigns import state_rules
 from campaigns.models import Touch, TouchStatus
 from outreach.consent_gate import consent_basis
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from outreach.guard import Verdict
     from reactivate.models import Practice
 
-FALLBACK_RULES_VERSION = "federal+FL-2021"
 COLUMNS = [
     "at",
     "contact_id",
@@ -43,11 +43,7 @@ COLUMNS = [
 
 
 def rules_version() -> str:
-    try:
-        from campaigns.state_rules import RULES_VERSION  # type: ignore[attr-defined]
-    except ImportError:
-        return FALLBACK_RULES_VERSION
-    return RULES_VERSION
+    return state_rules.RULES_VERSION
 
 
 def receipt_of(touch: Touch, verdict: Verdict, at: dt.datetime | None = None) -> dict | None:
