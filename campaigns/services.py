@@ -34,7 +34,7 @@ from campaigns.models import (
     TouchStatus,
 )
 from campaigns.replies import replies_waiting_since
-from campaigns.scheduling import Recipient, SendingRules, due_at
+from campaigns.scheduling import Recipient, SendingRules, allowed_until, due_at, is_allowed
 from campaigns.states import OUTCOME_OF, IllegalTransition, transition_check
 from contacts.models import Bucket, Contact
 from contacts.services import contact_phone_wrong
@@ -203,6 +203,25 @@ def split_exact(items: list, shares: Seq[int]) -> list[list]:
     return parts
 
 
+# A recipient with a contact cap (FL, OK, MD: 3 a day) gets a day's touches this far
+# apart (Day 1's call, then its text), so a coordinator's call back and the next day's
+# touches still fit; never past the day's window, whose last hour is left free.
+SPREAD = dt.timedelta(hours=3)
+LAST_HOUR = dt.timedelta(hours=1)
+
+
+def _spread(
+    earlier: dt.datetime, due: dt.datetime, rules: SendingRules, recipient: Recipient
+) -> dt.datetime:
+    """A same-day touch's due time, some hours after the day's earlier touch when the
+    window allows; else as planned."""
+    end = allowed_until(earlier, rules, recipient)
+    if end is None:
+        return due
+    spread = min(earlier + SPREAD, end - LAST_HOUR)
+    return spread if spread > due and is_allowed(spread, rules, recipient) else due
+
+
 def _plan(
     enrollment: Enrollment, contact: Contact, steps: list[Step], rules: SendingRules
 ) -> list[Touch]:
@@ -211,6 +230,8 @@ def _plan(
     textable = contact.phone_valid and not contact.sms_unreachable and not contact.sms_opt_out_at
     callable_ = contact.phone_valid and not contact.call_opt_out_at
     emailable = contact.email_valid and not contact.email_opt_out_at
+    capped = recipient.cap is not None
+    day_last: dict[int, dt.datetime] = {}  # sequence day -> its latest touch's due time
     touches = []
     for step in steps:
         channel, reason = step.channel, ""
@@ -225,13 +246,18 @@ def _plan(
         }[channel]
         if not usable:
             reason = "skipped: no number or email this step can use"
+        due = due_at(enrollment.start_day, step.day, rules, recipient)
+        if capped and usable and step.day in day_last:
+            due = _spread(day_last[step.day], due, rules, recipient)
+        if usable:
+            day_last[step.day] = due
         touches.append(
             Touch(
                 practice=enrollment.practice,
                 enrollment=enrollment,
                 step=step,
                 channel=channel,
-                due_at=due_at(enrollment.start_day, step.day, rules, recipient),
+                due_at=due,
                 status=TouchStatus.PLANNED if usable else TouchStatus.SKIPPED,
                 reason=reason,
             )
