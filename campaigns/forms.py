@@ -74,7 +74,9 @@ class CampaignForm(forms.Form):
 class TemplateForm(forms.Form):
     subject = forms.CharField(max_length=150, required=False, help_text="Used when emailed.")
     body = _words_field(widget=forms.Textarea(attrs={"rows": 4}))
+    # Not required: a post without it (an older page) keeps the template's purpose.
     purpose = forms.ChoiceField(
+        required=False,
         choices=Purpose.choices,
         initial=Purpose.INFORMATIONAL,
         widget=forms.RadioSelect,
