@@ -2,6 +2,7 @@
 exports them as CSV for one patient or a date range (ids and rules, no patient data)."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -10,12 +11,15 @@ from django.core.management import CommandError, call_command
 
 from campaigns.models import Touch
 from campaigns.state_rules import RULES_VERSION
+from contacts.consent import consent_grant
+from contacts.models import ConsentBasis, ConsentSource
 from outreach.dispatch import touch_send
 from outreach.models import Message
 from tests.outreach.helpers import NOON, claimed_touch
 
 pytestmark = pytest.mark.django_db
 MIAMI = "+13055550123"
+DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -93,3 +97,16 @@ def test_another_practices_patient_is_not_exported(practice, other_practice, twi
     touch = claimed_touch(other_practice, phone=MIAMI)
     with pytest.raises(CommandError, match="No patient"):
         export(practice, "--contact", str(touch.enrollment.contact_id))
+
+
+def test_the_export_gives_the_consent_basis_on_record_when_the_message_went_out(practice, twilio):
+    touch = claimed_touch(practice, phone=MIAMI)
+    contact = touch.enrollment.contact
+    web = ConsentSource.WEB_FORM
+    consent_grant(contact, basis=ConsentBasis.INQUIRY_FORM, source=web, at=NOON - 3 * DAY)
+    consent_grant(contact, basis=ConsentBasis.WRITTEN, source=web, at=NOON + 3 * DAY)
+    touch_send(touch.pk, NOON)
+
+    [row] = export(practice, "--contact", str(contact.pk))
+
+    assert row["consent_basis"] == ConsentBasis.INQUIRY_FORM  # not the later written one
