@@ -84,7 +84,7 @@ class _Apply:
         groups: dict[int, list[Appointment]] = {}
         for a in batch:
             if a.contact_id not in alone:
-                groups.setdefault(a.contact_id % -(-len(batch) // GROUP_ROWS), []).append(a)
+                groups.setdefault((a.contact_id or 0) % -(-len(batch) // GROUP_ROWS), []).append(a)
         for group in groups.values():
             self._many(group)
             _statistics_keep_up(len(group))
