@@ -91,23 +91,29 @@ class NumberCheck:
 
 
 class SandboxNumberCheck(NumberCheck):
-    """No network. Every number is a mobile except these (any area code), so a test or a
-    demo can show each outcome: ``…5550190`` a landline, ``…5550191`` not a valid number,
-    ``…5550192`` a non-fixed VoIP line (textable), ``…5550193`` a check that cannot answer.
+    """No network. Every number is a mobile except these, in Twilio's range of test
+    numbers (+1 500 555, next to its own magic numbers; no real patient has one), so a test
+    or a demo can show each outcome: ``+15005550010`` a landline, ``+15005550011`` not a
+    valid number, ``+15005550012`` a non-fixed VoIP line (textable), ``+15005550013`` a
+    check that cannot answer.
     """
 
     name = "sandbox"
     cacheable = False
-    LANDLINE, INVALID, VOIP, UNAVAILABLE = "5550190", "5550191", "5550192", "5550193"
+    LANDLINE, INVALID, VOIP, UNAVAILABLE = (
+        "+15005550010",
+        "+15005550011",
+        "+15005550012",
+        "+15005550013",
+    )
 
     def check(self, e164: str) -> LineInfo:
         now = timezone.now()
-        tail = (e164 or "")[-7:]
-        if tail == self.UNAVAILABLE:
+        if e164 == self.UNAVAILABLE:
             raise NumberCheckUnavailable("the sandbox's number check is set not to answer")
-        if tail == self.INVALID:
+        if e164 == self.INVALID:
             return LineInfo("", valid=False, checked_at=now, error="sandbox: invalid")
-        line_type = {self.LANDLINE: "landline", self.VOIP: "nonFixedVoip"}.get(tail, "mobile")
+        line_type = {self.LANDLINE: "landline", self.VOIP: "nonFixedVoip"}.get(e164, "mobile")
         return LineInfo(line_type, valid=True, checked_at=now)
 
 

@@ -50,6 +50,28 @@ def _rules(touch: Touch) -> tuple[scheduling.SendingRules, scheduling.Recipient]
     )
 
 
+# The allowed span last found per (rules, recipient): (from, until). Every instant in
+# [from, until) lies in that span, so a batch's texts to the same zone and states reuse it
+# instead of searching the calendar again (the search costs more than a text's SQL).
+_SPANS: dict[tuple, tuple[dt.datetime, dt.datetime]] = {}
+_SPANS_MAX = 2048
+
+
+def _allowed_until(
+    now: dt.datetime, rules: scheduling.SendingRules, recipient: scheduling.Recipient
+) -> dt.datetime | None:
+    key = (rules, recipient)
+    span = _SPANS.get(key)
+    if span is not None and span[0] <= now < span[1]:
+        return span[1]
+    deadline = scheduling.allowed_until(now, rules, recipient)
+    if deadline is not None:
+        if len(_SPANS) >= _SPANS_MAX:
+            _SPANS.clear()
+        _SPANS[key] = (now, deadline)
+    return deadline
+
+
 def _seconds_left(deadline: dt.datetime, now: dt.datetime) -> int:
     return int((deadline - now - MARGIN).total_seconds())
 
@@ -58,7 +80,7 @@ def text_late_hold(touch: Touch, now: dt.datetime) -> tuple[str, dt.datetime] | 
     """(reason, until) when a text the guard allows at ``now`` has under a minute left of
     its window; None when it may go (its deadline is then left for ``validity_period``)."""
     rules, recipient = _rules(touch)
-    deadline = scheduling.allowed_until(now, rules, recipient)
+    deadline = _allowed_until(now, rules, recipient)
     setattr(touch, _DEADLINE, deadline)
     if deadline is None or _seconds_left(deadline, now) >= MIN_VALIDITY:
         return None

@@ -173,7 +173,7 @@ def test_calls_and_email_are_not_looked_up(practice, lookup):
 
 def test_the_sandbox_marks_its_landline_without_a_request(practice, twilio, settings):
     settings.NUMBER_CHECK_BACKEND = "sandbox"
-    touch = claimed_touch(practice, phone="+12125550190")
+    touch = claimed_touch(practice, phone="+15005550010")
 
     assert touch_send(touch.pk, NOON) == "skipped"
 

@@ -85,9 +85,10 @@ def test_lookup_without_credentials_is_unavailable(settings):
     ("number", "line_type", "valid"),
     [
         ("+12125550123", "mobile", True),
-        ("+13055550190", "landline", True),
-        ("+12125550191", "", False),
-        ("+12125550192", "nonFixedVoip", True),
+        ("+12125550190", "mobile", True),
+        ("+15005550010", "landline", True),
+        ("+15005550011", "", False),
+        ("+15005550012", "nonFixedVoip", True),
     ],
 )
 def test_the_sandbox_says_mobile_except_its_magic_numbers(number, line_type, valid):
@@ -97,7 +98,7 @@ def test_the_sandbox_says_mobile_except_its_magic_numbers(number, line_type, val
 
 def test_the_sandbox_has_a_number_whose_check_never_answers():
     with pytest.raises(NumberCheckUnavailable):
-        SandboxNumberCheck().check("+12125550193")
+        SandboxNumberCheck().check("+15005550013")
 
 
 def test_the_backend_is_chosen_by_settings(settings):

@@ -60,6 +60,17 @@ def test_a_long_window_is_capped_at_twilios_ten_hours(practice, twilio):
     assert sent_to(twilio)["validity_period"] == 36000
 
 
+def test_a_florida_number_expires_at_floridas_earlier_end(practice, twilio):
+    practice.sending_window_start, practice.sending_window_end = dt.time(8), dt.time(21)
+    practice.save()
+    touch = claimed_touch(practice, phone="+13055550123")  # Miami: 8:00-20:00
+
+    assert send_at(touch, WINDOW_END + dt.timedelta(minutes=30)) == "sent"  # 19:30 there
+
+    [message] = twilio.messages_to("+13055550123")
+    assert message["validity_period"] == 30 * 60 - 5
+
+
 def test_a_text_thirty_seconds_before_the_window_closes_waits_for_the_next_window(practice, twilio):
     touch = claimed_touch(practice, phone=PATIENT)
 
