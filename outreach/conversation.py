@@ -31,6 +31,7 @@ from outreach.dispatch import public_url
 from outreach.models import Direction, Kind, Message, SenderProfile
 from outreach.optouts import contact_blocked
 from outreach.transports import Outgoing, SendError, transport_for
+from outreach.validity import reply_validity_period
 
 
 def thread(contact: Contact) -> QuerySet[Message]:
@@ -161,6 +162,7 @@ def _transmit(message: Message, contact: Contact, now: dt.datetime) -> None:
         from_=sender.sms_number,
         messaging_service_sid=sender.messaging_service_sid,
         status_callback=public_url("hooks:sms_status"),
+        validity_period=reply_validity_period(contact, now),
     )
     sid = transport_for("sms").send(outgoing)
     Message.objects.filter(pk=message.pk).update(

@@ -103,6 +103,21 @@ def validity_period(touch: Touch, now: dt.datetime) -> int | None:
     return max(MIN_VALIDITY, min(MAX_VALIDITY, _seconds_left(deadline, now)))
 
 
+def reply_validity_period(contact, now: dt.datetime) -> int | None:
+    """The ``ValidityPeriod`` of a coordinator's reply leaving at ``now`` (it leaves only
+    inside the patient's window, ``outreach.conversation``): it expires when the window
+    closes, like a sequence's text. None when ``now`` is outside every window."""
+    practice = contact.practice
+    rules, recipient = (
+        scheduling.SendingRules.of(practice),
+        scheduling.Recipient.of(contact, practice),
+    )
+    deadline = _allowed_until(now, rules, recipient)
+    if deadline is None:
+        return None
+    return max(MIN_VALIDITY, min(MAX_VALIDITY, _seconds_left(deadline, now)))
+
+
 def text_expired(message, touch, code: int | None) -> bool:
     """A status callback's ``failed`` with an expiry code: plan the touch again (True), or
     False when this is not an expiry (the caller handles the failure as usual). Runs in

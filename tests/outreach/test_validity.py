@@ -13,7 +13,7 @@ from campaigns.models import Channel, TouchStatus
 from outreach.dispatch import touch_send
 from outreach.models import Message
 from tests.fake_twilio.signing import FORM, form_body, message_status_payload, sign
-from tests.outreach.helpers import NOON, claimed_touch
+from tests.outreach.helpers import NOON, claimed_touch, sender_for
 
 pytestmark = pytest.mark.django_db
 PATIENT = "+12125550123"
@@ -188,3 +188,17 @@ def test_another_failure_code_still_fails_the_text(client, token, sent_late):
     sent_late.refresh_from_db()
     assert sent_late.status == TouchStatus.FAILED
     assert Message.objects.get(provider_id=sent_late.provider_id).touch_id == sent_late.pk
+
+
+def test_a_coordinators_reply_expires_when_the_patients_window_closes(practice, twilio):
+    from outreach.conversation import reply_send
+    from tests.factories import ContactFactory
+
+    sender_for(practice)
+    patient = ContactFactory(practice=practice, phone=PATIENT)
+    moment = WINDOW_END - dt.timedelta(minutes=30)
+
+    with time_machine.travel(moment, tick=False):
+        reply_send(patient, "Thanks, we will call you tomorrow.", user=None, now=moment)
+
+    assert sent_to(twilio)["validity_period"] == 30 * 60 - 5
