@@ -15,7 +15,7 @@ one warm-up, for the default period (the last 12 weeks) and for all time. The pe
 same numbers computed naively: every enrollment and effective outcome of the period loaded
 into Python and counted per enrollment (run once; its totals must equal ours). The
 dashboard reads rollups; they are also checked against the live queries
-(``scoreboard.selectors.*_live``) for the default period, whose time is printed.
+(``tests/scoreboard/oracle.py``) for the default period, whose time is printed.
 
 Also measured: the rollups' rebuild (``scoreboard.services.rollups_rebuild``, what the task
 runs after a practice changes its time zone: every fact and rollup of the practice
@@ -452,6 +452,7 @@ def main() -> None:
     from reactivate.models import Practice, User
     from scoreboard import lift as lifts
     from scoreboard import selectors, shows
+    from tests.scoreboard import oracle
 
     practice = Practice.objects.get(slug=SLUG)
     client = Client()
@@ -475,12 +476,12 @@ def main() -> None:
         assert getattr(ours, stage) == peer.get(stage, 0), (stage, getattr(ours, stage), peer)
     scope = selectors.scope_for(practice, start=start, end=today)
     live_started = time.perf_counter()
-    live = selectors.total(selectors.stage_slices_live(scope))
+    live = selectors.total(oracle.stage_slices_live(scope))
     live_ms = (time.perf_counter() - live_started) * 1000
     assert live == ours, (live, ours)
-    assert lifts.true_lift(scope) == lifts.true_lift_live(scope)
-    assert selectors.revenue_at_stake(scope) == selectors.revenue_at_stake_live(scope)
-    assert shows.appointments_waiting(practice) == shows.appointments_waiting_live(practice)
+    assert lifts.true_lift(scope) == oracle.true_lift_live(scope)
+    assert selectors.revenue_at_stake(scope) == oracle.revenue_at_stake_live(scope)
+    assert shows.appointments_waiting(practice) == oracle.appointments_waiting_live(practice)
 
     def p95(values):
         return sorted(values)[max(0, int(len(values) * 0.95) - 1)]

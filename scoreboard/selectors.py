@@ -44,7 +44,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
@@ -173,14 +173,6 @@ class Counts:
     revenue_recovered: Decimal = field(default_factory=Decimal)
     showed_amount: Decimal = field(default_factory=Decimal)
 
-    def add(self, other: Counts) -> None:
-        for name in COUNT_FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def add_values(self, values: dict) -> None:
-        for name, value in values.items():
-            setattr(self, name, getattr(self, name) + value)
-
     @property
     def reply_rate(self) -> float | None:
         return rate(self.replied, self.contacted)
@@ -210,9 +202,6 @@ class Counts:
         return bool(self.contacted or self.decisions or self.appointments_due)
 
 
-COUNT_FIELDS = tuple(f.name for f in fields(Counts))
-
-
 @dataclass(frozen=True)
 class Slice:
     """One grouped row of the base queries: where it belongs and what it counts (the
@@ -230,53 +219,6 @@ class Slice:
         return Counts(**self.values)
 
 
-_STAGE_MAP = ", ".join(
-    f"('{kind.value}', '{stage}')" for kind, stages in KIND_STAGES.items() for stage in stages
-)
-
-
-def stage_slices_live(scope: Scope) -> list[Slice]:
-    """The stage counts of ``scope``, grouped by week, campaign, bucket, coordinator and
-    opener variant, read live from the outcome log (the reference for
-    :func:`stage_slices`, which reads the rollups): one query. Each enrollment counts
-    once per stage (its first effective outcome of the stage in the period); revenue is
-    summed over the scheduled stage."""
-    where, params = scope.enrollment_sql()
-    params.update(starts=scope.starts_at, ends=scope.ends_at, zone=scope.zone)
-    # Only constant SQL fragments are formatted in; every value is a parameter.
-    sql = f"""
-        WITH staged AS (
-            SELECT o.enrollment_id, m.stage, min(o.at) AS at
-            FROM campaigns_outcome o
-            JOIN (VALUES {_STAGE_MAP}) AS m(kind, stage) ON m.kind = o.kind
-            WHERE o.practice_id = %(practice)s AND o.enrollment_id IS NOT NULL
-              AND o.at >= %(starts)s AND o.at < %(ends)s
-              AND NOT EXISTS (SELECT 1 FROM campaigns_outcome c WHERE c.corrects_id = o.id)
-            GROUP BY o.enrollment_id, m.stage
-        )
-        SELECT s.stage, date_trunc('week', s.at AT TIME ZONE %(zone)s)::date AS week,
-               e.campaign_id, e.bucket, e.coordinator_id, e.variant_id,
-               count(*), coalesce(sum(ct.quoted_amount), 0)
-        FROM staged s
-        JOIN campaigns_enrollment e ON e.id = s.enrollment_id
-        JOIN contacts_contact ct ON ct.id = e.contact_id
-        WHERE {where} AND NOT e.held_out
-        GROUP BY 1, 2, 3, 4, 5, 6
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    slices = []
-    for stage, week, campaign_id, bucket, coordinator_id, variant_id, n, amount in rows:
-        values = {stage: n}
-        if stage == "scheduled":
-            values["revenue_recovered"] = amount
-        elif stage == "showed":
-            values["showed_amount"] = amount
-        slices.append(Slice(week, campaign_id, bucket, coordinator_id, variant_id, values))
-    return slices + appointment_slices_live(scope)
-
-
 def _stage_slice(row) -> Slice:
     stage, week, campaign_id, bucket, coordinator_id, variant_id, n, amount = row
     values = {stage: n}
@@ -289,10 +231,12 @@ def _stage_slice(row) -> Slice:
 
 def stage_slices(scope: Scope) -> list[Slice]:
     """The stage counts of ``scope``, grouped by week, campaign, bucket, coordinator and
-    opener variant: two queries over the rollups (``scoreboard.models``), equal to
-    :func:`stage_slices_live`. An enrollment's stage days are kept with the day before
-    (``prev_day``): it counts in the period on its first day in the period, the one whose
-    previous day falls before the period."""
+    opener variant: two queries over the rollups (``scoreboard.models``), equal to the
+    live reference over the outcome log (``tests/scoreboard/oracle.py``). Each enrollment
+    counts once per stage (its first effective outcome of the stage in the period);
+    revenue is summed over the scheduled stage. An enrollment's stage days are kept with
+    the day before (``prev_day``): it counts in the period on its first day in the
+    period, the one whose previous day falls before the period."""
     where, params = scope.enrollment_sql("r")
     params.update(start=scope.start or EPOCH, end=scope.end)
     # Only constant SQL fragments are formatted in; every value is a parameter.
@@ -327,7 +271,9 @@ def _appointment_slices(rows) -> list[Slice]:
 
 
 def appointment_slices(scope: Scope, now: dt.datetime | None = None) -> list[Slice]:
-    """:func:`appointment_slices_live` over the enrollment facts: one query."""
+    """Scheduled appointments dated in the period whose time has passed (the show rate's
+    denominator), and how many of them showed, grouped like :func:`stage_slices` (week =
+    the appointment's week), over the enrollment facts: one query."""
     where, params = scope.enrollment_sql("f")
     now = now or timezone.now()
     params.update(starts=scope.starts_at, ends=min(scope.ends_at, now), zone=scope.zone)
@@ -339,39 +285,6 @@ def appointment_slices(scope: Scope, now: dt.datetime | None = None) -> list[Sli
         FROM scoreboard_enrollmentfact f
         WHERE {where} AND f.scheduled AND NOT f.held_out
           AND f.appointment_at >= %(starts)s AND f.appointment_at < %(ends)s
-        GROUP BY 1, 2, 3, 4, 5
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return _appointment_slices(cursor.fetchall())
-
-
-def appointment_slices_live(scope: Scope, now: dt.datetime | None = None) -> list[Slice]:
-    """Scheduled appointments dated in the period whose time has passed (the show rate's
-    denominator), and how many of them showed: one query, grouped like ``stage_slices``
-    (week = the appointment's week). A scheduled entry that was corrected is no
-    appointment; the result is the enrollment's effective showed / no-show entry."""
-    where, params = scope.enrollment_sql()
-    now = now or timezone.now()
-    params.update(starts=scope.starts_at, ends=min(scope.ends_at, now), zone=scope.zone, now=now)
-    # Only constant SQL fragments are formatted in; every value is a parameter.
-    sql = f"""
-        SELECT date_trunc('week', e.appointment_at AT TIME ZONE %(zone)s)::date AS week,
-               e.campaign_id, e.bucket, e.coordinator_id, e.variant_id,
-               count(*),
-               count(*) FILTER (WHERE EXISTS (
-                   SELECT 1 FROM campaigns_outcome r
-                   WHERE r.enrollment_id = e.id AND r.kind = 'showed'
-                     AND NOT EXISTS (SELECT 1 FROM campaigns_outcome c WHERE c.corrects_id = r.id)
-               ))
-        FROM campaigns_enrollment e
-        WHERE {where} AND NOT e.held_out
-          AND e.appointment_at >= %(starts)s AND e.appointment_at < %(ends)s
-          AND EXISTS (
-              SELECT 1 FROM campaigns_outcome s
-              WHERE s.enrollment_id = e.id AND s.kind = 'scheduled'
-                AND NOT EXISTS (SELECT 1 FROM campaigns_outcome c WHERE c.corrects_id = s.id)
-          )
         GROUP BY 1, 2, 3, 4, 5
     """  # noqa: S608
     with connection.cursor() as cursor:
@@ -575,7 +488,8 @@ def _lost_reasons(counts: dict, words: list[Outcome]) -> LostReasons:
 
 
 def lost_reasons(scope: Scope, recent: int = 6) -> LostReasons:
-    """:func:`lost_reasons_live` over the lost-reason facts: two queries."""
+    """Effective went-elsewhere entries of the period by category, and the latest words,
+    over the lost-reason facts: two queries."""
     narrowing = {
         name: getattr(scope, name)
         for name in ("campaign_id", "bucket", "coordinator_id")
@@ -589,26 +503,6 @@ def lost_reasons(scope: Scope, recent: int = 6) -> LostReasons:
     )
     latest = facts.filter(has_words=True).order_by("-at", "-outcome_id").values("outcome_id")
     words = list(Outcome.objects.filter(pk__in=latest[:recent]).order_by("-at", "-id"))
-    return _lost_reasons(counts, words)
-
-
-def lost_reasons_live(scope: Scope, recent: int = 6) -> LostReasons:
-    """Effective went-elsewhere entries of the period by category, and the latest words."""
-
-    entries = Outcome.objects.filter(
-        scope.enrollment_q("enrollment__"),
-        practice=scope.practice,
-        kind=OutcomeKind.WENT_ELSEWHERE,
-        at__gte=scope.starts_at,
-        at__lt=scope.ends_at,
-        enrollment__held_out=False,
-    ).exclude(Exists(Outcome.objects.filter(corrects=OuterRef("pk"))))
-    counts = dict(
-        entries.values("reason_category")
-        .annotate(n=Count("id"))
-        .values_list("reason_category", "n")
-    )
-    words = list(entries.exclude(reason_text="").order_by("-at", "-id")[:recent])
     return _lost_reasons(counts, words)
 
 

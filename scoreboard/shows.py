@@ -55,7 +55,7 @@ def appointments_to_mark(
 
 def appointments_waiting(practice: Practice, *, coordinator_id: int | None = None) -> int:
     """How many past or today's appointments have no result yet (the enrollment facts;
-    equal to :func:`appointments_waiting_live`)."""
+    equal to counting :func:`appointments_to_mark` without a limit)."""
     today = timezone.localdate(timezone=practice.time_zone)
     until = dt.datetime.combine(
         today + dt.timedelta(days=1), dt.time.min, tzinfo=practice.time_zone
@@ -70,10 +70,3 @@ def appointments_waiting(practice: Practice, *, coordinator_id: int | None = Non
     if coordinator_id is not None:
         facts = facts.filter(coordinator_id=coordinator_id)
     return facts.count()
-
-
-def appointments_waiting_live(practice: Practice, *, coordinator_id: int | None = None) -> int:
-    """How many past or today's appointments have no result yet."""
-    return appointments_to_mark(
-        practice, coordinator_id=coordinator_id, unmarked_only=True, limit=None
-    ).count()
