@@ -17,9 +17,13 @@ no touch is planned, claimed or sending. ``duplicates`` comes from the fake's ow
 (``/_fake/log``): numbers that received more than one message (must be 0); ``missing`` is
 touches whose number received none.
 
-``ceiling`` is a bare loop of ``Client.messages.create`` (the SDK through the app's
-``BaseUrlHttpClient``, one kept-alive connection) against the same fake server, in this
-process, in the same run: no database, no Celery, no guard.
+``ceiling`` is bare loops of ``Client.messages.create`` (the SDK through the app's
+``BaseUrlHttpClient``, a kept-alive connection each) against the same fake server, in this
+process, in the same run: no database, no Celery, no guard. As many loops run at once as
+the workers keep requests in flight (``--workers`` x ``--concurrency`` x
+``OUTREACH_SEND_THREADS``: 8 by default), and each client sends once before the clock
+starts. The single loop the earlier runs compared against is printed beside it
+(``ceiling_one_thread_per_s``). Figures over time: ``benchmarks/README.md``.
 
 Target: touches/s ≥ half the ceiling's messages/s.
 
@@ -63,8 +67,8 @@ missing, refused when it holds a practice no benchmark created (``benchdb.databa
 before anything starts), migrated, and emptied of all practices at each run. It uses its
 own Redis database (``--redis``, default
 ``redis://127.0.0.1:6379/14``). The last line printed is one JSON object: ``touches``,
-``touches_per_s``, ``duplicates``, ``ceiling_per_s`` (plus ``missing``, ``seconds`` and the
-settings used).
+``touches_per_s``, ``duplicates``, ``ceiling_per_s`` (plus ``ceiling_in_flight``,
+``ceiling_one_thread_per_s``, ``missing``, ``seconds`` and the settings used).
 """
 
 from __future__ import annotations
@@ -395,30 +399,51 @@ def _scoreboard_trigger(*, enabled: bool) -> None:
 # --- Phases -----------------------------------------------------------------------------
 
 
-def ceiling(fake_url: str, calls: int) -> float:
-    """Messages per second of a bare loop of SDK creates against the fake."""
+def _sdk_client(fake_url: str):
     from django.conf import settings
     from twilio.rest import Client
 
     from outreach.twilio_client import BaseUrlHttpClient
 
-    client = Client(
+    return Client(
         settings.TWILIO_ACCOUNT_SID,
         settings.TWILIO_AUTH_TOKEN,
         http_client=BaseUrlHttpClient(base_url=fake_url, timeout=10),
         environment={},
     )
+
+
+def ceiling(fake_url: str, calls: int, threads: int = 1) -> float:
+    """Messages per second of bare SDK creates against the fake: ``threads`` loops at once,
+    each with its own client (one kept-alive connection each), as many requests in flight
+    as the workers have (workers x children x ``OUTREACH_SEND_THREADS``). Every client
+    sends one text before the clock starts (warm against warm)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.conf import settings
+
     callback = settings.PUBLIC_BASE_URL + "/hooks/twilio/sms/status/"
     body = "Hi Pat, it's Bench Dental. Still thinking about your visit? Reply STOP to opt out."
-    client.messages.create(to="+13155550000", body=body, messaging_service_sid=SERVICE_SID)
+    clients = [_sdk_client(fake_url) for _ in range(threads)]
+    for client in clients:
+        client.messages.create(to="+13155550000", body=body, messaging_service_sid=SERVICE_SID)
+
+    def loop(k: int) -> None:
+        client = clients[k]
+        for i in range(k, calls, threads):
+            client.messages.create(
+                to=f"+1315555{i % 10000:04d}",
+                body=body,
+                messaging_service_sid=SERVICE_SID,
+                status_callback=callback,
+            )
+
     started = time.perf_counter()
-    for i in range(calls):
-        client.messages.create(
-            to=f"+1315555{i % 10000:04d}",
-            body=body,
-            messaging_service_sid=SERVICE_SID,
-            status_callback=callback,
-        )
+    if threads == 1:
+        loop(0)
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(loop, range(threads)))
     return calls / (time.perf_counter() - started)
 
 
@@ -677,6 +702,7 @@ def main() -> None:
             import django
 
             django.setup()
+            from django.conf import settings
             from django.utils import timezone
 
             from reactivate.celery import app
@@ -701,12 +727,18 @@ def main() -> None:
                 return
 
             calls = args.ceiling_calls or min(args.touches, 20_000)
+            # The same requests in flight as the workers keep (each pool child's send
+            # threads); the one-thread loop is the ceiling the earlier runs used.
+            in_flight = args.workers * args.concurrency * max(1, settings.OUTREACH_SEND_THREADS)
+            one_thread_per_s = ceiling(fake_url, calls)
+            fake.reset()
             meter = CpuMeter({"client": lambda: [os.getpid()], "fake": lambda: [fake_process.pid]})
             meter.start()
-            ceiling_per_s = ceiling(fake_url, calls)
+            ceiling_per_s = ceiling(fake_url, calls, threads=in_flight)
             ceiling_cpu = {k: v / calls * 1000 for k, v in meter.stop().items()}
             print(
-                f"ceiling: {calls:,} SDK creates in a loop: {ceiling_per_s:,.0f}/s; CPU ms per "
+                f"ceiling: {calls:,} SDK creates, {in_flight} loops at once: "
+                f"{ceiling_per_s:,.0f}/s (one loop: {one_thread_per_s:,.0f}/s); CPU ms per "
                 f"text: {_cpu_words(ceiling_cpu)}",
                 flush=True,
             )
@@ -746,7 +778,10 @@ def main() -> None:
     print(f"touches        {args.touches:>10,}   {dict(counts)}")
     print(f"seconds        {seconds:>10.1f}")
     print(f"touches/s      {rate:>10,.0f}")
-    print(f"ceiling/s      {ceiling_per_s:>10,.0f}   (bare SDK loop, same fake server)")
+    print(
+        f"ceiling/s      {ceiling_per_s:>10,.0f}   (bare SDK loops, {in_flight} at once, "
+        f"same fake server; one loop: {one_thread_per_s:,.0f}/s)"
+    )
     print(f"messages       {messages:>10,}   duplicates {duplicated}, missing {missing}")
     print(f"CPU ms/touch   {_cpu_words(dispatch_cpu)}")
     print(f"CPU ms/text    {_cpu_words(ceiling_cpu)}   (ceiling)")
@@ -763,6 +798,8 @@ def main() -> None:
                 "touches_per_s": round(rate, 1),
                 "duplicates": duplicated,
                 "ceiling_per_s": round(ceiling_per_s, 1),
+                "ceiling_in_flight": in_flight,
+                "ceiling_one_thread_per_s": round(one_thread_per_s, 1),
                 "missing": missing,
                 "seconds": round(seconds, 1),
                 "workers": args.workers,

@@ -81,7 +81,7 @@ from benchdb import Autoanalyze, bench_database_url, database_claim, database_pr
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PHASES = ("ours", "peer-idempotent", "peer-insert", "ceiling")
+PHASES = ("ours", "peer-idempotent", "peer-insert", "peer-upsert", "ceiling")
 RESULT_PREFIX = "BENCH-RESULT "
 PEER_BATCH = 1000
 
@@ -153,7 +153,8 @@ def _unique_external_id(*, present: bool) -> None:
 
 
 def phase_ours(path: Path, practice_id: int, limit: int | None) -> dict:
-    from contacts.importing import import_batch_create, import_batch_run, import_headers
+    from contacts.import_batches import import_batch_create, import_headers
+    from contacts.import_runs import import_batch_run
     from contacts.mapping import mapping_resolve
     from contacts.models import ImportStatus
     from reactivate.models import Practice
@@ -296,6 +297,84 @@ def phase_peer(path: Path, practice_id: int, limit: int | None, *, insert_only: 
         _unique_external_id(present=True)
 
 
+def _upsert_key(*, present: bool) -> None:
+    """For the upsert peer: the EMR id as the nullable, plainly unique key that
+    ``ON CONFLICT (practice_id, external_id)`` can name (Django cannot name our partial
+    index's condition), or back to the schema's column and partial index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if present:
+            _unique_external_id(present=False)
+            cursor.execute("ALTER TABLE contacts_contact ALTER external_id DROP NOT NULL")
+            cursor.execute(
+                "CREATE UNIQUE INDEX IF NOT EXISTS bench_upsert_key"
+                " ON contacts_contact (practice_id, external_id)"
+            )
+        else:
+            cursor.execute("DROP INDEX IF EXISTS bench_upsert_key")
+            cursor.execute("UPDATE contacts_contact SET external_id = '' WHERE external_id IS NULL")
+            cursor.execute("ALTER TABLE contacts_contact ALTER external_id SET NOT NULL")
+            _unique_external_id(present=True)
+
+
+def phase_upsert(path: Path, practice_id: int, limit: int | None) -> dict:
+    """The Django-native upsert: each row cleaned by the same widgets as the
+    django-import-export peer, then ``bulk_create(update_conflicts=True, unique_fields=...,
+    update_fields=...)`` per batch of ``PEER_BATCH``. A row without an EMR id has a NULL
+    key (never in conflict: always new); a repeated id within a batch keeps its last row,
+    since one INSERT ... ON CONFLICT cannot update a row twice."""
+    from django.db import transaction
+
+    from contacts.models import Contact
+
+    resource_ = _peer_resource(practice_id, insert_only=False)
+    columns = [(name, field) for name, field in resource_.fields.items()]
+    update_fields = [name for name, _ in columns if name != "external_id"]
+    written = 0
+    _upsert_key(present=True)
+    try:
+        start = time.perf_counter()
+        rows = _csv_rows(path, limit)
+        header = next(rows)
+        batch: dict = {}
+        count = 0
+
+        def flush() -> int:
+            Contact.objects.bulk_create(
+                list(batch.values()),
+                update_conflicts=True,
+                unique_fields=["practice", "external_id"],
+                update_fields=update_fields,
+            )
+            done = len(batch)
+            batch.clear()
+            return done
+
+        with transaction.atomic():
+            for cells in rows:
+                count += 1
+                row = dict(zip(header, cells, strict=False))
+                values = {name: field.clean(row) for name, field in columns}
+                values["external_id"] = values["external_id"] or None
+                key = values["external_id"] or count
+                batch[key] = Contact(practice_id=practice_id, **values)
+                if len(batch) >= PEER_BATCH:
+                    written += flush()
+            if batch:
+                written += flush()
+        seconds = time.perf_counter() - start
+        live = Contact.objects.filter(practice_id=practice_id).count()
+        return {
+            "rows": count,
+            "seconds": seconds,
+            "summary": {"written": written, "contacts": live},
+        }
+    finally:
+        _reset()
+        _upsert_key(present=False)
+
+
 def phase_ceiling(path: Path, practice_id: int, limit: int | None) -> dict:
     import phonenumbers
     from django.db import connection
@@ -372,6 +451,8 @@ def run_phase(phase: str, path: Path, limit: int | None, profile: str | None) ->
         work = lambda: phase_ours(path, practice_id, limit)  # noqa: E731
     elif phase == "ceiling":
         work = lambda: phase_ceiling(path, practice_id, limit)  # noqa: E731
+    elif phase == "peer-upsert":
+        work = lambda: phase_upsert(path, practice_id, limit)  # noqa: E731
     else:
         insert_only = phase == "peer-insert"
         work = lambda: phase_peer(path, practice_id, limit, insert_only=insert_only)  # noqa: E731
@@ -525,6 +606,8 @@ def _report(rows: int, results: dict[str, dict]) -> None:
             )
     for label, met, detail in checks:
         print(f"{'MET   ' if met else 'MISSED'} {label}: {detail}")
+    if ours and "peer-upsert" in rate:  # no target: the peer a Django engineer writes today
+        print(f"ours / Django-native upsert: {ours['rows_per_s'] / rate['peer-upsert']:.1f}x")
     for phase, r in results.items():
         print(f"statistics during {phase}: {r['statistics']}")
     print(
@@ -535,6 +618,7 @@ def _report(rows: int, results: dict[str, dict]) -> None:
                 "peak_rss_mb": round(ours["peak_rss_mb"], 1) if ours else None,
                 "peer_idempotent_rows_per_s": _rounded(rate.get("peer-idempotent")),
                 "peer_insert_rows_per_s": _rounded(rate.get("peer-insert")),
+                "peer_upsert_rows_per_s": _rounded(rate.get("peer-upsert")),
                 "ceiling_rows_per_s": _rounded(rate.get("ceiling")),
                 "peer_rows_measured": results.get("peer-idempotent", {}).get("rows"),
             }

@@ -423,11 +423,101 @@ def measure_rebuild(practice, runs: int) -> list[float]:
     return times
 
 
+WRITE_TABLES = ("contacts_contact", "campaigns_enrollment", "campaigns_outcome")
+
+
+def _writes(practice, rows: int, *, triggers: bool) -> dict[str, float]:
+    """Milliseconds of an import's writes and of the dispatcher's outcome writes into the
+    benchmark practice, with the scoreboard's rollup triggers on or off. Each runs in a
+    transaction rolled back afterwards: the data (and the triggers, disabled inside it)
+    are as they were. The import: ``rows`` new contacts in batches of 1000 and ``rows``
+    existing ones given a new last outcome (a re-import); the dispatcher: a "contacted"
+    entry for ``rows`` enrollments in batches of 50 (``outreach.dispatch.SEND_BATCH``)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from campaigns.models import Enrollment, Outcome, OutcomeKind
+    from contacts.models import Contact
+
+    times = {}
+    now = timezone.now()
+    enrollments = list(
+        Enrollment.objects.filter(practice=practice)
+        .order_by("pk")
+        .values_list("pk", "contact_id")[:rows]
+    )
+    existing = [contact for _, contact in enrollments]
+    for name in ("import", "outcomes"):
+        with transaction.atomic():
+            if not triggers:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT format('ALTER TABLE %I DISABLE TRIGGER %I', c.relname, t.tgname)"
+                        " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                        " WHERE NOT t.tgisinternal AND t.tgname LIKE 'scoreboard%%'"
+                        " AND c.relname = ANY(%s)",
+                        [list(WRITE_TABLES)],
+                    )
+                    for (statement,) in cursor.fetchall():
+                        cursor.execute(statement)  # names from the catalog, quoted
+            started = time.perf_counter()
+            if name == "import":
+                for first in range(0, rows, 1000):
+                    Contact.objects.bulk_create(
+                        Contact(
+                            practice=practice,
+                            first_name=f"New{k}",
+                            last_name="Import",
+                            phone=f"+1315555{k % 10000:04d}",
+                            phone_valid=True,
+                            last_outcome="not_now",
+                            quoted_amount=900,
+                        )
+                        for k in range(first, min(rows, first + 1000))
+                    )
+                for first in range(0, len(existing), 1000):
+                    Contact.objects.filter(pk__in=existing[first : first + 1000]).update(
+                        last_outcome="treatment_plan", updated_at=now
+                    )
+            else:
+                for first in range(0, len(enrollments), 50):
+                    Outcome.objects.bulk_create(
+                        Outcome(
+                            practice=practice,
+                            contact_id=contact,
+                            enrollment_id=enrollment,
+                            kind=OutcomeKind.CONTACTED,
+                            at=now,
+                        )
+                        for enrollment, contact in enrollments[first : first + 50]
+                    )
+            times[name] = (time.perf_counter() - started) * 1000
+            transaction.set_rollback(True)
+    return times
+
+
+def measure_write_cost(practice, rows: int, rounds: int) -> dict[str, float]:
+    """Median ms of :func:`_writes` with and without the rollup triggers, alternating
+    (after one warm-up round of each), so both see the same cache and load."""
+    _writes(practice, rows, triggers=True)
+    _writes(practice, rows, triggers=False)
+    found: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for triggers in (True, False):
+            for name, ms in _writes(practice, rows, triggers=triggers).items():
+                found.setdefault(f"{name}_{'with' if triggers else 'without'}", []).append(ms)
+    return {key: statistics.median(values) for key, values in found.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--rebuild-runs", type=int, default=3)
+    parser.add_argument(
+        "--write-rows", type=int, default=5000, help="rows per write-cost run (import, outcomes)"
+    )
+    parser.add_argument("--write-rounds", type=int, default=3)
     args = parser.parse_args()
     database_url = bench_database_url()
     _ensure_database(database_url, args.contacts)
@@ -471,17 +561,27 @@ def main() -> None:
     today = timezone.localdate(timezone=practice.time_zone)
     start = today - timezone.timedelta(weeks=12) + timezone.timedelta(days=1)
     ours = selectors.stage_counts(selectors.scope_for(practice, start=start, end=today))
-    peer, peer_ms = peer_counts(practice, start, today)
+    peer_counts(practice, start, today)  # warm-up, as for the page
+    peer_runs = [peer_counts(practice, start, today) for _ in range(max(3, args.runs // 3))]
+    peer = peer_runs[0][0]
+    peer_ms = statistics.median(ms for _, ms in peer_runs)
     for stage in ("contacted", "reached", "replied", "qualified", "scheduled", "decisions"):
         assert getattr(ours, stage) == peer.get(stage, 0), (stage, getattr(ours, stage), peer)
     scope = selectors.scope_for(practice, start=start, end=today)
-    live_started = time.perf_counter()
-    live = selectors.total(oracle.stage_slices_live(scope))
-    live_ms = (time.perf_counter() - live_started) * 1000
+    oracle.stage_slices_live(scope)  # warm-up
+    live_runs = []
+    for _ in range(3):
+        live_started = time.perf_counter()
+        live = selectors.total(oracle.stage_slices_live(scope))
+        live_runs.append((time.perf_counter() - live_started) * 1000)
+    live_ms = statistics.median(live_runs)
     assert live == ours, (live, ours)
     assert lifts.true_lift(scope) == oracle.true_lift_live(scope)
     assert selectors.revenue_at_stake(scope) == oracle.revenue_at_stake_live(scope)
     assert shows.appointments_waiting(practice) == oracle.appointments_waiting_live(practice)
+
+    write_rows = min(args.write_rows, int(made["contacts"] * 0.6))
+    writes = measure_write_cost(practice, write_rows, args.write_rounds) if write_rows else {}
 
     def p95(values):
         return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
@@ -494,16 +594,24 @@ def main() -> None:
     print(f"dashboard, all time:      median {statistics.median(all_time):.0f} ms")
     print(
         f"peer (naive per-enrollment counting in Python, last 12 weeks, stage counts only): "
-        f"{peer_ms:.0f} ms; totals equal ours"
+        f"median {peer_ms:.0f} ms over {len(peer_runs)} warm runs; totals equal ours"
     )
     print(
-        f"live stage query (the rollups' reference, last 12 weeks): {live_ms:.0f} ms; "
+        f"live stage query (the rollups' reference, last 12 weeks): median {live_ms:.0f} ms "
+        "warm; "
         "rollups equal it (stages, lift, revenue at stake, appointments waiting)"
     )
     print(
         f"rollups rebuild (a new time zone): median {rebuild_s:.1f} s over {len(rebuild)} "
         f"runs, {rebuild_per_100k:.1f} s per 100k contacts; rebuilt rollups equal the live queries"
     )
+    for name, label in (("import", "import"), ("outcomes", "dispatcher's outcomes")):
+        if writes:
+            with_, without = writes[f"{name}_with"], writes[f"{name}_without"]
+            print(
+                f"write cost, {label} ({write_rows:,} rows): {with_:.0f} ms with the rollup "
+                f"triggers, {without:.0f} ms without ({with_ / without:.2f}x)"
+            )
     print(
         json.dumps(
             {
@@ -517,6 +625,8 @@ def main() -> None:
                 "queries": len(queries),
                 "rebuild_s": round(rebuild_s, 2),
                 "rebuild_s_per_100k": round(rebuild_per_100k, 2),
+                "write_rows": write_rows,
+                **{f"write_{key}_ms": round(ms, 1) for key, ms in writes.items()},
             }
         )
     )
