@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contacts.importing import import_batch_create, import_batch_run
-from contacts.models import Contact, ImportStatus
+from contacts.import_batches import import_batch_create, import_batch_start
+from contacts.import_runs import import_batch_run
+from contacts.models import Contact
 from reactivate.models import Practice, Role
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo" / "patients.csv"
@@ -15,8 +16,7 @@ DEMO_FILE = Path(__file__).resolve().parent / "demo" / "patients.csv"
 def demo_extend(practice: Practice) -> list[str]:
     with DEMO_FILE.open("rb") as fileobj:
         batch = import_batch_create(practice=practice, fileobj=fileobj, name=DEMO_FILE.name)
-    batch.status = ImportStatus.QUEUED
-    batch.save(update_fields=["status"])
+    import_batch_start(batch=batch, mapping=batch.mapping)
     batch = import_batch_run(batch.pk)
     coordinator = practice.memberships.filter(role=Role.COORDINATOR).first()
     if coordinator:

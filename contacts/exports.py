@@ -1,16 +1,13 @@
-"""CSV exports of contacts and open duplicate candidates (DESIGN §7 columns).
-
-Every value goes through ``csv_safe`` so a name such as "=HYPERLINK(...)" cannot run as a
-formula when the file is opened in a spreadsheet.
+"""CSV exports of contacts and open duplicate candidates (DESIGN §7 columns), written by
+``csv_safety.csv_lines`` so no cell can run as a formula in a spreadsheet.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
 
-from contacts.importing import csv_safe
+from contacts.csv_safety import csv_lines
 from contacts.segments import contacts_with_bucket
 from contacts.selectors import open_candidates
 from reactivate.models import Practice
@@ -35,18 +32,6 @@ CONTACT_COLUMNS = (
 DUPLICATE_COLUMNS = ("contact_a", "contact_b", "score", "reason")
 # First in a downloaded file: Excel reads a CSV as UTF-8 only when it starts with the BOM.
 UTF8_BOM = "\ufeff"
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_lines(header: tuple[str, ...], rows) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([csv_safe(value) for value in row])
 
 
 def contacts_csv(practice: Practice, today: dt.date) -> Iterator[str]:

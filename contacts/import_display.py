@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from contacts.csv_safety import csv_lines
 from contacts.mapping import FIELD_LABELS, FIELDS
 from contacts.models import ImportBatch, LastOutcome
 from contacts.tabular import Table, TableError
@@ -60,8 +61,6 @@ def report_lines(
     """The report as CSV lines: each of ``results`` (row, result, contact id, message, in
     row order) with the row's name and its cells from ``table`` (None: the file is gone
     or cannot be read, and only our columns are written)."""
-    from contacts.exports import csv_lines  # exports reads importing, which reads this
-
     headers = table.headers if table else []
     mapping = batch.mapping or {}
     names = [

@@ -18,7 +18,7 @@ from contacts.tabular import Table, table_open
 
 PREVIEW_ROWS = 20
 # Rows the day/month order of a column is decided from, by the preview and by the import
-# (contacts.importing reads this), so both read every cell the same way.
+# (contacts.import_cleaning reads this), so both read every cell the same way.
 DATE_SAMPLE_ROWS = 2000
 # A preview cell longer than this is cut: cleaning keeps at most a few hundred characters
 # of any value, and a 200,000-character field must not be stored on the batch.

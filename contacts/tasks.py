@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from contacts.importing import import_batch_run
+from contacts.import_runs import import_batch_run
 
 
 @shared_task

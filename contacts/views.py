@@ -10,13 +10,14 @@ from itertools import chain
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from contacts import importing, page_hooks
+from contacts import import_batches, page_hooks
 from contacts.consent import channel_states, consent_record
 from contacts.exports import UTF8_BOM, contacts_csv
 from contacts.forms import (
@@ -43,6 +44,7 @@ from contacts.services import (
     contacts_mark_do_not_contact,
     outcome_synonym_add,
 )
+from contacts.tasks import import_run
 from reactivate.access import Area, practice_view
 from reactivate.audit import audit_record
 from reactivate.models import AuditAction
@@ -348,7 +350,7 @@ def _imports(request: HttpRequest) -> HttpResponse:
     if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            batch = importing.import_batch_create(
+            batch = import_batches.import_batch_create(
                 practice=practice, fileobj=upload.file, name=upload.name, user=request.user
             )
         except ValidationError as error:
@@ -376,7 +378,7 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
     context = {"batch": batch, "can_change": request.access.can_change(Area.IMPORTS)}
     if batch.status == ImportStatus.UPLOADED:
-        sample = importing.import_batch_sample(batch)
+        sample = import_batches.import_batch_sample(batch)
         form = MappingForm(headers=sample.headers, initial_mapping=batch.mapping)
         header_form = HeaderRowForm(
             initial={"header_row": sample.header_row}, rows=sample.header_rows
@@ -389,13 +391,15 @@ def import_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
 @require_POST
 def import_header(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
-    sample = importing.import_batch_sample(batch)
+    sample = import_batches.import_batch_sample(batch)
     form = HeaderRowForm(request.POST, rows=sample.header_rows)
     if not form.is_valid():
         messages.error(request, "Choose one of the rows listed.")
     else:
         try:
-            importing.import_header_row_set(batch=batch, header_row=form.cleaned_data["header_row"])
+            import_batches.import_header_row_set(
+                batch=batch, header_row=form.cleaned_data["header_row"]
+            )
         except ValueError as error:
             messages.error(request, str(error))
         else:
@@ -405,7 +409,7 @@ def import_header(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 def _preview_context(batch: ImportBatch, mapping: dict[str, str]) -> dict:
     try:
-        return {"preview": importing.import_preview(batch, mapping), "mapping_error": ""}
+        return {"preview": import_batches.import_preview(batch, mapping), "mapping_error": ""}
     except ValueError as error:
         return {"preview": [], "mapping_error": str(error)}
 
@@ -414,7 +418,8 @@ def _preview_context(batch: ImportBatch, mapping: dict[str, str]) -> dict:
 @require_POST
 def import_preview(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = _batch(request, batch_id)
-    form = MappingForm(request.POST, headers=importing.import_headers(batch), initial_mapping={})
+    headers = import_batches.import_headers(batch)
+    form = MappingForm(request.POST, headers=headers, initial_mapping={})
     form.is_valid()
     return render(request, "contacts/_preview.html", _preview_context(batch, form.mapping()))
 
@@ -426,14 +431,15 @@ def import_start(request: HttpRequest, batch_id: int) -> HttpResponse:
     if batch.status != ImportStatus.UPLOADED:
         messages.info(request, "This import has already started.")
         return redirect("contacts:import_detail", practice_slug=_slug(request), batch_id=batch.pk)
-    headers = importing.import_headers(batch)
+    headers = import_batches.import_headers(batch)
     form = MappingForm(request.POST, headers=headers, initial_mapping={})
     form.is_valid()
     try:
-        importing.import_batch_start(batch=batch, mapping=form.mapping())
+        import_batches.import_batch_start(batch=batch, mapping=form.mapping())
     except ValueError as error:
         messages.error(request, str(error))
     else:
+        transaction.on_commit(lambda: import_run.delay(batch.pk))
         audit_record(request, AuditAction.IMPORTED, batch, detail={"step": "started"})
     return redirect("contacts:import_detail", practice_slug=_slug(request), batch_id=batch.pk)
 
@@ -473,7 +479,7 @@ def import_report(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
     batch = _batch(request, batch_id)
     audit_record(request, AuditAction.EXPORTED, batch, detail={"report": "rows"})
     response = StreamingHttpResponse(
-        chain([UTF8_BOM], importing.import_report_lines(batch)),
+        chain([UTF8_BOM], import_batches.import_report_lines(batch)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-report.csv"'

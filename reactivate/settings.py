@@ -341,7 +341,7 @@ MEDIA_URL = "/media/"
 PHONENUMBER_DEFAULT_REGION = "US"
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_MB", default=50) * 1024 * 1024
 # Most data rows per import transaction: progress moves, and a killed worker resumes, per
-# chunk. A file is applied in about ten chunks up to this size (contacts.importing).
+# chunk. A file is applied in about ten chunks up to this size (contacts.import_runs).
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=10000)
 
 # --- Logging: ids and counts only, never patient values -------------------------------

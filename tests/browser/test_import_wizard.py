@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from contacts.importing import import_batch_run
+from contacts.import_runs import import_batch_run
 from contacts.models import Contact, ImportBatch
 from reactivate.models import Role
 from tests.browser.axe import assert_accessible, axe_violations

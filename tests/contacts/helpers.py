@@ -6,7 +6,8 @@ import csv
 import io
 from pathlib import Path
 
-from contacts.importing import import_batch_create, import_batch_run
+from contacts.import_batches import import_batch_create
+from contacts.import_runs import import_batch_run
 from contacts.models import ImportBatch, ImportStatus
 
 HEADER = [

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from contacts.importing import import_preview
+from contacts.import_batches import import_preview
 from contacts.models import Contact, ImportRow
 from tests.contacts.helpers import csv_bytes, run_import, upload
 

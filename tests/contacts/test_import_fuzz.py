@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contacts.importing import import_batch_run
+from contacts.import_runs import import_batch_run
 from contacts.models import ImportStatus
 from tests.contacts.helpers import upload
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from contacts.importing import import_batch_run
+from contacts.import_runs import import_batch_run
 from contacts.models import ImportBatch, ImportStatus
 from contacts.tabular import table_open
 from reactivate.models import Role

@@ -10,7 +10,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contacts.importing import import_batch_run
+from contacts.import_runs import import_batch_run
 from contacts.mapping import FIELDS
 from contacts.models import ImportBatch, ImportStatus
 from reactivate.models import AuditEvent, Role

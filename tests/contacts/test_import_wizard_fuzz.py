@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from contacts.importing import import_batch_run
+from contacts.import_runs import import_batch_run
 from contacts.models import ImportBatch, ImportStatus
 from reactivate.models import Role
 from tests.contacts.helpers import csv_bytes

@@ -8,7 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contacts.importing import _chunk_rows, _one_ahead, import_batch_run
+from contacts.import_cleaning import CleanRow, PracticeRules, batch_table, row_clean
+from contacts.import_runs import _chunk_commit, _chunk_rows, _one_ahead, import_batch_run
+from contacts.import_writer import RunState
+from contacts.mapping import mapping_resolve
 from contacts.models import (
     CandidateStatus,
     Contact,
@@ -296,17 +299,7 @@ def test_a_killed_run_resumes_after_the_last_applied_chunk(practice):
     batch.status = ImportStatus.QUEUED
     batch.save()
     # A worker that applied the first chunk and died: the chunk committed, nothing after it.
-    from contacts.importing import (
-        CleanRow,
-        PracticeRules,
-        RunState,
-        _chunk_commit,
-        _open,
-        row_clean,
-    )
-    from contacts.mapping import mapping_resolve
-
-    table = _open(batch)
+    table = batch_table(batch)
     mapping = mapping_resolve(table.headers, batch.mapping)
     rules = PracticeRules.of(practice)
     first: list[CleanRow] = [

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from contacts.importing import import_batch_create, import_batch_run, import_report_lines
-from contacts.mapping import mapping_resolve
+from contacts.import_batches import import_batch_create, import_batch_start, import_report_lines
+from contacts.import_runs import import_batch_run
 from contacts.models import ImportStatus
 from reactivate.cli import practice_from_slug
 
@@ -66,11 +66,8 @@ class Command(BaseCommand):
     def _run(self, practice, source, given):
         with source.open("rb") as fileobj:
             batch = import_batch_create(practice=practice, fileobj=fileobj, name=source.name)
-        from contacts.importing import import_headers
-
-        mapping = mapping_resolve(import_headers(batch), {**batch.mapping, **given})
-        batch.mapping, batch.status = mapping, ImportStatus.QUEUED
-        batch.save(update_fields=["mapping", "status"])
+        # The wizard's mapping step; the run is this process's, not a worker's.
+        import_batch_start(batch=batch, mapping={**batch.mapping, **given})
         batch = import_batch_run(batch.pk)
         if batch.status == ImportStatus.FAILED:
             raise ValueError(batch.error)
