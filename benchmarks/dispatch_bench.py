@@ -39,18 +39,7 @@ is skipped (the limit, not the machine, bounds the run). For example::
 
     .venv/bin/python benchmarks/dispatch_bench.py --rate 10 --touches 936 --task-touches 50
 
-What bounds it (see ``--profile``): about 3.5 ms of worker CPU per touch (the SDK call is
-about 1.6 ms of it, as in the ceiling), on a machine whose two cores also run PostgreSQL
-and the fake. Each send writes the enrollment's first "contacted" outcome, and the
-scoreboard's ``AFTER INSERT`` trigger on outcomes refreshes that enrollment's facts by
-key: cheap (about 0.2 ms a touch) as long as the planner knows the outcome and fact tables
-are big. This machine's PostgreSQL runs with ``autovacuum = off``, so tables that start
-empty would keep the statistics of empty tables for the whole run, and the trigger's
-lookups would turn into scans of the whole practice (150 touches/s at 100k instead of
-290). The run therefore does what autovacuum does on a production server
-(``benchdb.Autoanalyze``: ANALYZE a table once 50 + 10% of its rows changed, checked
-every minute), and prints that it did. ``--without-scoreboard-trigger`` (diagnosis only)
-disables that trigger for the run, to show the dispatcher's own rate.
+What bounds it, and the figures over time: ``benchmarks/README.md``.
 
 Run::
 

@@ -41,13 +41,7 @@ rows per second stay comparable.
 Targets: ours ≥ half the ceiling's rows/s; ≥ 10x the peer's idempotent mode and faster
 than its insert-only mode; peak RSS under 512 MB at 1M rows.
 
-Where the time goes (100k rows on a 2-core machine, November 2026): ours uses about 12.5 s
-of Python CPU (cleaning 7 s in its thread; matching, applying, COPY rows and candidate
-scoring 5.5 s) and 10 s of PostgreSQL CPU, for 17 s of wall time; the ceiling uses 4.5 s
-and 3.6 s for 5 s. Half the ceiling would need all 22 s of CPU to fit in two cores' 10 s
-with no idle moment, while the GIL keeps the Python on one. To see the split, run a
-``--phase`` under ``/usr/bin/time`` and sum the PostgreSQL backend's CPU from
-``/proc/<pid>/stat``; ``--profile`` gives the main thread's functions.
+Where the time goes, and the figures over time: ``benchmarks/README.md``.
 
 Run (needs the ``bench`` extra: ``pip install -e '.[dev,bench]'``)::
 

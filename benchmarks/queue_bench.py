@@ -21,43 +21,7 @@ in the shared database since (each empties the tables it fills).
 The last line is one JSON object: ``contacts``, ``p50_ms``, ``p95_ms``, ``queries`` (plus
 the peer's p50).
 
-What bounds the figure now (1M contacts, coordinator 0: 5,000 open enrollments of their own
-and 5,000 in the shared pool, 10,000 call tasks due; 25,000 replies waiting in the practice,
-none of them theirs). The page runs 9 queries, 5 of them the queue's; each part stops at
-its section's limit or reads only the rows it shows:
-
-- Replies waiting: only the open enrollments with a reply waiting, from the
-  ``enrollment_reply_waiting`` index (practice, queue owner, ``reply_waiting_since``,
-  partial). The column is kept on every enrollment of a contact by the services that
-  record, handle and merge replies (``outreach.conversation``), and this script's
-  generator fills it as the messages it inserts. None for coordinator 0: under 0.1 ms
-  (it read all 10,000 enrollments and probed their messages before, about 20 ms).
-- Calls due, voicemail fallbacks, held touches: walks of partial indexes in due order
-  (``touch_queue_calls``, ``touch_queue_calls_by_step``, ``touch_queue_held``) that stop at
-  50 rows, about 3 ms together. A coordinator with no due calls in a practice with many
-  walks all of the practice's due calls (coordinators 2 and 3 here: about 4 ms more).
-- Re-qualifications read only the paused and re-qualifying range of the
-  ``enrollment_queue_owner`` index (with no reply waiting: the same column, null);
-  closeouts start from the sent touches of the closeout steps. This data has none for
-  coordinator 0, so both parts are free here; with real history (a closeout sent for
-  most finished enrollments) the closeouts part would read the coordinator's active
-  enrollments. Not measured.
-- The rest is Django on this 2-core machine: building and compiling the two UNION ALL
-  queries (about 6.5 ms, 4 of them the enrollment sections' three parts with their limit
-  subqueries), 150 model instances, the template's 50 rows (about 7 ms for the page),
-  middleware and access check (about 3 ms). The session is renewed at most once a minute
-  (``reactivate.middleware``), not written by every page.
-
-Measured at 1M while another benchmark held about one core (load average 2.5-3.1),
-``--reuse``, back to back with the code before these changes: p50 26.7 ms, p95 53.7 ms,
-9 queries, against p50 64.0 ms, p95 90.8 ms, 12 queries (and p50 591 ms, p95 714 ms, 14
-queries before the UNION ALL queries). With 300 requests instead of 40 (less noise in the
-p95): p50 28 ms, p95 32-46 ms, against p50 48-49 ms, p95 73-80 ms. Coordinators 2 and 3
-(their 5,000 own enrollments all paused with a reply, or all re-qualifying) spend about
-7 ms more in the enrollment sections (5,000 index rows read and sorted before the limit
-keeps 50) and 4 ms more in the touch sections: p50 46-47 ms, against 64-83 ms. On a
-quiet machine (nothing else running, ``--reuse``): p50 27.6 ms, p95 31.1 ms, 9 queries;
-the naive peer 19.4 s.
+What bounds the figure, and the figures over time: ``benchmarks/README.md``.
 """
 
 from __future__ import annotations

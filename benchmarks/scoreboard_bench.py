@@ -13,7 +13,8 @@ Measured: the dashboard page (``scoreboard:dashboard``) rendered through Django'
 ``Client`` for the owner — every query, the template and the SVG — ``--runs`` times after
 one warm-up, for the default period (the last 12 weeks) and for all time. The peer is the
 same numbers computed naively: every enrollment and effective outcome of the period loaded
-into Python and counted per enrollment (run once; its totals must equal ours). The
+into Python and counted per enrollment (warm against warm: one warm-up, then the median of
+several runs; its totals must equal ours). The
 dashboard reads rollups; they are also checked against the live queries
 (``tests/scoreboard/oracle.py``) for the default period, whose time is printed.
 
@@ -21,24 +22,15 @@ Also measured: the rollups' rebuild (``scoreboard.services.rollups_rebuild``, wh
 runs after a practice changes its time zone: every fact and rollup of the practice
 recomputed in one transaction), ``--rebuild-runs`` times, reported per 100k contacts, and
 the rebuild that fills the rollups after the bulk load, before any ANALYZE. The rebuilt
-rollups are then checked against the live queries like the others. On this 2-core machine
-(2026-12-07, migrations 0005-0006: one INSERT ... SELECT per fact table; other sessions'
-test suites were running, so the same 100k rebuild measured 4.1 s, 6.0 s, 6.2 s and 11.3 s
-as the load average ranged from about 2 to 8):
+rollups are then checked against the live queries like the others.
 
-    ==========  ==================  ===================  ==========================
-    contacts    rebuild (median)    per 100k contacts    fill, no statistics yet
-    ==========  ==================  ===================  ==========================
-    100k        4.1 s (3 runs)      4.1 s                7.0 s
-    1M          108.9 s (3 runs)    10.9 s               103.3 s
-    ==========  ==================  ===================  ==========================
-
-Before (the id arrays fed to the per-row refresh functions, migration 0004), at 100k
-contacts: 8.8 s with statistics; without them, as in this script's fill, it was cancelled
-unfinished after 18 min 38 s (issue 14 saw more than 17 minutes). The target is under
-30 s per 100k contacts. A rebuild holds the practice's rollup lock, so that practice's
-writes to outcomes, enrollments and contacts wait for it (under two minutes at 1M contacts
-in one practice).
+The rollups' price is paid on writes: the write cost runs an import's writes
+(``--write-rows`` new contacts and as many re-imported ones) and the dispatcher's
+"contacted" entries (batches of 50) into the benchmark practice with the scoreboard's
+triggers on and off (``ALTER TABLE ... DISABLE TRIGGER`` inside a transaction that is
+rolled back, in the benchmarks' database only), alternating, median of
+``--write-rounds``. Figures over
+time (the page, the rebuild, the write cost): ``benchmarks/README.md``.
 
 Run::
 
@@ -50,8 +42,9 @@ if missing, refuses it when it holds a practice no benchmark created
 (``benchdb.database_claim``), migrates it, and keeps the generated data for the next run of
 the same size (regenerated when another benchmark has emptied it since). The last line
 printed is one JSON object: ``contacts``, ``events``, ``median_ms`` (default period), plus
-``median_ms_all_time``, ``p95_ms``, ``peer_ms``, ``queries``, ``rebuild_s`` and
-``rebuild_s_per_100k``.
+``median_ms_all_time``, ``p95_ms``, ``peer_ms``, ``queries``, ``rebuild_s``,
+``rebuild_s_per_100k``, ``write_rows`` and the write cost's ``write_{import,outcomes}_
+{with,without}_ms``.
 """
 
 from __future__ import annotations
@@ -452,7 +445,7 @@ def _writes(practice, rows: int, *, triggers: bool) -> dict[str, float]:
             if not triggers:
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        "SELECT format('ALTER TABLE %I DISABLE TRIGGER %I', c.relname, t.tgname)"
+                        "SELECT format('ALTER TABLE %%I DISABLE TRIGGER %%I', c.relname, t.tgname)"
                         " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
                         " WHERE NOT t.tgisinternal AND t.tgname LIKE 'scoreboard%%'"
                         " AND c.relname = ANY(%s)",
@@ -561,7 +554,7 @@ def main() -> None:
     today = timezone.localdate(timezone=practice.time_zone)
     start = today - timezone.timedelta(weeks=12) + timezone.timedelta(days=1)
     ours = selectors.stage_counts(selectors.scope_for(practice, start=start, end=today))
-    peer_counts(practice, start, today)  # warm-up, as for the page
+    _, peer_cold_ms = peer_counts(practice, start, today)  # the earlier runs' figure
     peer_runs = [peer_counts(practice, start, today) for _ in range(max(3, args.runs // 3))]
     peer = peer_runs[0][0]
     peer_ms = statistics.median(ms for _, ms in peer_runs)
@@ -594,7 +587,8 @@ def main() -> None:
     print(f"dashboard, all time:      median {statistics.median(all_time):.0f} ms")
     print(
         f"peer (naive per-enrollment counting in Python, last 12 weeks, stage counts only): "
-        f"median {peer_ms:.0f} ms over {len(peer_runs)} warm runs; totals equal ours"
+        f"median {peer_ms:.0f} ms over {len(peer_runs)} warm runs (first, cold: "
+        f"{peer_cold_ms:.0f} ms); totals equal ours"
     )
     print(
         f"live stage query (the rollups' reference, last 12 weeks): median {live_ms:.0f} ms "
@@ -621,6 +615,7 @@ def main() -> None:
                 "p95_ms": round(p95(default), 1),
                 "median_ms_all_time": round(statistics.median(all_time), 1),
                 "peer_ms": round(peer_ms, 1),
+                "peer_cold_ms": round(peer_cold_ms, 1),
                 "live_stage_ms": round(live_ms, 1),
                 "queries": len(queries),
                 "rebuild_s": round(rebuild_s, 2),
