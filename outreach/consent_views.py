@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -38,12 +38,15 @@ class PhoneRevocationForm(forms.Form):
     )
 
 
-def _contact(request: HttpRequest, contact_id: int) -> Contact | None:
+def _contact(request: HttpRequest, contact_id: int) -> Contact:
+    """The practice's own live patient; another practice's (or a merged record) is 404."""
     try:
         contact = contact_get(request.access.practice, contact_id)
     except Contact.DoesNotExist:
-        return None
-    return contact if contact.merged_into_id is None else None
+        raise Http404 from None
+    if contact.merged_into_id is not None:
+        raise Http404
+    return contact
 
 
 def _back(request: HttpRequest, contact_id: int) -> HttpResponse:
@@ -56,9 +59,6 @@ def _back(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_POST
 def consent_written(request: HttpRequest, contact_id: int) -> HttpResponse:
     contact = _contact(request, contact_id)
-    if contact is None:
-        messages.error(request, "No such patient.")
-        return redirect("contacts:index", practice_slug=request.access.practice.slug)
     form = WrittenConsentForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The note is at most 200 characters.")
@@ -85,9 +85,6 @@ def consent_revoked_on_phone(request: HttpRequest, contact_id: int) -> HttpRespo
     """The patient asked on the phone to stop: every channel, everyone at the number and
     address, one confirmation text."""
     contact = _contact(request, contact_id)
-    if contact is None:
-        messages.error(request, "No such patient.")
-        return redirect("contacts:index", practice_slug=request.access.practice.slug)
     form = PhoneRevocationForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write what the patient said (at most 200 characters).")
