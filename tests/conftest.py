@@ -120,6 +120,7 @@ def celery_worker_start(
     def drain():
         with log_path.open("w") as log:
             log.writelines(startup)
+            log.flush()  # readable at once, even if the worker logs nothing more
             for line in process.stdout:
                 log.write(line)
                 log.flush()
