@@ -448,7 +448,7 @@ def _counts() -> Counter:
 def dispatch_at_beat(count: int, fake: RemoteFakeTwilio, beat: float) -> tuple[float, Counter]:
     """Run the dispatcher as beat does (a pass every ``beat`` seconds, at the real clock)
     until nothing is planned, claimed or sending; print progress at each pass."""
-    from outreach.dispatch import touches_dispatch_due
+    from outreach.tasks import touches_dispatch_due
 
     started = time.perf_counter()
     next_pass = started
@@ -505,7 +505,7 @@ def dispatch(count: int, fake: RemoteFakeTwilio, progress: float) -> tuple[float
     """
     from django.utils import timezone
 
-    from outreach.dispatch import touches_dispatch_due
+    from outreach.tasks import touches_dispatch_due
 
     started = time.perf_counter()
     touches_dispatch_due()
@@ -555,7 +555,8 @@ def profile(sample: int, now: dt.datetime) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from campaigns.models import Touch, TouchStatus
-    from outreach.dispatch import SEND_BATCH, touches_send
+    from outreach.dispatch import touches_send
+    from outreach.sending import SEND_BATCH
 
     ids = list(Touch.objects.order_by("pk").values_list("pk", flat=True)[:sample])
     Touch.objects.filter(pk__in=ids).update(status=TouchStatus.CLAIMED, claimed_at=now)

@@ -61,7 +61,7 @@ def populate(n: int):
     from campaigns.models import CampaignStatus, Touch
     from campaigns.services import campaign_create, campaign_start
     from contacts.models import Contact, LastOutcome
-    from outreach.dispatch import _load_many
+    from outreach.sending import touches_load as _load_many
     from reactivate.models import Practice
 
     Practice.objects.filter(slug=SLUG).delete()

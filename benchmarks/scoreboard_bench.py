@@ -425,7 +425,7 @@ def _writes(practice, rows: int, *, triggers: bool) -> dict[str, float]:
     transaction rolled back afterwards: the data (and the triggers, disabled inside it)
     are as they were. The import: ``rows`` new contacts in batches of 1000 and ``rows``
     existing ones given a new last outcome (a re-import); the dispatcher: a "contacted"
-    entry for ``rows`` enrollments in batches of 50 (``outreach.dispatch.SEND_BATCH``)."""
+    entry for ``rows`` enrollments in batches of 50 (``outreach.sending.SEND_BATCH``)."""
     from django.db import connection, transaction
     from django.utils import timezone
 

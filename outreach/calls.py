@@ -16,7 +16,7 @@ from campaigns.models import Channel, Enrollment, Touch
 from campaigns.scheduling import Recipient
 from contacts.models import Contact
 from outreach.contact_cap import CapCheck, call_over_cap_words, cap_check
-from outreach.dispatch import public_url
+from outreach.links import public_url
 from outreach.models import Direction, Kind, Message, SenderProfile
 from outreach.optouts import contact_blocked
 from outreach.receipts import rules_version

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from contacts.consent import consent_grant
 from contacts.models import ConsentBasis, ConsentSource, Contact
 from contacts.selectors import contact_get
-from outreach.revocation import confirmation_queue, consent_revoke
+from outreach.revocation import confirmation_create, consent_revoke
+from outreach.tasks import revocation_confirmation_queue
 from reactivate.access import Area, practice_view
 from reactivate.audit import audit_record
 from reactivate.models import AuditAction
@@ -108,7 +109,7 @@ def consent_revoked_on_phone(request: HttpRequest, contact_id: int) -> HttpRespo
                     asker=contact,
                 )
         if newly:
-            confirmation_queue(contact)
+            revocation_confirmation_queue(confirmation_create(contact))
     audit_record(request, AuditAction.CHANGED, contact, detail={"consent": "revoked"})
     messages.success(request, "Recorded: no more texts, calls or email to this patient.")
     return _back(request, contact_id)

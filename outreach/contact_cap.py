@@ -28,6 +28,7 @@ from django.db.models import Q
 from campaigns import state_rules
 from campaigns.models import Channel, Touch
 from campaigns.scheduling import Recipient
+from outreach.models import Message
 
 WINDOW = dt.timedelta(hours=24)
 COUNTED_CHANNELS = (Channel.SMS, Channel.CALL, Channel.VOICEMAIL)
@@ -76,8 +77,6 @@ def attempts(
 ) -> list[tuple[dt.datetime, int | None]]:
     """(when, touch id) of the counted attempts to this person or number since 24 h
     before ``now``: one indexed query."""
-    from outreach.models import Message
-
     who = Q(to_number=phone) if phone else Q(pk__in=[])
     if contact_id is not None:
         who |= Q(contact_id=contact_id)

@@ -27,7 +27,7 @@ from campaigns import tone
 from campaigns.models import OPEN_STATES, Enrollment
 from campaigns.scheduling import Recipient, SendingRules, next_allowed
 from contacts.models import Contact
-from outreach.dispatch import public_url
+from outreach.links import public_url
 from outreach.models import Direction, Kind, Message, SenderProfile
 from outreach.optouts import contact_blocked
 from outreach.transports import Outgoing, SendError, transport_for

@@ -29,7 +29,8 @@ from contacts.models import Contact
 from outreach.conversation import replies_waiting_mark
 from outreach.inbound import intent_of
 from outreach.models import Attention, Direction, Kind, Message, SenderProfile
-from outreach.revocation import confirmation_queue, consent_revoke
+from outreach.revocation import confirmation_create, consent_revoke
+from outreach.tasks import revocation_confirmation_queue
 
 logger = logging.getLogger(__name__)
 # Where the quoted original starts ("On Tue, ... wrote:", "El mar, ... escribió:", "-----").
@@ -94,18 +95,22 @@ def email_reply(sender, event, esp_name: str, **kwargs) -> None:
     if profile is None or not address:
         logger.info("an inbound email for no practice of ours was ignored")
         return
-    email_reply_receive(
+    _, confirmation = email_reply_receive(
         profile.practice_id,
         address=address,
         words=reply_words(message.subject or "", message.text or ""),
         key=_key(message),
         to=recipients[0],
     )
+    revocation_confirmation_queue(confirmation)
 
 
 @transaction.atomic
-def email_reply_receive(practice_id: int, *, address: str, words: str, key: str, to: str) -> str:
-    """Record a patient's email reply and act on it; returns what it was read as."""
+def email_reply_receive(
+    practice_id: int, *, address: str, words: str, key: str, to: str
+) -> tuple[str, Message | None]:
+    """Record a patient's email reply and act on it; returns what it was read as, and the
+    revocation's confirmation text for the caller to queue (if one is owed)."""
     contacts = Contact.objects.live().filter(practice_id=practice_id, email=address)
     contact = contacts.filter(enrollments__state__in=OPEN_STATES).first() or contacts.first()
     try:
@@ -125,22 +130,20 @@ def email_reply_receive(practice_id: int, *, address: str, words: str, key: str,
                 attention=Attention.UNMATCHED if contact is None else "",
             )
     except IntegrityError:  # the same email again (a retried post)
-        return "repeat"
+        return "repeat", None
     if contact is None:
-        return "unmatched"
+        return "unmatched", None
     intent = intent_of(words)
     if intent.kind == "stop":
         newly = consent_revoke(
             practice_id, channel="email", words=words[:200], email=address, asker=contact
         )
         Message.objects.filter(pk=message.pk).update(handled_at=timezone.now())
-        if newly:
-            confirmation_queue(contact)
-        return "stop"
+        return "stop", confirmation_create(contact) if newly else None
     if intent.kind == "unclear_stop":
         Message.objects.filter(pk=message.pk).update(attention=Attention.UNCLEAR_OPT_OUT)
     replies_waiting_mark(message)
     enrollment = contact.enrollments.filter(state__in=OPEN_STATES).first()
     if enrollment:
         enrollment_reply(enrollment)
-    return intent.kind
+    return intent.kind, None

@@ -25,6 +25,7 @@ from outreach.contact_cap import cap_admitted, cap_check
 from outreach.line_check import line_hold_reason
 from outreach.models import AddressBlock, BlockKind
 from outreach.optouts import contact_blocked
+from outreach.receipts import receipt_of
 
 
 class Action(StrEnum):
@@ -86,8 +87,6 @@ def guard_check(touch: Touch, now: dt.datetime) -> Verdict:
     """May this touch go out now? ``touch`` must come with enrollment, campaign, contact
     and practice loaded (see ``outreach.dispatch``). The verdict's receipt is left on
     ``touch.receipt`` for the dispatcher to store with the hold or the attempt row."""
-    from outreach.receipts import receipt_of
-
     verdict = guard_verdict(touch, now)
     # A held touch's receipt says when it was checked; a sent one's attempt row does.
     touch.receipt = receipt_of(touch, verdict, None if verdict.action == Action.SEND else now)

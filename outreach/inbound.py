@@ -11,21 +11,23 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.models import OPEN_STATES, Enrollment
+from campaigns.models import OPEN_STATES, Enrollment, Touch
 from campaigns.services import enrollment_reply
 from contacts.models import Contact
 from contacts.services import contact_opt_out
 from outreach import keywords
+from outreach.carrier_errors import error_action_apply
 from outreach.conversation import replies_waiting_mark
+from outreach.links import unsubscribe_contact_id
 from outreach.models import STATUS_RANK, Attention, Direction, Kind, Message, SenderProfile
 from outreach.optouts import address_opt_out
 from outreach.revocation import consent_revoke, consent_texts_resume
 from outreach.twilio_client import ERROR_ACTIONS
+from outreach.validity import text_expired
 
 logger = logging.getLogger(__name__)
 SID_MAX = Message._meta.get_field("provider_id").max_length
@@ -236,9 +238,6 @@ def message_status_update(params: dict[str, str]) -> Message | None:
 
 
 def _touch_status(message: Message, status: str, action: str) -> None:
-    from outreach.dispatch import error_action_apply
-    from outreach.validity import text_expired
-
     touch, contact = message.touch, message.contact
     if touch is None or contact is None:
         return
@@ -261,8 +260,6 @@ def _touch_status(message: Message, status: str, action: str) -> None:
 
 def _retry_tomorrow(touch) -> None:
     """30003 (handset unreachable): the same step again on a later day, as a new touch."""
-    from campaigns.models import Touch
-
     if Touch.objects.filter(
         enrollment=touch.enrollment, step=touch.step, status="planned"
     ).exists():
@@ -279,20 +276,10 @@ def _retry_tomorrow(touch) -> None:
 
 # --- Email unsubscribe ------------------------------------------------------------------
 
-_SALT = "outreach.unsubscribe"
-
-
-def unsubscribe_token(contact: Contact) -> str:
-    """An opaque signed token for the one-click link: no patient data in the URL."""
-    return signing.dumps(contact.pk, salt=_SALT, compress=True)
-
 
 def email_unsubscribe(token: str) -> bool:
-    try:
-        contact_id = signing.loads(token, salt=_SALT)
-    except signing.BadSignature:
-        return False
-    contact = Contact.objects.filter(pk=contact_id).first()
+    contact_id = unsubscribe_contact_id(token)
+    contact = Contact.objects.filter(pk=contact_id).first() if contact_id is not None else None
     if contact is None:
         return False
     # The address unsubscribed: everyone of the practice at it (and this patient, whose

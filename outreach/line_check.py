@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
-from campaigns.models import Touch
+from campaigns.models import Channel, Touch
 from contacts.services import contact_sms_unreachable
 from outreach.models import NumberLine
 from outreach.number_checks import LineInfo, NumberCheckUnavailable, number_check
@@ -60,8 +60,6 @@ def lines_fresh(phones: Iterable[str], now: dt.datetime) -> dict[str, LineInfo]:
 def lines_prime(touches: Iterable[Touch], now: dt.datetime) -> None:
     """Read the cached line types of a batch's texts at once (the dispatcher calls this
     before guarding them; without it each text reads its own number's row)."""
-    from campaigns.models import Channel
-
     contacts = [t.enrollment.contact for t in touches if t.channel == Channel.SMS]
     known: dict[str, LineInfo | None] = dict.fromkeys(c.phone for c in contacts if c.phone)
     known.update(lines_fresh(known, now))

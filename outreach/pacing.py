@@ -7,9 +7,10 @@ practice allowed 10 texts a second sent about 25 a minute. Now a task reserves t
 sender's next tokens when they come within ``TOKEN_WAIT`` seconds and sends each at its
 token's time, round after round, so the bucket is used as it refills. A worker is never
 held for long: after ``OUTREACH_SEND_TASK_SECONDS`` the touches still waiting are handed,
-still claimed, to a follow-up task queued on commit. The follow-up goes to the back of the
-queue, so other practices' tasks take their turn, and no ETA is used (a day-N touch never
-waits in the broker; see the broker's visibility timeout in settings).
+still claimed, to a follow-up task that the send task queues on commit
+(``outreach.tasks``). The follow-up goes to the back of the queue, so other practices'
+tasks take their turn, and no ETA is used (a day-N touch never waits in the broker; see
+the broker's visibility timeout in settings).
 """
 
 from __future__ import annotations
@@ -18,13 +19,11 @@ import datetime as dt
 import logging
 import time
 
-from celery import current_task
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Touch, TouchStatus
-from outreach.dispatch import SEND_BATCH, _send_batch
+from outreach.sending import SEND_BATCH, touches_send_batch
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +37,8 @@ def touches_send_paced(
 ) -> dict[int, str]:
     """What ``outreach.dispatch.touches_send`` documents: rounds of at most ``SEND_BATCH``
     touches, the touches still waiting for tokens first, until all are settled or
-    ``budget`` seconds have passed; the rest are handed back (``touches_hand_back``)."""
+    ``budget`` seconds have passed; the rest are handed back (``touches_hand_back``), and
+    the caller queues their follow-up task."""
     budget = settings.OUTREACH_SEND_TASK_SECONDS if budget is None else budget
     deadline = time.monotonic() + budget
     results: dict[int, str] = {}
@@ -47,7 +47,7 @@ def touches_send_paced(
         left = deadline - time.monotonic()
         batch, rest = pending[:SEND_BATCH], pending[SEND_BATCH:]
         try:
-            done, retry_in = _send_batch(
+            done, retry_in = touches_send_batch(
                 batch, now or timezone.now(), max(0.0, min(TOKEN_WAIT, left))
             )
         except Exception:  # one bad batch must not stop the others; the reaper revisits it
@@ -74,17 +74,9 @@ def touches_send_paced(
 
 
 def touches_hand_back(touch_ids: list[int]) -> None:
-    """Queue a follow-up send task for touches still claimed, after commit. Their claim is
-    restamped, so the reaper's "stale claim" clock runs from the hand-back and does not
-    plan them again while the follow-up waits its turn in the queue."""
-    from outreach.tasks import send_touches
-
-    # Back to the queue the running task came from, as Celery's own retry does (a deployment
-    # may give some senders a queue of their own); outside a task, the usual route.
-    delivery = (current_task.request.delivery_info or {}) if current_task else {}
-    queue = delivery.get("routing_key") or None
-    with transaction.atomic():
-        Touch.objects.filter(pk__in=touch_ids, status=TouchStatus.CLAIMED).update(
-            claimed_at=timezone.now()
-        )
-        transaction.on_commit(lambda: send_touches.apply_async((touch_ids,), queue=queue))
+    """Restamp the claim of touches handed to a follow-up task, so the reaper's "stale
+    claim" clock runs from the hand-back and does not plan them again while the follow-up
+    waits its turn in the queue."""
+    Touch.objects.filter(pk__in=touch_ids, status=TouchStatus.CLAIMED).update(
+        claimed_at=timezone.now()
+    )

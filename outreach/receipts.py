@@ -24,6 +24,8 @@ from django.db.models import Q
 
 from campaigns import state_rules
 from campaigns.models import Touch, TouchStatus
+from contacts.models import ConsentBasis, ConsentEvent, ConsentKind, ImportRow
+from outreach.models import Message
 
 if TYPE_CHECKING:
     from outreach.guard import Verdict
@@ -108,8 +110,6 @@ def receipts_for(
 ) -> Iterator[dict[str, object]]:
     """The practice's receipts, oldest first: each attempt that went out (texts, calls,
     voicemail, email) and each touch now held, for one patient and/or a time range."""
-    from outreach.models import Message
-
     sent = Message.objects.filter(practice=practice, direction="out", receipt__isnull=False)
     if contact_id is not None:
         sent = sent.filter(contact_id=contact_id)
@@ -144,8 +144,6 @@ def receipts_for(
 def _bases(rows: list[dict[str, object]]) -> None:
     """Fill each row's consent basis as of its time, from the consent record: the latest
     grant by then, else "existing_patient" for a patient who came in an import."""
-    from contacts.models import ConsentBasis, ConsentEvent, ConsentKind, ImportRow
-
     ids = {row["contact_id"] for row in rows if row["contact_id"]}
     grants: dict[int, list[tuple[dt.datetime, str]]] = {}
     for contact, at, basis in (

@@ -11,7 +11,7 @@ claimed before the revocation does not go.
 
 One confirmation text is owed the first time a number or address revokes (not once per
 patient at it, nor per repeat): on the text path it is the webhook's answer; on the
-others it is a message queued on commit and sent by a worker at once (the FCC allows
+others it is a message its caller queues on commit, sent by a worker at once (the FCC allows
 one, within 5 minutes).
 """
 
@@ -26,7 +26,7 @@ from campaigns.states import IllegalTransition
 from contacts.consent import consent_changes_record
 from contacts.models import ConsentKind, ConsentSource, Contact
 from outreach import keywords
-from outreach.dispatch import public_url
+from outreach.links import public_url
 from outreach.models import BlockKind, Direction, Kind, Message, SenderProfile
 from outreach.optouts import address_block_add, address_opt_in_sms, address_opt_out, contacts_at
 from outreach.transports import Outgoing, SendError, transport_for
@@ -107,9 +107,10 @@ def _enrollments_stop(practice_id: int, contacts: list[Contact], asker: Contact 
             continue  # moved meanwhile (by a coordinator): the opt-out still holds
 
 
-def confirmation_queue(contact: Contact, *, phone: str = "") -> Message | None:
+def confirmation_create(contact: Contact, *, phone: str = "") -> Message | None:
     """The one confirmation text of a revocation that did not come by text, in the
-    patient's language, sent by a worker as soon as the revocation commits."""
+    patient's language; the caller queues its send for when the revocation commits
+    (``outreach.tasks.revocation_confirmation_queue``)."""
     phone = phone or contact.phone
     if not phone or not contact.phone_valid:
         return None  # no number to confirm to: the contact page shows the revocation
@@ -124,9 +125,6 @@ def confirmation_queue(contact: Contact, *, phone: str = "") -> Message | None:
         to_number=phone,
         status="sending",
     )
-    from outreach.tasks import revocation_confirmation_send  # tasks import this module
-
-    transaction.on_commit(lambda: revocation_confirmation_send.delay(message.pk))
     return message
 
 

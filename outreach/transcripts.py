@@ -20,7 +20,7 @@ from django.utils import timezone
 from outreach.inbound import intent_of, provider_key
 from outreach.models import Attention, Direction, Kind, Message, SenderProfile
 from outreach.optouts import contacts_at
-from outreach.revocation import confirmation_queue, consent_revoke
+from outreach.revocation import confirmation_create, consent_revoke
 
 
 def _call_of(params: dict[str, str]) -> tuple[int | None, str]:
@@ -44,15 +44,16 @@ def _call_of(params: dict[str, str]) -> tuple[int | None, str]:
 
 
 @transaction.atomic
-def transcript_receive(params: dict[str, str]) -> str:
-    """Record a transcript and act on it; returns what it was read as. Idempotent on the
+def transcript_receive(params: dict[str, str]) -> tuple[str, Message | None]:
+    """Record a transcript and act on it; returns what it was read as, and the revocation's
+    confirmation text for the caller to queue (if one is owed). Idempotent on the
     TranscriptionSid (Twilio retries)."""
     if params.get("TranscriptionStatus", "completed") != "completed":
-        return "not transcribed"
+        return "not transcribed", None
     text = params.get("TranscriptionText", "").strip()
     practice_id, phone = _call_of(params)
     if practice_id is None or not phone or not text:
-        return "ignored"
+        return "ignored", None
     sid = params.get("TranscriptionSid", "") or params.get("RecordingSid", "")
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     key = provider_key(sid) if sid else "transcript:" + digest[:52]
@@ -78,13 +79,14 @@ def transcript_receive(params: dict[str, str]) -> str:
                 ),
             )
     except IntegrityError:
-        return "repeat"
+        return "repeat", None
     if intent.kind == "stop":
         newly = consent_revoke(
             practice_id, channel="voicemail", words=text[:200], phone=phone, asker=contact
         )
         Message.objects.filter(pk=message.pk).update(handled_at=timezone.now())
+        confirmation = None
         if newly and contact is not None:
-            confirmation_queue(contact, phone=phone)
-        return "stop"
-    return intent.kind
+            confirmation = confirmation_create(contact, phone=phone)
+        return "stop", confirmation
+    return intent.kind, None

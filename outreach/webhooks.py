@@ -22,6 +22,7 @@ from twilio.request_validator import RequestValidator
 from outreach import calls, inbound, transcripts, voice
 from outreach.models import Message
 from outreach.sandbox import webhook_token
+from outreach.tasks import revocation_confirmation_queue
 
 logger = logging.getLogger(__name__)
 TWIML = "text/xml; charset=utf-8"
@@ -127,7 +128,8 @@ def voicemail_amd(request: HttpRequest) -> HttpResponse:
 @twilio_signed
 def voice_transcript(request: HttpRequest) -> HttpResponse:
     """A voicemail's transcript: a stop request in it revokes consent (outreach.transcripts)."""
-    transcripts.transcript_receive(_params(request))
+    _, confirmation = transcripts.transcript_receive(_params(request))
+    revocation_confirmation_queue(confirmation)
     return HttpResponse(status=204)
 
 

@@ -87,7 +87,7 @@ def site(practice, coordinator) -> Site:
     """The coordinator's work day, and the rest: a contact with a history, an import that
     ran and one waiting for its mapping, a duplicate pair, a text and an email template,
     and a text sent through the sandbox."""
-    from outreach.inbound import unsubscribe_token
+    from outreach.links import unsubscribe_token
     from tests.contacts.helpers import csv_bytes, run_import, upload
     from tests.factories import DuplicateCandidateFactory, duplicate_pair
 

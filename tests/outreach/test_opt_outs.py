@@ -12,7 +12,7 @@ from campaigns.models import Channel, State, TouchStatus
 from outreach.calls import call_start
 from outreach.conversation import reply_send
 from outreach.dispatch import touch_send
-from outreach.inbound import unsubscribe_token
+from outreach.links import unsubscribe_token
 from outreach.models import Message
 from reactivate.models import Role
 from tests.factories import ContactFactory

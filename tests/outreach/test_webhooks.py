@@ -206,7 +206,7 @@ def test_an_unreachable_handset_is_retried_on_a_later_day(client, token, touch):
 
 
 def test_email_one_click_unsubscribe(client, touch):
-    from outreach.inbound import unsubscribe_token
+    from outreach.links import unsubscribe_token
 
     contact = touch.enrollment.contact
     path = reverse("hooks:email_unsubscribe", kwargs={"token": unsubscribe_token(contact)})

@@ -37,9 +37,9 @@ from django.utils import timezone
 
 from campaigns.models import CampaignStatus, Channel, Enrollment, Touch, TouchStatus
 from contacts.models import Contact
-from outreach.dispatch import touch_send, touches_dispatch_due, touches_reap
+from outreach.dispatch import touch_send, touches_reap
 from outreach.models import Message
-from outreach.tasks import send_touches
+from outreach.tasks import send_touches, touches_dispatch_due
 from outreach.transports.sms import TwilioSmsTransport
 from reactivate.celery import app
 from tests.conftest import celery_worker_start

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from outreach.services import touches_dispatch_due
+from outreach.tasks import touches_dispatch_due
 
 
 class Command(BaseCommand):
