@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
@@ -18,6 +17,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+from twilio.twiml.voice_response import VoiceResponse
 
 from outreach import calls, inbound, transcripts, voice
 from outreach.models import Message
@@ -56,19 +57,18 @@ def _params(request: HttpRequest) -> dict[str, str]:
     }
 
 
-def twiml(*verbs: str) -> HttpResponse:
-    body = '<?xml version="1.0" encoding="UTF-8"?><Response>' + "".join(verbs) + "</Response>"
-    return HttpResponse(body, content_type=TWIML)
-
-
-def say(text: str) -> str:
-    return f"<Say>{escape(text)}</Say>"
+def twiml(response: VoiceResponse | MessagingResponse) -> HttpResponse:
+    """The SDK's builders write the TwiML: they escape every text and attribute."""
+    return HttpResponse(response.to_xml(), content_type=TWIML)
 
 
 @twilio_signed
 def sms_inbound(request: HttpRequest) -> HttpResponse:
     _message, answer = inbound.inbound_sms_receive(_params(request))
-    return twiml(f"<Message>{escape(answer)}</Message>" if answer else "")
+    response = MessagingResponse()
+    if answer:
+        response.message(answer)
+    return twiml(response)
 
 
 @twilio_signed
@@ -86,37 +86,46 @@ def voice_status(request: HttpRequest) -> HttpResponse:
 @twilio_signed
 def voicemail_twiml(request: HttpRequest, message_id: int) -> HttpResponse:
     """While detection listens: a short pause (the AMD callback redirects the call)."""
-    return twiml('<Pause length="30"/>', "<Hangup/>")
+    response = VoiceResponse()
+    response.pause(length=30)
+    response.hangup()
+    return twiml(response)
 
 
 @twilio_signed
 def call_press1(request: HttpRequest, message_id: int) -> HttpResponse:
     """The coordinator picked up: press 1 to be connected to the patient."""
-    action = reverse("hooks:call_connect", kwargs={"message_id": message_id})
-    return twiml(
-        f'<Gather numDigits="1" action="{escape(action)}">',
-        say("Press 1 to call the patient."),
-        "</Gather>",
-        say("No key pressed. Goodbye."),
+    response = VoiceResponse()
+    gather = response.gather(
+        num_digits=1, action=reverse("hooks:call_connect", kwargs={"message_id": message_id})
     )
+    gather.say("Press 1 to call the patient.")
+    response.say("No key pressed. Goodbye.")
+    return twiml(response)
 
 
 @twilio_signed
 def call_connect(request: HttpRequest, message_id: int) -> HttpResponse:
     message = Message.objects.filter(pk=message_id, channel="call").first()
+    response = VoiceResponse()
     if message is None or request.POST.get("Digits") != "1":
-        return twiml(say("Goodbye."), "<Hangup/>")
-    action = reverse("hooks:call_result", kwargs={"message_id": message_id})
-    return twiml(
-        f'<Dial callerId="{escape(message.from_number)}" action="{escape(action)}">'
-        f"<Number>{escape(message.to_number)}</Number></Dial>"
+        response.say("Goodbye.")
+        response.hangup()
+        return twiml(response)
+    dial = response.dial(
+        caller_id=message.from_number,
+        action=reverse("hooks:call_result", kwargs={"message_id": message_id}),
     )
+    dial.number(message.to_number)
+    return twiml(response)
 
 
 @twilio_signed
 def call_result(request: HttpRequest, message_id: int) -> HttpResponse:
     calls.call_result(message_id, _params(request).get("DialCallStatus") or "unknown")
-    return twiml("<Hangup/>")
+    response = VoiceResponse()
+    response.hangup()
+    return twiml(response)
 
 
 @twilio_signed
