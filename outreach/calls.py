@@ -17,7 +17,7 @@ from campaigns.scheduling import Recipient
 from contacts.models import Contact
 from outreach.contact_cap import CapCheck, call_over_cap_words, cap_check
 from outreach.links import public_url
-from outreach.models import Direction, Kind, Message, SenderProfile
+from outreach.models import Direction, Kind, Message, MessageStatus, SenderProfile
 from outreach.optouts import contact_blocked
 from outreach.receipts import rules_version
 from outreach.transports import SendError, sandboxed, transport_for
@@ -72,7 +72,7 @@ def call_start(*, contact: Contact, user, confirmed: bool = False) -> Message:
         to_number=contact.phone,
         from_number=sender.voice_number,
         user=user,
-        status="sending",
+        status=MessageStatus.SENDING,
         receipt=call_receipt(cap, overridden=bool(cap.reason)),
     )
     try:
@@ -85,11 +85,11 @@ def call_start(*, contact: Contact, user, confirmed: bool = False) -> Message:
     except SendError as error:
         # The attempt row stays, failed: the thread shows the call that did not start.
         Message.objects.filter(pk=message.pk).update(
-            status="failed", error_code=error.code, status_at=timezone.now()
+            status=MessageStatus.FAILED, error_code=error.code, status_at=timezone.now()
         )
         raise ValidationError(f"The call could not start: {error.message}") from error
     # The sandbox places nothing, so no callback will move it on from "queued".
-    status = "sent" if sandboxed() else "queued"
+    status = MessageStatus.SENT if sandboxed() else MessageStatus.QUEUED
     Message.objects.filter(pk=message.pk).update(
         provider_id=sid, status=status, status_at=timezone.now()
     )
@@ -107,7 +107,9 @@ def call_receipt(cap: CapCheck, *, overridden: bool) -> dict:
 
 
 def call_result(message_id: int, dial_status: str) -> None:
-    """The patient leg's result (DialCallStatus: completed, busy, no-answer, failed...)."""
-    Message.objects.filter(pk=message_id).update(
-        status=f"patient:{dial_status}"[:20], status_at=timezone.now()
-    )
+    """The patient leg's result (DialCallStatus: completed, busy, no-answer, failed...);
+    a value Twilio does not document is stored as unknown."""
+    status = f"patient:{dial_status}"
+    if status not in MessageStatus.values:
+        status = MessageStatus.PATIENT_UNKNOWN
+    Message.objects.filter(pk=message_id).update(status=status, status_at=timezone.now())

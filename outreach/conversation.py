@@ -28,7 +28,7 @@ from campaigns.models import OPEN_STATES, Enrollment
 from campaigns.scheduling import Recipient, SendingRules, next_allowed
 from contacts.models import Contact
 from outreach.links import public_url
-from outreach.models import Direction, Kind, Message, SenderProfile
+from outreach.models import Direction, Kind, Message, MessageStatus, SenderProfile
 from outreach.optouts import contact_blocked
 from outreach.transports import Outgoing, SendError, transport_for
 from outreach.validity import reply_validity_period
@@ -108,7 +108,7 @@ def replies_handle(contact_id: int, *, now: dt.datetime | None = None) -> int:
     return handled
 
 
-PLANNED = "planned"  # a reply waiting for the sending window (``send_at``)
+PLANNED = MessageStatus.PLANNED  # a reply waiting for the sending window (``send_at``)
 NOT_SENT = "not sent"  # a planned reply the guard refused when it was due (``reason``)
 CANCELED = "canceled"
 GONE = "This reply is no longer planned: it has gone out or was canceled."
@@ -166,7 +166,11 @@ def _transmit(message: Message, contact: Contact, now: dt.datetime) -> None:
     )
     sid = transport_for("sms").send(outgoing)
     Message.objects.filter(pk=message.pk).update(
-        provider_id=sid, status="queued", status_at=now, to_number=contact.phone, reason=""
+        provider_id=sid,
+        status=MessageStatus.QUEUED,
+        status_at=now,
+        to_number=contact.phone,
+        reason="",
     )
 
 
@@ -201,7 +205,9 @@ def reply_send(
         try:
             _transmit(message, contact, now)
         except SendError as error:
-            Message.objects.filter(pk=message.pk).update(status="failed", error_code=error.code)
+            Message.objects.filter(pk=message.pk).update(
+                status=MessageStatus.FAILED, error_code=error.code
+            )
             raise ValidationError(f"The text was not sent: {error.message}") from error
     # Answered (or the answer is written and will go): the patient no longer waits.
     replies_handle(contact.pk, now=now)
@@ -268,12 +274,12 @@ def planned_reply_send(message_id: int, now: dt.datetime) -> str:
     message), "retry", "failed", "unknown", or "not planned" (sent, canceled, or taken
     by another sweeper)."""
     claimed = Message.objects.filter(pk=message_id, status=PLANNED, send_at__lte=now).update(
-        status="sending", status_at=now
+        status=MessageStatus.SENDING, status_at=now
     )
     if not claimed:
         return "not planned"
     message = Message.objects.select_related("contact__practice").get(pk=message_id)
-    mark = Message.objects.filter(pk=message_id, status="sending").update
+    mark = Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update
     contact = message.contact
     refusal = _refusal(contact) if contact else "the patient's record was removed"
     try:
@@ -290,11 +296,15 @@ def planned_reply_send(message_id: int, now: dt.datetime) -> str:
         _transmit(message, contact, now)
     except SendError as error:
         if error.maybe_sent:
-            mark(status="unknown", reason=f"Not resent: {error.message}"[:200])
+            mark(status=MessageStatus.UNKNOWN, reason=f"Not resent: {error.message}"[:200])
             return "unknown"
         if not error.permanent:
             mark(status=PLANNED, send_at=now + RETRY_IN, reason=f"Retrying: {error.message}"[:200])
             return "retry"
-        mark(status="failed", error_code=error.code, reason=f"Not sent: {error.message}"[:200])
+        mark(
+            status=MessageStatus.FAILED,
+            error_code=error.code,
+            reason=f"Not sent: {error.message}"[:200],
+        )
         return "failed"
     return "sent"

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 
 from campaigns.models import CampaignStatus, Channel, Touch, TouchStatus
-from outreach.models import Message
+from outreach.models import Message, MessageStatus
 from outreach.pacing import touches_send_paced
 from outreach.sending import contacted_record, touch_load, touch_move
 from outreach.transports import Lookup, SendError, transport_for
@@ -115,7 +115,7 @@ def touch_reconcile(touch_id: int, now: dt.datetime) -> str:
         return "sent"
     if touch.channel == Channel.EMAIL:
         # Nothing to ask: never resend blindly; the coordinator sees why.
-        Message.objects.filter(pk=message.pk).update(status="unknown")
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.UNKNOWN)
         touch_move(
             touch,
             TouchStatus.SENDING,
@@ -129,7 +129,7 @@ def touch_reconcile(touch_id: int, now: dt.datetime) -> str:
         return "unknown"
     if sid:
         Message.objects.filter(pk=message.pk).update(
-            provider_id=sid, status="queued", status_at=now
+            provider_id=sid, status=MessageStatus.QUEUED, status_at=now
         )
         touch_move(
             touch,

@@ -59,6 +59,44 @@ class Attention(models.TextChoices):
     CARRIER_BLOCKED = "carrier_blocked", "Carrier blocked the words: do not resend"
 
 
+class MessageStatus(models.TextChoices):
+    # Ours: before a send, and when a send's fate is not known.
+    PLANNED = "planned", "Planned for the sending window"
+    SENDING = "sending", "Sending"
+    UNKNOWN = "unknown", "Unknown whether it was sent"
+    # Twilio's (its callbacks set them, in ``STATUS_RANK``'s order).
+    QUEUED = "queued", "Queued"
+    ACCEPTED = "accepted", "Accepted"
+    SCHEDULED = "scheduled", "Scheduled"
+    INITIATED = "initiated", "Calling"
+    RINGING = "ringing", "Ringing"
+    SENT = "sent", "Sent"
+    IN_PROGRESS = "in-progress", "In progress"
+    RECEIVED = "received", "Received"
+    DELIVERED = "delivered", "Delivered"
+    READ = "read", "Read"
+    COMPLETED = "completed", "Completed"
+    UNDELIVERED = "undelivered", "Not delivered"
+    FAILED = "failed", "Failed"
+    BUSY = "busy", "Busy"
+    NO_ANSWER = "no-answer", "No answer"
+    CANCELED = "canceled", "Canceled"
+    # A voicemail call once answering-machine detection has answered (``outreach.voice``).
+    AMD_VOICEMAIL = "amd:voicemail", "Voicemail left"
+    AMD_CONNECTED = "amd:connected", "Answered: put through to the front desk"
+    AMD_HUNG_UP = "amd:hung up", "Answered: hung up"
+    AMD_NOT_VOICE = "amd:not a voice line", "Not a voice line"
+    AMD_CALL_TASK = "amd:call task", "Unclear who answered: a call task"
+    # The patient's leg of a click-to-call (Twilio's DialCallStatus, ``outreach.calls``).
+    PATIENT_COMPLETED = "patient:completed", "Patient: talked"
+    PATIENT_ANSWERED = "patient:answered", "Patient: answered"
+    PATIENT_BUSY = "patient:busy", "Patient: busy"
+    PATIENT_NO_ANSWER = "patient:no-answer", "Patient: no answer"
+    PATIENT_FAILED = "patient:failed", "Patient: call failed"
+    PATIENT_CANCELED = "patient:canceled", "Patient: call canceled"
+    PATIENT_UNKNOWN = "patient:unknown", "Patient: unknown"
+
+
 # Provider statuses in the order they can happen; a callback never moves a message back.
 STATUS_RANK = {
     "sending": 0,
@@ -98,7 +136,9 @@ class Message(models.Model):
     from_number = models.CharField(max_length=40, blank=True)
     to_number = models.CharField(max_length=40, blank=True)
     provider_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    status = models.CharField(max_length=20, default="sending")
+    status = models.CharField(
+        max_length=20, choices=MessageStatus.choices, default=MessageStatus.SENDING
+    )
     error_code = models.PositiveIntegerField(null=True, blank=True)
     attention = models.CharField(max_length=20, choices=Attention.choices, blank=True)
     handled_at = models.DateTimeField(null=True, blank=True)

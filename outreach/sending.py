@@ -27,7 +27,7 @@ from outreach.carrier_errors import error_action_apply
 from outreach.guard import Action, Verdict, guard_check
 from outreach.line_check import lines_prime
 from outreach.links import public_url, unsubscribe_token
-from outreach.models import Direction, Message, SenderProfile
+from outreach.models import Direction, Message, MessageStatus, SenderProfile
 from outreach.ratelimit import token_reserve
 from outreach.transports import Outgoing, SendError, sandboxed, transport_for
 from outreach.validity import text_late_hold, validity_period
@@ -233,7 +233,7 @@ def touches_send_batch(
                 channel=touch.channel,
                 body=words.body,
                 to_number=touch.enrollment.contact.phone if touch.channel != Channel.EMAIL else "",
-                status="sending",
+                status=MessageStatus.SENDING,
                 receipt=touch.receipt,  # the guard's: why it was allowed
             )
             for touch, words in ready
@@ -295,7 +295,7 @@ def _transmit(jobs: list[Job]) -> list[str | BaseException]:
 
 
 def _sends_succeeded(sent: list[tuple[Touch, Message, str]], now: dt.datetime) -> None:
-    status = "sent" if sandboxed() else "queued"
+    status = MessageStatus.SENT if sandboxed() else MessageStatus.QUEUED
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -407,7 +407,7 @@ def _send_failed(touch: Touch, message: Message, error: SendError, now: dt.datet
         return "retry"
     with transaction.atomic():
         Message.objects.filter(pk=message.pk).update(
-            status="failed", error_code=error.code, status_at=now
+            status=MessageStatus.FAILED, error_code=error.code, status_at=now
         )
         touch_move(
             touch,

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from outreach.inbound import intent_of, provider_key
-from outreach.models import Attention, Direction, Kind, Message, SenderProfile
+from outreach.models import Attention, Direction, Kind, Message, MessageStatus, SenderProfile
 from outreach.optouts import contacts_at
 from outreach.revocation import confirmation_create, consent_revoke
 
@@ -70,7 +70,7 @@ def transcript_receive(params: dict[str, str]) -> tuple[str, Message | None]:
                 body=f"Voicemail transcript: {text}"[:5000],
                 from_number=phone[:40],
                 provider_id=key,
-                status="received",
+                status=MessageStatus.RECEIVED,
                 status_at=timezone.now(),
                 attention=(
                     Attention.UNCLEAR_OPT_OUT

@@ -19,7 +19,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from campaigns.models import Channel, Touch, TouchStatus
 from outreach.inbound import provider_key
-from outreach.models import Message, SenderProfile
+from outreach.models import Message, MessageStatus, SenderProfile
 from outreach.optouts import number_not_voice_mark
 from outreach.transports import SendError, transport_for
 
@@ -28,6 +28,14 @@ HUMAN = {"human"}
 FAX = {"fax"}
 # Twilio's AnsweredBy values; anything else is treated as "unknown".
 KNOWN = MACHINE | HUMAN | FAX | {"machine_start", "unknown"}
+# What was done, as the message's status.
+AMD_STATUS = {
+    "voicemail": MessageStatus.AMD_VOICEMAIL,
+    "connected": MessageStatus.AMD_CONNECTED,
+    "hung up": MessageStatus.AMD_HUNG_UP,
+    "not a voice line": MessageStatus.AMD_NOT_VOICE,
+    "call task": MessageStatus.AMD_CALL_TASK,
+}
 
 
 def _hang_up(say: str = "") -> str:
@@ -77,9 +85,8 @@ def amd_result(params: dict[str, str]) -> str:
         transport_for(Channel.VOICEMAIL).call_redirect(message.provider_id, twiml)
     except SendError:
         return "call ended"  # the call is already over; nothing left to redirect
-    Message.objects.filter(pk=message.pk).update(
-        status=f"amd:{result}"[:20], status_at=timezone.now()
-    )
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk).update(status=AMD_STATUS[result], status_at=now)
     return result
 
 
