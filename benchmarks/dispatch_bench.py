@@ -305,7 +305,7 @@ def _build(count: int, now: dt.datetime) -> None:
         Touch,
         TouchStatus,
     )
-    from campaigns.services import sequence_default_ensure
+    from campaigns.sequences import sequence_default_ensure
     from contacts.models import Contact
     from outreach.models import SenderProfile
     from reactivate.models import Practice

@@ -58,8 +58,8 @@ ZONES = {"305": "America/New_York", "512": "America/Chicago", "212": "America/Ne
 def populate(n: int):
     from django.db import connection
 
+    from campaigns.lifecycle import campaign_create, campaign_start
     from campaigns.models import CampaignStatus, Touch
-    from campaigns.services import campaign_create, campaign_start
     from contacts.models import Contact, LastOutcome
     from outreach.sending import touches_load as _load_many
     from reactivate.models import Practice

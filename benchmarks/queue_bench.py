@@ -76,7 +76,7 @@ def populate(n: int):
     from django.db import connection, transaction
 
     from campaigns.models import Campaign, Enrollment, Outcome, Touch
-    from campaigns.services import sequence_default_ensure
+    from campaigns.sequences import sequence_default_ensure
     from contacts.models import Contact
     from outreach.models import Message
     from reactivate.models import Membership, Practice

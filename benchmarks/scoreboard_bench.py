@@ -134,7 +134,7 @@ def generate(n: int) -> dict:
     from django.db import connection, transaction
 
     from campaigns.models import Campaign, OpenerVariant
-    from campaigns.services import sequence_default_ensure
+    from campaigns.sequences import sequence_default_ensure
     from reactivate.models import Membership, Practice, Role, User
 
     with connection.cursor() as cursor:

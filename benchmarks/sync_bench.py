@@ -189,7 +189,7 @@ def practice_build(label: str, enrolled: int, others: int, today: dt.date):
     ``others`` not in it; built in bulk."""
     from django.db import connection, transaction
 
-    from campaigns.services import campaign_create, campaign_start
+    from campaigns.lifecycle import campaign_create, campaign_start
     from contacts.dedupe import matching_keys
     from contacts.models import Contact, LastOutcome
     from reactivate.models import Practice
@@ -327,6 +327,7 @@ def arm_peer(practice, path: Path, limit: int | None) -> tuple[float, int, Count
     from django.utils import timezone
 
     from campaigns.bookings import booking_reason
+    from campaigns.enrollments import enrollment_move
     from campaigns.models import (
         OPEN_STATES,
         Enrollment,
@@ -336,7 +337,7 @@ def arm_peer(practice, path: Path, limit: int | None) -> tuple[float, int, Count
         Touch,
         TouchStatus,
     )
-    from campaigns.services import enrollment_move, outcome_record
+    from campaigns.outcomes import outcome_record
     from contacts.models import Contact, LastOutcome
     from schedule.models import Appointment, AppointmentChange, Source, SourceKind
 

@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from campaigns.enrollments import enrollment_move
 from campaigns.models import (
     OPEN_STATES,
     Enrollment,
@@ -31,7 +32,7 @@ from campaigns.models import (
     Touch,
     TouchStatus,
 )
-from campaigns.services import enrollment_move, outcome_record
+from campaigns.outcomes import outcome_record
 from campaigns.states import IllegalTransition, transition_check
 from reactivate.models import Practice
 

@@ -1,6 +1,6 @@
 """Enrolling one patient from the contact page (registered with ``contacts.page_hooks``):
-the same enrollment and planning as a campaign's start (``services._enroll``), and the same
-exclusions, each refused with its words."""
+the same enrollment and planning as a campaign's start (``planning.enrollments_create``),
+and the same exclusions, each refused with its words."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Count
 
 from campaigns.models import OPEN_STATES, Campaign, CampaignStatus, Enrollment
+from campaigns.planning import enrollments_create
 from campaigns.selectors import EXCLUSIONS, _exclusion_q, audience
-from campaigns.services import _enroll
 from contacts.models import Contact
 from contacts.page_hooks import EnrollChoices
 from contacts.segments import bucket_of
@@ -59,7 +59,7 @@ def contact_enroll(contact: Contact, practice: Practice, campaign_id: int, today
             "Not enrolled: the last outcome is unknown, so there is no story to open with. "
             "Set it in the practice's system and import again."
         )
-    _enroll(
+    enrollments_create(
         campaign,
         [contact],
         {contact.pk: (False, None, contact.assigned_to_id)},

@@ -16,18 +16,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from campaigns.forms import ElsewhereForm, NotNowForm, RequalifyForm
-from campaigns.models import Enrollment, Outcome, OutcomeKind, State
-from campaigns.replies import replies_handle
-from campaigns.services import (
-    CALL_RESULTS,
-    call_result_record,
+from campaigns.enrollments import (
     enrollment_elsewhere,
     enrollment_move,
     enrollment_not_now,
     enrollment_requalify,
-    outcome_undo,
 )
+from campaigns.forms import ElsewhereForm, NotNowForm, RequalifyForm
+from campaigns.models import Enrollment, Outcome, OutcomeKind, State
+from campaigns.outcomes import CALL_RESULTS, call_result_record, outcome_undo
+from campaigns.replies import replies_handle
 from contacts.services import contact_do_not_contact_clear, contacts_mark_do_not_contact
 
 # The decisions that ask something more than the tap, and the form that asks it.

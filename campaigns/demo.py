@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from campaigns.enrollments import enrollment_reply
+from campaigns.lifecycle import campaign_create, campaign_start
 from campaigns.models import Campaign, Enrollment
-from campaigns.services import campaign_create, campaign_start, enrollment_reply
 from contacts.models import Bucket
 from reactivate.models import Practice, Role
 
@@ -60,13 +61,9 @@ def _demo_scoreboard(treated: list[Enrollment]) -> str:
     import datetime as dt
 
     from campaigns.bookings import appointment_mark
+    from campaigns.enrollments import enrollment_elsewhere, enrollment_not_now, enrollment_requalify
     from campaigns.models import OutcomeKind, State
-    from campaigns.services import (
-        enrollment_elsewhere,
-        enrollment_not_now,
-        enrollment_requalify,
-        outcome_record,
-    )
+    from campaigns.outcomes import outcome_record
 
     now = timezone.now()
     already_replied, worked = treated[:DEMO_REPLIES], treated[DEMO_REPLIES:]

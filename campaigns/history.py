@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from django.db import transaction
 
+from campaigns.enrollments import enrollment_move
 from campaigns.models import OPEN_STATES, Enrollment, Outcome, State
-from campaigns.services import enrollment_move
 from contacts.history import TimelineEntry
 from contacts.models import Contact
 

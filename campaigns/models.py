@@ -1,8 +1,9 @@
 """What a practice sends and when: sequences, templates, campaigns, enrollments, touches,
 and the append-only outcome log (DESIGN §3, §4).
 
-Rows here are data only. Every change of state goes through ``campaigns.services`` (the
-enrollment state machine lives in ``campaigns.states``); nothing happens in ``save()``.
+Rows here are data only. Every change of state goes through the write modules
+(``sequences``, ``lifecycle``, ``planning``, ``enrollments``, ``outcomes``, ``sweeps``; the
+enrollment state machine's rules live in ``campaigns.states``); nothing happens in ``save()``.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class Capacity:
 
 def _coordinator_ids(campaign: Campaign) -> list[int]:
     """Who works the campaign's patients: the chosen coordinators (only the first for
-    "one coordinator", as ``services._coordinator_cycle``), else the whole shared pool's
+    "one coordinator", as ``lifecycle._coordinator_cycle``), else the whole shared pool's
     coordinators and admins."""
     chosen = list(campaign.coordinators.order_by("pk").values_list("pk", flat=True))
     if chosen:

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from campaigns.services import enrollments_complete_due, nurture_reenroll_due
+from campaigns.sweeps import enrollments_complete_due, nurture_reenroll_due
 
 
 @shared_task

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from campaigns import decisions, pacing, selectors, services, tone
+from campaigns import decisions, lifecycle, pacing, selectors, sequences, tone
 from campaigns.forms import (
     CampaignForm,
     ElsewhereForm,
@@ -81,7 +81,7 @@ def new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            campaign = services.campaign_create(
+            campaign = lifecycle.campaign_create(
                 practice=request.access.practice,
                 name=data["name"],
                 buckets=data["buckets"],
@@ -187,7 +187,7 @@ def control(request: HttpRequest, campaign_id: int) -> HttpResponse:
         return _confirm(request, campaign, action)
     try:
         if action == "start":
-            result = services.campaign_start(
+            result = lifecycle.campaign_start(
                 campaign, today=_today(request), per_day=_paced(request, campaign)
             )
             messages.success(request, _started(request, campaign, result["excluded"]))
@@ -197,7 +197,7 @@ def control(request: HttpRequest, campaign_id: int) -> HttpResponse:
                 "resume": CampaignStatus.RUNNING,
                 "stop": CampaignStatus.STOPPED,
             }[action]
-            services.campaign_set_status(campaign, target)
+            lifecycle.campaign_set_status(campaign, target)
             messages.success(request, f"Campaign {target.label.lower()}.")
         else:
             raise ValidationError("Unknown action.")
@@ -215,7 +215,7 @@ def control(request: HttpRequest, campaign_id: int) -> HttpResponse:
 
 @practice_view(Area.CAMPAIGNS)
 def sequence(request: HttpRequest) -> HttpResponse:
-    seq = services.sequence_default_ensure(request.access.practice)
+    seq = sequences.sequence_default_ensure(request.access.practice)
     steps = seq.steps.prefetch_related("templates")
     return render(
         request,
@@ -248,17 +248,17 @@ def step_save(request: HttpRequest, step_id: int | None = None) -> HttpResponse:
     try:
         if action in ("remove", "language") and step:
             if action == "remove":
-                services.step_remove(step)
+                sequences.step_remove(step)
             else:
-                services.template_language_add(step, request.POST.get("language", ""))
+                sequences.template_language_add(step, request.POST.get("language", ""))
         elif not form.is_valid():
             raise ValidationError("Give the step a day from 1 to 60, a channel and a name.")
         elif step:
-            services.step_update(step, **form.cleaned_data)
+            sequences.step_update(step, **form.cleaned_data)
         else:
             data = form.cleaned_data
-            services.step_add(
-                sequence=services.sequence_default_ensure(request.access.practice),
+            sequences.step_add(
+                sequence=sequences.sequence_default_ensure(request.access.practice),
                 day=data["day"],
                 channel=data["channel"],
                 name=data["name"],
@@ -295,7 +295,7 @@ def template_edit(request: HttpRequest, template_id: int) -> HttpResponse:
     findings = _findings(template, template.body)
     if request.method == "POST" and form.is_valid():
         try:
-            findings = services.template_save(
+            findings = sequences.template_save(
                 template=template,
                 body=form.cleaned_data["body"],
                 subject=form.cleaned_data["subject"],

@@ -23,8 +23,8 @@ from anymail.webhooks.sendgrid import SendGridInboundWebhookView
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from campaigns.enrollments import enrollment_reply
 from campaigns.models import OPEN_STATES
-from campaigns.services import enrollment_reply
 from contacts.models import Contact
 from outreach.conversation import replies_waiting_mark
 from outreach.inbound import intent_of

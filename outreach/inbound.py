@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from campaigns.enrollments import enrollment_reply
 from campaigns.models import OPEN_STATES, Enrollment, Touch
-from campaigns.services import enrollment_reply
 from contacts.models import Contact
 from contacts.services import contact_opt_out
 from outreach import keywords

@@ -20,8 +20,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.enrollments import enrollment_move
 from campaigns.models import OPEN_STATES, Enrollment, State
-from campaigns.services import enrollment_move
 from campaigns.states import IllegalTransition
 from contacts.consent import consent_changes_record
 from contacts.models import ConsentKind, ConsentSource, Contact

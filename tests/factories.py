@@ -3,8 +3,9 @@ import datetime as dt
 import factory
 from django.contrib.auth import get_user_model
 
-from campaigns.models import Campaign, Enrollment
-from campaigns.services import sequence_default_ensure
+from campaigns.models import Campaign, Enrollment, Outcome, OutcomeKind
+from campaigns.outcomes import outcome_record
+from campaigns.sequences import sequence_default_ensure
 from contacts.dedupe import matching_keys
 from contacts.models import Contact, DuplicateCandidate, ImportBatch, LastOutcome
 from reactivate.models import Membership, Practice, Role
@@ -133,4 +134,18 @@ def duplicate_pair(practice) -> tuple[Contact, Contact]:
     return (
         ContactFactory(practice=practice, first_name="Jon", **fields),
         ContactFactory(practice=practice, first_name="John", **fields),
+    )
+
+
+def outcome_correct(outcome: Outcome, *, kind: OutcomeKind, user, note: str = "") -> Outcome:
+    """A correction entry of any kind pointing at the one it replaces. The product writes
+    only "undone" corrections (``outcome_undo``), but the log's model allows any kind, and
+    the rollups and reports must treat every correction alike."""
+    return outcome_record(
+        contact=outcome.contact,
+        enrollment=outcome.enrollment,
+        kind=kind,
+        user=user,
+        note=note,
+        corrects=outcome,
     )

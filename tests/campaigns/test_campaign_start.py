@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from campaigns.lifecycle import campaign_create, campaign_start, split_exact
 from campaigns.models import CampaignStatus, Channel, Enrollment, Touch, TouchStatus
 from campaigns.selectors import audience_preview
-from campaigns.services import campaign_create, campaign_start, split_exact
 from contacts.models import LastOutcome
 from reactivate.models import Role
 from tests.factories import ContactFactory, EnrollmentFactory

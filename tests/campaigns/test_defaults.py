@@ -4,7 +4,7 @@ import pytest
 
 from campaigns.defaults import DEFAULT_STEPS
 from campaigns.models import Channel, Sequence, Template
-from campaigns.services import sequence_default_ensure
+from campaigns.sequences import sequence_default_ensure
 from campaigns.tone import tone_check
 from contacts.models import Bucket
 

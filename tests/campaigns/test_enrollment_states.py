@@ -2,8 +2,8 @@
 
 import pytest
 
+from campaigns.enrollments import enrollment_move, enrollment_reply
 from campaigns.models import OPEN_STATES, Outcome, OutcomeKind, State, Touch, TouchStatus
-from campaigns.services import enrollment_move, enrollment_reply
 from campaigns.states import TRANSITIONS, IllegalTransition
 from tests.factories import EnrollmentFactory
 

@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
+from campaigns.enrollments import enrollment_move
 from campaigns.models import Outcome, OutcomeKind, State, Touch, TouchStatus
-from campaigns.services import enrollment_move, outcome_record
+from campaigns.outcomes import outcome_record
 from contacts.dedupe import contact_merge
 from contacts.history import history_timeline
 from tests.factories import CampaignFactory, EnrollmentFactory, duplicate_pair

@@ -5,7 +5,7 @@ import pytest
 
 from campaigns.messages import message_for
 from campaigns.models import OpenerVariant
-from campaigns.services import template_language_add
+from campaigns.sequences import template_language_add
 from tests.factories import ContactFactory, EnrollmentFactory
 
 pytestmark = pytest.mark.django_db

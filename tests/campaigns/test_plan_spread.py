@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from campaigns.lifecycle import campaign_create, campaign_start
 from campaigns.models import Channel, Touch
 from campaigns.scheduling import Recipient, SendingRules, is_allowed
-from campaigns.services import campaign_create, campaign_start
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db

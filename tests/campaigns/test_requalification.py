@@ -8,13 +8,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 
+from campaigns.enrollments import enrollment_elsewhere, enrollment_not_now, enrollment_requalify
 from campaigns.models import Outcome, OutcomeKind, State
-from campaigns.services import (
-    enrollment_elsewhere,
-    enrollment_not_now,
-    enrollment_requalify,
-    outcome_correct,
-)
 from reactivate.models import Role
 from tests.factories import EnrollmentFactory
 
@@ -103,17 +98,6 @@ def test_went_elsewhere_records_what_mattered_most(coordinator):
         "location",
         "Closer to work",
     )
-
-
-def test_a_correction_is_a_new_entry_and_the_original_stays(coordinator):
-    enrollment = EnrollmentFactory(state=State.PAUSED)
-    enrollment_requalify(enrollment, user=coordinator, soon=True, fit=False)
-    wrong = enrollment.outcomes.get()
-
-    fixed = outcome_correct(wrong, kind=OutcomeKind.NOT_NOW, user=coordinator, note="misclick")
-
-    assert fixed.corrects == wrong
-    assert Outcome.objects.get(pk=wrong.pk).kind == OutcomeKind.NOT_A_FIT
 
 
 def test_the_outcome_log_cannot_be_edited(coordinator):

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from campaigns.models import Enrollment, OutcomeKind, State, Touch
-from campaigns.services import enrollments_complete_due, nurture_reenroll_due
+from campaigns.sweeps import enrollments_complete_due, nurture_reenroll_due
 from tests.factories import ContactFactory, EnrollmentFactory
 
 pytestmark = pytest.mark.django_db

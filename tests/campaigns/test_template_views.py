@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from campaigns.services import sequence_default_ensure, template_save
+from campaigns.sequences import sequence_default_ensure, template_save
 from reactivate.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from campaigns.models import OutcomeKind
-from campaigns.services import outcome_record
+from campaigns.outcomes import outcome_record
 from contacts.models import Contact, LastOutcome
 from outreach.models import Message
 from reactivate.models import AuditEvent, Role

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from campaigns.models import OutcomeKind, State
-from campaigns.services import outcome_record
+from campaigns.outcomes import outcome_record
 from outreach import queue as queue_selectors
 from outreach.inbound import inbound_sms_receive
 from reactivate.models import Role

@@ -12,8 +12,8 @@ from django.apps import apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from campaigns.lifecycle import campaign_create, campaign_start
 from campaigns.models import Enrollment, State
-from campaigns.services import campaign_create, campaign_start
 from contacts.dedupe import contact_merge
 from outreach.conversation import (
     replies_handle,

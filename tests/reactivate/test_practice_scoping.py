@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from campaigns.services import sequence_default_ensure
+from campaigns.sequences import sequence_default_ensure
 from reactivate.models import Role
 from tests.factories import (
     CampaignFactory,
@@ -83,7 +83,7 @@ def _planned_reply(practice):
 
 
 def _outcome(practice):
-    from campaigns.services import outcome_record
+    from campaigns.outcomes import outcome_record
 
     enrollment = EnrollmentFactory(campaign__practice=practice)
     return outcome_record(contact=enrollment.contact, enrollment=enrollment, kind="no_answer")

@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from campaigns.lifecycle import campaign_create, campaign_start
 from campaigns.models import Enrollment, State, Touch, TouchStatus
-from campaigns.services import campaign_create, campaign_start
 from schedule.models import Appointment, RunStatus, SyncRun
 from schedule.sources import files
 from schedule.sync import RUN_SILENT_AFTER

@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
+from campaigns.lifecycle import campaign_create, campaign_start
 from campaigns.models import Enrollment, Outcome, OutcomeKind, State, Touch, TouchStatus
-from campaigns.services import campaign_create, campaign_start
 from contacts.models import Contact, LastOutcome
 from schedule.models import Appointment, AppointmentChange
 from schedule.records import PatientRef

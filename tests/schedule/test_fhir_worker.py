@@ -16,8 +16,8 @@ import time
 import pytest
 from django.utils import timezone
 
+from campaigns.lifecycle import campaign_create, campaign_start
 from campaigns.models import Enrollment, Outcome, OutcomeKind, State
-from campaigns.services import campaign_create, campaign_start
 from schedule.models import Appointment, AppointmentChange, RunStatus, SyncRun
 from schedule.sources.fhir import fhir_source, fhir_sync, fhir_syncs_due
 from tests.conftest import ROOT, worker_database_url

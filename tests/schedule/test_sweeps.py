@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 import time_machine
 
+from campaigns.lifecycle import campaign_create, campaign_start
 from campaigns.models import Enrollment, State
-from campaigns.services import campaign_create, campaign_start
 from contacts.models import ImportStatus
 from reactivate.models import Practice
 from schedule.effects import effects_apply

@@ -23,18 +23,23 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from campaigns.bookings import appointment_mark
-from campaigns.models import Enrollment, Outcome, OutcomeKind, State
-from campaigns.services import (
+from campaigns.enrollments import (
     enrollment_elsewhere,
     enrollment_move,
     enrollment_not_now,
     enrollment_reply,
     enrollment_requalify,
-    outcome_correct,
-    outcome_record,
 )
+from campaigns.models import Enrollment, Outcome, OutcomeKind, State
+from campaigns.outcomes import outcome_record
 from reactivate.models import Role
-from tests.factories import CampaignFactory, ContactFactory, EnrollmentFactory, MembershipFactory
+from tests.factories import (
+    CampaignFactory,
+    ContactFactory,
+    EnrollmentFactory,
+    MembershipFactory,
+    outcome_correct,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
 NOW = dt.datetime(2026, 3, 16, 11, 0, tzinfo=NEW_YORK)

@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from campaigns.models import OutcomeKind
-from campaigns.services import outcome_record
+from campaigns.outcomes import outcome_record
 from reactivate.models import AuditAction, AuditEvent, Role
 from tests.scoreboard import scenario
 from tests.scoreboard.scenario import NOW

@@ -16,13 +16,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from campaigns.models import Enrollment, Outcome, OutcomeKind, State
-from campaigns.services import outcome_correct, outcome_undo
+from campaigns.outcomes import outcome_undo
 from contacts.models import Contact
 from reactivate.models import Role
 from scoreboard import lift as lifts
 from scoreboard import selectors, shows
 from scoreboard.services import rollups_rebuild
-from tests.factories import CampaignFactory, ContactFactory, EnrollmentFactory, MembershipFactory
+from tests.factories import (
+    CampaignFactory,
+    ContactFactory,
+    EnrollmentFactory,
+    MembershipFactory,
+    outcome_correct,
+)
 from tests.scoreboard import oracle, scenario
 from tests.scoreboard.scenario import NOW, PERIOD_START
 

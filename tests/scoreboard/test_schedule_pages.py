@@ -12,8 +12,8 @@ import time_machine
 from django.urls import NoReverseMatch, reverse
 
 from campaigns.bookings import appointment_mark
+from campaigns.enrollments import enrollment_move
 from campaigns.models import State
-from campaigns.services import enrollment_move
 from reactivate.models import Role
 from schedule.models import Source
 from scoreboard import lift as lifts

@@ -8,10 +8,11 @@ import pytest
 import time_machine
 
 from campaigns.models import OutcomeKind
-from campaigns.services import outcome_correct, outcome_record
+from campaigns.outcomes import outcome_record
 from scoreboard import lift as lifts
 from scoreboard import selectors
 from scoreboard.report import scoreboard_report
+from tests.factories import outcome_correct
 from tests.scoreboard import scenario
 from tests.scoreboard.scenario import NOW, PERIOD_START
 

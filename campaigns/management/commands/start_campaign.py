@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from campaigns.services import campaign_create, campaign_start
+from campaigns.lifecycle import campaign_create, campaign_start
 from contacts.models import Bucket
 from reactivate.cli import practice_from_slug
 

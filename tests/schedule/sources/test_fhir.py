@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 import time_machine
 
+from campaigns.lifecycle import campaign_create, campaign_start
 from campaigns.models import Enrollment, Outcome, OutcomeKind, State, Touch, TouchStatus
-from campaigns.services import campaign_create, campaign_start
 from schedule.models import Appointment, AppointmentChange, RunStatus, Source
 from schedule.sources.fhir import fhir_source, fhir_sync
 from tests.factories import ContactFactory

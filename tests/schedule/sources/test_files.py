@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from openpyxl import Workbook
 
+from campaigns.lifecycle import campaign_create, campaign_start
 from campaigns.models import Enrollment, State, Touch, TouchStatus
-from campaigns.services import campaign_create, campaign_start
 from schedule.models import Appointment, AppointmentChange, RunStatus, Source, SyncRun
 from schedule.records import AppointmentRecord, Problem
 from schedule.sources import files
