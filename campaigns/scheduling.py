@@ -415,18 +415,3 @@ def due_at(
     due = next_allowed(wall, rules, recipient)
     assert is_allowed(due, rules, recipient), due
     return due
-
-
-def sequence_due_times(
-    start_day: dt.date, offsets: Sequence[int], rules: SendingRules, recipient: Recipient
-) -> list[dt.datetime]:
-    """Due times of a sequence's steps, in step order and never decreasing.
-
-    A step moved forward (past a weekend) may land on a later step's day; a step listed
-    after another is never due before it.
-    """
-    times: list[dt.datetime] = []
-    for offset in offsets:
-        due = due_at(start_day, offset, rules, recipient)
-        times.append(max(due, times[-1]) if times else due)
-    return times

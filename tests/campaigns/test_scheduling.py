@@ -20,7 +20,6 @@ from campaigns.scheduling import (
     is_allowed,
     is_florida,
     next_allowed,
-    sequence_due_times,
 )
 from contacts.models import Contact
 from reactivate.models import Practice
@@ -310,18 +309,6 @@ def test_empty_window_raises_a_clear_error(window):
     assert daily_window(rules(*window), recipient(florida=True)) is None
 
 
-def test_default_sequence_skips_weekends_and_never_goes_backwards():
-    dues = sequence_due_times(FRIDAY, [1, 2, 4, 7, 10], rules(), recipient())
-
-    assert [local(due) for due in dues] == [
-        dt.datetime(2026, 3, 6, 9, 0),  # Day 1, Friday
-        dt.datetime(2026, 3, 9, 9, 0),  # Day 2, Saturday -> Monday
-        dt.datetime(2026, 3, 9, 9, 0),  # Day 4, Monday
-        dt.datetime(2026, 3, 12, 9, 0),  # Day 7, Thursday
-        dt.datetime(2026, 3, 16, 9, 0),  # Day 10, Sunday -> Monday
-    ]
-
-
 # --- Properties ---------------------------------------------------------------------------
 
 PROPERTY_SETTINGS = settings(max_examples=200, deadline=None)
@@ -447,15 +434,3 @@ def test_hold_reason_is_given_exactly_when_not_allowed(scenario):
         assert reason.startswith("held: ")
         assert "; moved to " in reason
         assert reason.endswith(f"{moved:%H:%M}")
-
-
-@PROPERTY_SETTINGS
-@given(scenarios(), st.lists(offsets, min_size=1, max_size=8).map(sorted))
-def test_sequence_due_times_are_allowed_and_in_order(scenario, steps):
-    sending, person, moment = scenario
-    start_day = moment.astimezone(person.zone).date()
-
-    dues = sequence_due_times(start_day, steps, sending, person)
-
-    assert dues == sorted(dues)
-    assert all(is_allowed(due, sending, person) for due in dues)
