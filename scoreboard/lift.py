@@ -54,17 +54,27 @@ def true_lift(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
 
     Read from the enrollment facts (``lift_offset``: the days from the start day to the
     first booking, either way): one query and the names."""
+    return _cohort_lift(scope, "TRUE")
+
+
+# What an arm counts, over the facts ``f`` and the campaign lengths ``l``: only these
+# constant fragments are formatted into the query.
+_BOOKED_IN_WINDOW = "f.lift_offset < l.last_day + %(window)s"
+
+
+def _cohort_lift(scope: Scope, also: str) -> tuple[Lift, list[CampaignLift]]:
+    """Treated vs held-out enrollments that started in the period (campaigns with a
+    holdout), counting those booked within their window for which ``also`` holds."""
     where, params = scope.enrollment_sql("f")
     params.update(
         start_day=scope.start or EPOCH,
         end_day=scope.end,
         window=scope.practice.attribution_window_days,
     )
-    # Only constant SQL fragments are formatted in; every value is a parameter.
     sql = f"""
         WITH lengths AS ({_LENGTHS})
         SELECT f.campaign_id, f.held_out, count(*),
-               count(*) FILTER (WHERE f.lift_offset < l.last_day + %(window)s)
+               count(*) FILTER (WHERE {also} AND {_BOOKED_IN_WINDOW})
         FROM scoreboard_enrollmentfact f
         JOIN lengths l ON l.campaign_id = f.campaign_id
         WHERE {where} AND f.start_day >= %(start_day)s AND f.start_day <= %(end_day)s
@@ -105,22 +115,4 @@ def show_lift(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
     window) and has an effective showed entry — whenever the appointment falls, since a
     booking inside the window may be for a day after it. Over the enrollment facts: one
     query and the names."""
-    where, params = scope.enrollment_sql("f")
-    params.update(
-        start_day=scope.start or EPOCH,
-        end_day=scope.end,
-        window=scope.practice.attribution_window_days,
-    )
-    # Only constant SQL fragments are formatted in; every value is a parameter.
-    sql = f"""
-        WITH lengths AS ({_LENGTHS})
-        SELECT f.campaign_id, f.held_out, count(*),
-               count(*) FILTER (WHERE f.showed AND f.lift_offset < l.last_day + %(window)s)
-        FROM scoreboard_enrollmentfact f
-        JOIN lengths l ON l.campaign_id = f.campaign_id
-        WHERE {where} AND f.start_day >= %(start_day)s AND f.start_day <= %(end_day)s
-        GROUP BY 1, 2
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return _lifts(scope, cursor.fetchall())
+    return _cohort_lift(scope, "f.showed")

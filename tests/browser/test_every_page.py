@@ -64,6 +64,8 @@ NOT_PAGES = {
     "scoreboard:export_outcomes": "a CSV download",
     "schedule:upload_cancel": "a POST from the upload's columns page (delete before syncing)",
     "schedule:sync_now": "a POST from the schedule page",
+    "outreach:consent_written": "a POST from the contact page's consent section",
+    "outreach:consent_revoked": "a POST from the contact page's consent section",
 }
 NOT_PAGES_NAMESPACES = {
     "admin": "Django's own admin site: staff only, and no practice role is staff",

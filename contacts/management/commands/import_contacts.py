@@ -13,7 +13,7 @@ from django.db import transaction
 from contacts.import_batches import import_batch_create, import_batch_start, import_report_lines
 from contacts.import_runs import import_batch_run
 from contacts.models import ImportStatus
-from reactivate.cli import practice_from_slug
+from reactivate.cli import mapping_option, practice_from_slug
 
 
 class _DryRun(Exception):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, practice, mapping, dry_run, report, **options):
         practice = practice_from_slug(practice)
-        given = self._mapping(mapping)
+        given = mapping_option(mapping, '{"phone": "Cell"}')
         source = Path(path)
         if not source.is_file():
             raise CommandError(f"No such file: {path}")
@@ -51,17 +51,6 @@ class Command(BaseCommand):
         if batch.status == ImportStatus.FAILED and not dry_run:
             raise CommandError(batch.error)
         self.stdout.write(json.dumps(summary))
-
-    def _mapping(self, raw):
-        if not raw:
-            return {}
-        try:
-            mapping = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise CommandError(f"--mapping is not valid JSON: {error.msg}.") from None
-        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-            raise CommandError('--mapping must be a JSON object like {"phone": "Cell"}.')
-        return mapping
 
     def _run(self, practice, source, given):
         with source.open("rb") as fileobj:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reactivate.cli import practice_from_slug
+from reactivate.cli import mapping_option, practice_from_slug
 from schedule.models import RunStatus
 from schedule.sync import SUMMARY_KEYS, AlreadySynced, summary
 
@@ -42,7 +42,8 @@ class Command(BaseCommand):
                 if not path.is_file():
                     raise CommandError(f"No such file: {file}")
                 source = files.export_source(practice)
-                run = files.file_sync(source, path, trigger="command", mapping=_mapping(mapping))
+                given = mapping_option(mapping, '{"start": "Appt Date"}')
+                run = files.file_sync(source, path, trigger="command", mapping=given)
             else:
                 source = fhir.fhir_source(practice, base_url=fhir_base_url, token=token or "")
                 run = fhir.fhir_sync(source, trigger="command")
@@ -55,15 +56,3 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(summary(run)))
         if run.status == RunStatus.FAILED:
             raise CommandError(run.errors[-1]["message"] if run.errors else "The sync failed.")
-
-
-def _mapping(raw: str | None) -> dict:
-    if not raw:
-        return {}
-    try:
-        mapping = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise CommandError(f"--mapping is not valid JSON: {error.msg}.") from None
-    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
-        raise CommandError('--mapping must be a JSON object like {"start": "Appt Date"}.')
-    return mapping
