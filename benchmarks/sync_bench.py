@@ -5,7 +5,7 @@ folder to its touches skipped.
 
 The data, built in bulk before any clock starts: for each arm a practice of its own with
 the same contents (a fresh copy, so every arm makes the same creates): ``N/5`` patients in
-the "inquiry" bucket, enrolled by ``campaigns.services.campaign_create`` and
+the "inquiry" bucket, enrolled by ``campaigns.lifecycle.campaign_create`` and
 ``campaign_start`` in a running campaign (10% held out; the others with their touches
 planned), and ``N/5`` other patients (a treatment plan, not in the campaign). The export
 has ``N`` rows, in a seeded mix: 40% booked in the coming weeks, 25% fulfilled and 10%
@@ -22,7 +22,7 @@ autovacuum would while the arms run).
     What a good Django engineer writes first, for each CSV row in its own transaction:
     ``Appointment.objects.update_or_create(source=…, key=…, defaults=…)`` with the contact
     looked up by EMR id, a history row, then the effects per row: the open enrollment
-    looked up, moved with ``campaigns.services.enrollment_move(…, State.SCHEDULED)`` after
+    looked up, moved with ``campaigns.enrollments.enrollment_move(…, State.SCHEDULED)`` after
     its touches are skipped with the coordinator's words, the show or no-show recorded
     with ``outcome_record``, the contact's last outcome and next appointment saved. It is
     measured on the first ``--peer-rows`` rows of the same file (default ``min(N, 5000)``:

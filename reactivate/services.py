@@ -17,13 +17,6 @@ from reactivate.models import Membership, Practice, Role
 User = get_user_model()
 
 
-def practice_create(*, name: str, slug: str, **fields) -> Practice:
-    practice = Practice(name=name, slug=slug, **fields)
-    practice.full_clean()
-    practice.save()
-    return practice
-
-
 @transaction.atomic
 def membership_add(
     *, practice: Practice, email: str, role: Role, request: HttpRequest | None = None

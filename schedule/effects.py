@@ -324,7 +324,7 @@ _written_since_analyze: Counter = Counter()
 
 def _statistics_keep_up(written: int) -> None:
     """ANALYZE the tables a sync grows once they have doubled since their statistics, as
-    the contacts import does (``contacts.importing._statistics_keep_up``): autovacuum
+    the contacts import does (``contacts.import_writer.statistics_keep_up``): autovacuum
     would, a minute or more later. ``written``: about how many rows of each this batch
     wrote (this process's own count: the server's is flushed only when idle)."""
     with connection.cursor() as cursor:

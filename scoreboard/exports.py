@@ -1,5 +1,5 @@
 """CSV exports: the scoreboard's numbers and the outcome log, formula-safe (every value
-goes through ``contacts.importing.csv_safe`` by way of ``contacts.exports.csv_lines``)."""
+goes through ``contacts.csv_safety.csv_safe`` by way of ``contacts.exports.csv_lines``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The owner's dashboard, the shows page and the CSV exports. Views parse the request, call
-``scoreboard.selectors`` / ``scoreboard.report`` (reads) or ``campaigns.services``
+``scoreboard.selectors`` / ``scoreboard.report`` (reads) or ``campaigns.bookings``
 (writes), and render. Coordinators see their own numbers only; owners and admins see the
 practice's, and they alone mark shows and export."""
 
