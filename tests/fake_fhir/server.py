@@ -29,16 +29,16 @@ import datetime as dt
 import json
 import secrets
 import socket
-import socketserver
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 
 from tests.fake_fhir.resources import instant, malformed_appointment
+from tests.http_fake import ThreadedFake
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 500
@@ -75,36 +75,20 @@ class FhirError(Exception):
         self.status, self.body, self.headers = status, outcome(code, diagnostics), headers or {}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
-
-    def server_bind(self):
-        # HTTPServer.server_bind resolves the host name, which can stall without DNS.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-
-class FakeFhir:
+class FakeFhir(ThreadedFake):
     """The fake server. Thread-safe; ``start()`` runs it in a daemon thread."""
 
+    thread_name = "fake-fhir"
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self._address = (host, port)
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._sockets: set[socket.socket] = set()
+        super().__init__(host, port)
         self._reset_state()
 
-    # --- lifecycle ----------------------------------------------------------------------
+    def _handler(self):
+        return _handler_for(self)
 
-    @property
-    def origin(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeFhir is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+    def _before_shutdown(self) -> None:
+        self.release()
 
     @property
     def base_url(self) -> str:
@@ -113,43 +97,6 @@ class FakeFhir:
     @property
     def token_url(self) -> str:
         return f"{self.origin}/auth/token"
-
-    def start(self) -> FakeFhir:
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = _Server(self._address, _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-fhir",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()
-        self.release()
-        self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        with self._lock:
-            sockets, self._sockets = self._sockets, set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        self._server.server_close()
-        self._server = None
-
-    def __enter__(self) -> FakeFhir:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # --- the store and the switches -------------------------------------------------------
 

@@ -40,17 +40,17 @@ import json
 import math
 import signal
 import socket
-import socketserver
 import sys
 import threading
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib.request import Request, urlopen
 
 from tests.fake_twilio.lookups import LINE_TYPES, lookup_answer, lookup_path
+from tests.http_fake import ThreadedFake
 
 API_VERSION = "2010-04-01"
 DEFAULT_ACCOUNT_SID = "AC" + "0" * 32
@@ -185,18 +185,7 @@ class _Switch:
         return self.values
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # a benchmark opens many connections at once
-
-    def server_bind(self):
-        # HTTPServer.server_bind resolves the host name (socket.getfqdn), which can stall
-        # for seconds without DNS; the name is not needed.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-
-class FakeTwilio:
+class FakeTwilio(ThreadedFake):
     """The fake Twilio server. Thread-safe; ``start()`` runs it in a daemon thread."""
 
     def __init__(
@@ -206,66 +195,22 @@ class FakeTwilio:
         host: str = "127.0.0.1",
         port: int = 0,
     ):
+        super().__init__(host, port)
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self._address = (host, port)
-        self._lock = threading.Lock()
         self._created = threading.Condition(self._lock)  # notified on every accepted create
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._sockets: set[socket.socket] = set()
         self._reset_state()
 
     # --- lifecycle --------------------------------------------------------------------
 
+    thread_name = "fake-twilio"
+
+    def _handler(self):
+        return _handler_for(self)
+
     @property
     def base_url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("FakeTwilio is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeTwilio:
-        if self._server is not None:
-            return self
-        self._stopping.clear()
-        self._server = _Server(self._address, _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="fake-twilio",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()
-        self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        self._close_server()
-
-    def _close_server(self) -> None:
-        # Kept-alive connections have threads of their own: close them too.
-        with self._lock:
-            sockets, self._sockets = self._sockets, set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        if self._server is not None:
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeTwilio:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        return self.origin
 
     # --- switches ---------------------------------------------------------------------
 
