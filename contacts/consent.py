@@ -25,6 +25,29 @@ def _opted_out(at, via: str) -> str:
     return f"Opted out {at:%Y-%m-%d}" + (f" ({via})" if via else "")
 
 
+# Each channel: its label, the field saying the contact has a usable address for it, and
+# the words for when they have none. The opt-out fields are ``<channel>_opt_out_at``/``_via``.
+_CHANNELS = (
+    ("sms", "Texts", "phone_valid", "no valid mobile number"),
+    ("call", "Calls", "phone_valid", "no valid phone number"),
+    ("email", "Email", "email_valid", "no valid email address"),
+)
+
+
+def _why_not(contact: Contact, channel: str, valid: str, missing: str, blocked: str) -> str:
+    """The first reason the channel may not reach the contact, or "" if none applies."""
+    if contact.do_not_contact:
+        return "Not allowed: do not contact"
+    if not getattr(contact, valid):
+        return f"Not possible: {missing}"
+    if channel == "sms" and contact.sms_unreachable:  # only texts learn an unreachable number
+        return f"Not possible: {contact.sms_unreachable}"
+    opted_out_at = getattr(contact, f"{channel}_opt_out_at")
+    if opted_out_at:
+        return _opted_out(opted_out_at, getattr(contact, f"{channel}_opt_out_via"))
+    return blocked
+
+
 def channel_states(
     contact: Contact, blocked: Mapping[str, str] | None = None
 ) -> list[ChannelState]:
@@ -32,36 +55,11 @@ def channel_states(
     ``blocked``: channel ("sms", "call", "email") -> why, for blocks kept outside contacts
     (``page_hooks.channel_blocks``: an opt-out of the number a family member sent)."""
     blocked = blocked or {}
-    dnc = "Not allowed: do not contact" if contact.do_not_contact else ""
-    texts = (
-        dnc
-        or (not contact.phone_valid and "Not possible: no valid mobile number")
-        or (contact.sms_unreachable and f"Not possible: {contact.sms_unreachable}")
-        or (contact.sms_opt_out_at and _opted_out(contact.sms_opt_out_at, contact.sms_opt_out_via))
-        or blocked.get("sms", "")
-    )
-    calls = (
-        dnc
-        or (not contact.phone_valid and "Not possible: no valid phone number")
-        or (
-            contact.call_opt_out_at
-            and _opted_out(contact.call_opt_out_at, contact.call_opt_out_via)
-        )
-        or blocked.get("call", "")
-    )
-    email = (
-        dnc
-        or (not contact.email_valid and "Not possible: no valid email address")
-        or (
-            contact.email_opt_out_at
-            and _opted_out(contact.email_opt_out_at, contact.email_opt_out_via)
-        )
-        or blocked.get("email", "")
-    )
-    return [
-        ChannelState(label, not words, words or "Allowed")
-        for label, words in (("Texts", texts), ("Calls", calls), ("Email", email))
-    ]
+    states = []
+    for channel, label, valid, missing in _CHANNELS:
+        words = _why_not(contact, channel, valid, missing, blocked.get(channel, ""))
+        states.append(ChannelState(label, not words, words or "Allowed"))
+    return states
 
 
 # --- Consent on record (issue 17.5): what the patient agreed to, and each revocation -----
