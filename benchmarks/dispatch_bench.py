@@ -555,7 +555,7 @@ def profile(sample: int, now: dt.datetime) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from campaigns.models import Touch, TouchStatus
-    from outreach.dispatch import touches_send
+    from outreach.pacing import touches_send
     from outreach.sending import SEND_BATCH
 
     ids = list(Touch.objects.order_by("pk").values_list("pk", flat=True)[:sample])

@@ -3,7 +3,9 @@
 planned → claimed (``touches_claim``: ``FOR UPDATE SKIP LOCKED``, so two dispatchers never
 claim the same touch) → sending (a conditional update, then a ``Message`` row, both before
 any network call) → sent | failed | skipped, or back to planned (held by the guard, or a
-retry after a failure Twilio did not accept).
+retry after a failure Twilio did not accept). The send is a send task's
+(``outreach.pacing.touches_send``, a batch at a time ``outreach.sending``); this module
+claims and reaps.
 
 A touch left in ``sending`` (worker killed, timeout, 5xx after Twilio may have accepted it)
 is never resent blindly: ``touches_reap`` asks Twilio what was sent to that number since
@@ -20,7 +22,6 @@ from django.db import transaction
 
 from campaigns.models import CampaignStatus, Channel, Touch, TouchStatus
 from outreach.models import Message, MessageStatus
-from outreach.pacing import touches_send_paced
 from outreach.sending import contacted_record, touch_load, touch_move
 from outreach.transports import Lookup, SendError, transport_for
 
@@ -51,32 +52,6 @@ def touches_claim(now: dt.datetime, limit: int = CLAIM_BATCH) -> list[int]:
         if ids:
             Touch.objects.filter(pk__in=ids).update(status=TouchStatus.CLAIMED, claimed_at=now)
     return ids
-
-
-def touch_send(touch_id: int, now: dt.datetime | None = None) -> str:
-    """Send one claimed touch if the guard allows it now; returns what happened."""
-    return touches_send([touch_id], now)[touch_id]
-
-
-def touches_send(
-    touch_ids: list[int], now: dt.datetime | None = None, budget: float | None = None
-) -> dict[int, str]:
-    """Send claimed touches (a send task's), each on its own terms, at the sender's rate;
-    returns what happened to each: "sent", "skipped", "held", "retry", "failed",
-    "unknown" (left in sending for the reaper), "handed back" (still claimed, to a
-    follow-up task: no token came within the time budget), "not claimed" (already
-    handled, e.g. a redelivered task) or "error" (a bug: the touch is left claimed or
-    sending, and the reaper settles it).
-
-    Every touch still goes through the same steps as one sent alone: the guard at send
-    time, the rate limit, then a conditional move from claimed to sending with its attempt
-    row committed before any network call, and a conditional move to sent afterwards.
-    Only the database work is shared, ``SEND_BATCH`` touches at a time. How long it waits
-    for tokens is ``outreach.pacing``'s (``budget`` seconds, default
-    ``OUTREACH_SEND_TASK_SECONDS``); the caller queues the follow-up task for the touches
-    handed back.
-    """
-    return touches_send_paced(touch_ids, now, budget)
 
 
 # --- Reaping and reconciliation ----------------------------------------------------------

@@ -32,13 +32,24 @@ logger = logging.getLogger(__name__)
 TOKEN_WAIT = 1.0
 
 
-def touches_send_paced(
+def touches_send(
     touch_ids: list[int], now: dt.datetime | None = None, budget: float | None = None
 ) -> dict[int, str]:
-    """What ``outreach.dispatch.touches_send`` documents: rounds of at most ``SEND_BATCH``
-    touches, the touches still waiting for tokens first, until all are settled or
-    ``budget`` seconds have passed; the rest are handed back (``touches_hand_back``), and
-    the caller queues their follow-up task."""
+    """Send claimed touches (a send task's, ``outreach.tasks.send_touches``), each on its
+    own terms, at the sender's rate; returns what happened to each: "sent", "skipped",
+    "held", "retry", "failed", "unknown" (left in sending for the reaper), "handed back"
+    (still claimed, to a follow-up task: no token came within the time budget), "not
+    claimed" (already handled, e.g. a redelivered task) or "error" (a bug: the touch is
+    left claimed or sending, and the reaper settles it).
+
+    Every touch still goes through the same steps as one sent alone: the guard at send
+    time, the rate limit, then a conditional move from claimed to sending with its attempt
+    row committed before any network call, and a conditional move to sent afterwards.
+    Only the database work is shared, ``SEND_BATCH`` touches at a time
+    (``outreach.sending``). Rounds of at most ``SEND_BATCH`` touches, the touches still
+    waiting for tokens first, until all are settled or ``budget`` seconds (default
+    ``OUTREACH_SEND_TASK_SECONDS``) have passed; the rest are handed back
+    (``touches_hand_back``), and the caller queues their follow-up task."""
     budget = settings.OUTREACH_SEND_TASK_SECONDS if budget is None else budget
     deadline = time.monotonic() + budget
     results: dict[int, str] = {}

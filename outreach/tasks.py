@@ -12,14 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from outreach.conversation import planned_replies_send_due, replies_waiting_reconcile
-from outreach.dispatch import (
-    CLAIM_BATCH,
-    MAX_CLAIM_ROUNDS,
-    touches_claim,
-    touches_reap,
-    touches_send,
-)
+from outreach.dispatch import CLAIM_BATCH, MAX_CLAIM_ROUNDS, touches_claim, touches_reap
 from outreach.models import Message
+from outreach.pacing import touches_send
 from outreach.revocation import confirmation_send
 
 

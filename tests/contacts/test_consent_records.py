@@ -10,9 +10,8 @@ from campaigns.models import Purpose, TouchStatus
 from contacts.consent import consent_grant, consent_record
 from contacts.models import ConsentBasis, ConsentEvent, ConsentSource
 from outreach.consent_gate import HELD, consent_basis
-from outreach.dispatch import touch_send
 from reactivate.models import Role
-from tests.outreach.helpers import NOON, claimed_touch
+from tests.outreach.helpers import NOON, claimed_touch, send_one
 from tests.outreach.test_opt_outs import text
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +38,7 @@ def marketing(touch):
 def test_a_marketing_text_to_a_patient_without_written_consent_is_held(practice, twilio):
     touch = marketing(claimed_touch(practice))
 
-    assert touch_send(touch.pk, NOON) == "held"
+    assert send_one(touch.pk, NOON) == "held"
     touch.refresh_from_db()
     assert touch.reason == HELD
     assert twilio.messages_to(touch.enrollment.contact.phone) == []
@@ -51,14 +50,14 @@ def test_a_marketing_text_with_written_consent_on_record_is_sent(practice, twili
         touch.enrollment.contact, basis=ConsentBasis.WRITTEN, source=ConsentSource.COORDINATOR
     )
 
-    assert touch_send(touch.pk, NOON) == "sent"
+    assert send_one(touch.pk, NOON) == "sent"
     assert consent_basis(touch) == ConsentBasis.WRITTEN
 
 
 def test_an_informational_text_needs_no_written_consent(practice, twilio):
     touch = claimed_touch(practice)
 
-    assert touch_send(touch.pk, NOON) == "sent"
+    assert send_one(touch.pk, NOON) == "sent"
 
 
 def test_the_record_shows_basis_source_and_each_revocation(client, practice, twilio):
@@ -104,4 +103,4 @@ def test_a_coordinator_records_written_consent_on_the_contact_page(
     html = page.get(reverse("contacts:detail", kwargs=kwargs)).content.decode()
 
     assert "Written consent" in html and "signed form" in html
-    assert touch_send(touch.pk, NOON) == "sent"
+    assert send_one(touch.pk, NOON) == "sent"

@@ -1,4 +1,4 @@
-"""Building touches ready to send, on the practice's default sequence."""
+"""Building touches ready to send, on the practice's default sequence, and sending one."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 
 from campaigns.models import CampaignStatus, Channel, Touch, TouchStatus
 from outreach.models import SenderProfile
+from outreach.pacing import touches_send
 from tests.factories import ContactFactory, EnrollmentFactory
 
 # A Wednesday, 15:00 UTC = 10:00 in New York: inside every default window.
@@ -53,3 +54,9 @@ def claimed_touch(
         status=status,
         claimed_at=due_at if status == TouchStatus.CLAIMED else None,
     )
+
+
+def send_one(touch_id: int, now: dt.datetime) -> str:
+    """Send one claimed touch as a send task does (``outreach.pacing.touches_send``, what
+    ``outreach.tasks.send_touches`` runs), as at ``now``; returns what happened to it."""
+    return touches_send([touch_id], now)[touch_id]

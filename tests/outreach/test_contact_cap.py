@@ -9,9 +9,9 @@ import time_machine
 from campaigns.models import Channel, Touch, TouchStatus
 from campaigns.scheduling import Recipient
 from outreach.contact_cap import cap_check
-from outreach.dispatch import touches_send
 from outreach.guard import Action, guard_check
 from outreach.models import Direction, Kind, Message
+from outreach.pacing import touches_send
 from tests.factories import ContactFactory, EnrollmentFactory
 from tests.outreach.helpers import NOON, claimed_touch
 

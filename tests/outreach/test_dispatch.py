@@ -11,11 +11,11 @@ import time_machine
 from django.core import mail
 
 from campaigns.models import Channel, OutcomeKind, Touch, TouchStatus
-from outreach.dispatch import touch_send, touches_claim, touches_reap
+from outreach.dispatch import touches_claim, touches_reap
 from outreach.models import Message
 from outreach.tasks import send_touches, touches_dispatch_due
 from outreach.twilio_client import twilio_client
-from tests.outreach.helpers import NOON, SERVICE_SID, claimed_touch
+from tests.outreach.helpers import NOON, SERVICE_SID, claimed_touch, send_one
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +37,8 @@ def status(touch):
 def test_a_claimed_text_is_sent_once_with_a_status_callback(practice, twilio):
     touch = claimed_touch(practice)
 
-    assert touch_send(touch.pk, NOON) == "sent"
-    assert touch_send(touch.pk, NOON) == "not claimed"
+    assert send_one(touch.pk, NOON) == "sent"
+    assert send_one(touch.pk, NOON) == "not claimed"
 
     [sent] = twilio.messages_to("+12125550123")
     assert sent["body"].startswith("Hi Pat")
@@ -73,11 +73,11 @@ def test_429_then_success_sends_once(practice, twilio):
     touch = claimed_touch(practice)
     twilio.fail_next(429)
 
-    assert touch_send(touch.pk, NOON) == "retry"
+    assert send_one(touch.pk, NOON) == "retry"
     touch.refresh_from_db()
     assert touch.status == TouchStatus.PLANNED and touch.due_at == NOON + dt.timedelta(minutes=1)
     Touch.objects.filter(pk=touch.pk).update(status=TouchStatus.CLAIMED)
-    assert touch_send(touch.pk, NOON + dt.timedelta(minutes=1)) == "sent"
+    assert send_one(touch.pk, NOON + dt.timedelta(minutes=1)) == "sent"
     assert len(twilio.messages) == 1
 
 
@@ -85,7 +85,7 @@ def test_a_500_after_twilio_accepted_is_reconciled_not_resent(practice, twilio):
     touch = claimed_touch(practice)
     twilio.fail_after_accept(500)
 
-    assert touch_send(touch.pk, NOON) == "unknown"
+    assert send_one(touch.pk, NOON) == "unknown"
     assert status(touch) == TouchStatus.SENDING
 
     touches_reap(LATER)
@@ -103,7 +103,7 @@ def test_a_timeout_after_twilio_accepted_is_reconciled_not_resent(
     twilio.slow(2, count=1)  # Twilio records the text, then answers too late
     touch = claimed_touch(practice)
 
-    assert touch_send(touch.pk, NOON) == "unknown"
+    assert send_one(touch.pk, NOON) == "unknown"
     touches_reap(LATER)
 
     assert status(touch) == TouchStatus.SENT and len(twilio.messages) == 1
@@ -138,14 +138,14 @@ def test_stop_between_claim_and_send_is_not_sent(practice, twilio):
     contact.sms_opt_out_at = NOON
     contact.save()
 
-    assert touch_send(touch.pk, NOON) == "skipped"
+    assert send_one(touch.pk, NOON) == "skipped"
     assert twilio.messages == [] and status(touch) == TouchStatus.SKIPPED
 
 
 def test_an_unsubscribed_number_opts_the_patient_out(practice, twilio):
     touch = claimed_touch(practice, phone="+15005550004")
 
-    assert touch_send(touch.pk, NOON) == "failed"
+    assert send_one(touch.pk, NOON) == "failed"
 
     contact = touch.enrollment.contact
     contact.refresh_from_db()
@@ -159,7 +159,7 @@ def test_a_number_that_cannot_take_texts_switches_the_rest_to_email(practice, tw
         practice=practice, enrollment=touch.enrollment, step=touch.step, channel="sms", due_at=LATER
     )
 
-    touch_send(touch.pk, NOON)
+    send_one(touch.pk, NOON)
 
     later.refresh_from_db()
     assert later.channel == Channel.EMAIL
@@ -171,7 +171,7 @@ def test_quiet_hours_hold_the_touch_with_its_reason(practice, twilio):
     touch = claimed_touch(practice)
     night = dt.datetime(2026, 12, 3, 3, 0, tzinfo=dt.UTC)  # 22:00 in New York
 
-    assert touch_send(touch.pk, night) == "held"
+    assert send_one(touch.pk, night) == "held"
 
     touch.refresh_from_db()
     assert touch.status == TouchStatus.PLANNED
@@ -184,7 +184,7 @@ def test_the_sandbox_records_without_calling_twilio(practice, settings, fake_twi
     settings.MESSAGING_BACKEND = "sandbox"
     touch = claimed_touch(practice)
 
-    assert touch_send(touch.pk, NOON) == "sent"
+    assert send_one(touch.pk, NOON) == "sent"
     assert fake_twilio.requests == 0
     assert Message.objects.get(touch=touch).provider_id.startswith("SMsandbox")
 
@@ -201,7 +201,7 @@ def test_an_email_carries_one_click_unsubscribe_and_the_postal_address(practice,
         email_valid=True,
     )
 
-    assert touch_send(touch.pk, NOON) == "sent"
+    assert send_one(touch.pk, NOON) == "sent"
 
     [email] = mail.outbox
     assert email.to == ["pat@example.com"]
@@ -215,7 +215,7 @@ def test_a_touch_whose_words_cannot_be_filled_in_fails_instead_of_staying_claime
     touch = claimed_touch(practice)
     touch.step.templates.update(subject="News for {first_name.__class__}")
 
-    assert touch_send(touch.pk, NOON) == "failed"
+    assert send_one(touch.pk, NOON) == "failed"
     touch.refresh_from_db()
     assert touch.status == TouchStatus.FAILED
     assert touch.reason == "failed: its words cannot be filled in; fix the step's template"

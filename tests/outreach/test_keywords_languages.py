@@ -5,10 +5,9 @@ import pytest
 import time_machine
 
 from campaigns.models import Channel, State, TouchStatus
-from outreach.dispatch import touch_send
 from outreach.inbound import intent_of
 from outreach.models import Attention, Message
-from tests.outreach.helpers import NOON, claimed_touch
+from tests.outreach.helpers import NOON, claimed_touch, send_one
 from tests.outreach.test_opt_outs import SHARED, text
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +42,7 @@ def test_a_spanish_stop_between_claim_and_send_stops_that_send(client, practice,
 
     text(client, "No más")
 
-    assert touch_send(claimed.pk, NOON) == "skipped"
+    assert send_one(claimed.pk, NOON) == "skipped"
     assert twilio.messages_to(SHARED) == []
 
 
@@ -53,7 +52,7 @@ def test_a_spanish_stop_also_stops_the_calls_and_voicemail(client, practice, twi
 
     text(client, "PARAR")
 
-    assert touch_send(voicemail.pk, NOON) == "skipped"
+    assert send_one(voicemail.pk, NOON) == "skipped"
     assert twilio.calls_to(SHARED) == []
 
 
@@ -64,7 +63,7 @@ def test_comenzar_turns_texts_back_on_and_answers_in_spanish(client, practice, t
     answer = text(client, "Comenzar").content.decode()
 
     later = claimed_touch(practice)
-    assert touch_send(later.pk, NOON) == "sent"
+    assert send_one(later.pk, NOON) == "sent"
     assert "Volverá a recibir mensajes" in answer
 
 

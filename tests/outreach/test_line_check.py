@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.models import Channel, Touch, TouchStatus
-from outreach.dispatch import touch_send, touches_send
 from outreach.models import NumberLine
-from tests.outreach.helpers import NOON, claimed_touch
+from outreach.pacing import touches_send
+from tests.outreach.helpers import NOON, claimed_touch, send_one
 
 pytestmark = pytest.mark.django_db
 PATIENT = "+12125550123"
@@ -42,7 +42,7 @@ def claim(touch):
 def test_a_mobile_number_is_looked_up_then_texted(practice, lookup):
     touch = claimed_touch(practice, phone=PATIENT)
 
-    assert touch_send(touch.pk, NOON) == "sent"
+    assert send_one(touch.pk, NOON) == "sent"
 
     assert [entry["number"] for entry in lookup.lookups] == [PATIENT]
     assert len(lookup.messages_to(PATIENT)) == 1
@@ -60,7 +60,7 @@ def test_a_landline_gets_no_text_but_keeps_its_calls(practice, lookup):
         due_at=NOON + dt.timedelta(days=1),
     )
 
-    assert touch_send(touch.pk, NOON) == "skipped"
+    assert send_one(touch.pk, NOON) == "skipped"
 
     assert lookup.messages_to(PATIENT) == []
     assert refreshed(touch).reason == "skipped: texts cannot reach this number (a landline)"
@@ -73,7 +73,7 @@ def test_a_landline_gets_no_text_but_keeps_its_calls(practice, lookup):
 def test_an_invalid_number_gets_no_text(practice, lookup):
     touch = claimed_touch(practice, phone="+1212555012")  # a digit short
 
-    assert touch_send(touch.pk, NOON) == "skipped"
+    assert send_one(touch.pk, NOON) == "skipped"
 
     assert "not a valid phone number" in refreshed(touch).reason
     assert lookup.messages == []
@@ -83,7 +83,7 @@ def test_a_lookup_timeout_holds_the_text_and_a_later_pass_sends_it(practice, loo
     touch = claimed_touch(practice, phone=PATIENT)
     lookup.slow(2.0, count=1)
 
-    assert touch_send(touch.pk, NOON) == "held"
+    assert send_one(touch.pk, NOON) == "held"
 
     held = refreshed(touch)
     assert held.status == TouchStatus.PLANNED
@@ -93,7 +93,7 @@ def test_a_lookup_timeout_holds_the_text_and_a_later_pass_sends_it(practice, loo
 
     later = NOON + dt.timedelta(minutes=15)
     claim(touch)
-    assert touch_send(touch.pk, later) == "sent"
+    assert send_one(touch.pk, later) == "sent"
     assert len(lookup.messages_to(PATIENT)) == 1
 
 
@@ -101,7 +101,7 @@ def test_a_lookup_server_error_holds_the_text(practice, lookup):
     touch = claimed_touch(practice, phone=PATIENT)
     lookup.fail_next(503, method="GET")
 
-    assert touch_send(touch.pk, NOON) == "held"
+    assert send_one(touch.pk, NOON) == "held"
     assert lookup.messages == []
 
 
@@ -109,8 +109,8 @@ def test_the_cached_line_type_is_used_for_the_second_text(practice, lookup):
     first = claimed_touch(practice, phone=PATIENT)
     second = claimed_touch(practice, phone=PATIENT)  # a family member with the same phone
 
-    assert touch_send(first.pk, NOON) == "sent"
-    assert touch_send(second.pk, NOON + dt.timedelta(days=1)) == "sent"
+    assert send_one(first.pk, NOON) == "sent"
+    assert send_one(second.pk, NOON + dt.timedelta(days=1)) == "sent"
 
     assert len(lookup.lookups) == 1 and len(lookup.messages_to(PATIENT)) == 2
 
@@ -147,7 +147,7 @@ def test_a_line_type_older_than_the_recheck_age_is_looked_up_again(practice, loo
     lookup.line_type(PATIENT, "landline")  # the number was moved to a landline since
     touch = claimed_touch(practice, phone=PATIENT)
 
-    assert touch_send(touch.pk, NOON) == "skipped"
+    assert send_one(touch.pk, NOON) == "skipped"
 
     assert len(lookup.lookups) == 1
     line = NumberLine.objects.get(phone=PATIENT)
@@ -160,14 +160,14 @@ def test_a_fresh_cached_landline_skips_without_a_lookup(practice, lookup):
     )
     touch = claimed_touch(practice, phone=PATIENT)
 
-    assert touch_send(touch.pk, NOON) == "skipped"
+    assert send_one(touch.pk, NOON) == "skipped"
     assert lookup.lookups == [] and lookup.messages == []
 
 
 def test_calls_and_email_are_not_looked_up(practice, lookup):
     touch = claimed_touch(practice, phone=PATIENT, channel=Channel.VOICEMAIL)
 
-    assert touch_send(touch.pk, NOON) == "sent"
+    assert send_one(touch.pk, NOON) == "sent"
     assert lookup.lookups == []
 
 
@@ -175,7 +175,7 @@ def test_the_sandbox_marks_its_landline_without_a_request(practice, twilio, sett
     settings.NUMBER_CHECK_BACKEND = "sandbox"
     touch = claimed_touch(practice, phone="+15005550010")
 
-    assert touch_send(touch.pk, NOON) == "skipped"
+    assert send_one(touch.pk, NOON) == "skipped"
 
     assert twilio.lookups == [] and twilio.messages == []
     assert not NumberLine.objects.exists()  # the sandbox's answers are not kept

@@ -11,13 +11,12 @@ from django.urls import reverse
 from campaigns.models import Channel, State, TouchStatus
 from outreach.calls import call_start
 from outreach.conversation import reply_send
-from outreach.dispatch import touch_send
 from outreach.links import unsubscribe_token
 from outreach.models import Message
 from reactivate.models import Role
 from tests.factories import ContactFactory
 from tests.fake_twilio.signing import FORM, form_body, inbound_sms_payload, sign
-from tests.outreach.helpers import NOON, SERVICE_SID, claimed_touch
+from tests.outreach.helpers import NOON, SERVICE_SID, claimed_touch, send_one
 
 pytestmark = pytest.mark.django_db
 SHARED = "+12125550123"
@@ -64,7 +63,7 @@ def test_the_other_patient_at_a_stopped_number_gets_no_more_texts(client, practi
 
     text(client, "STOP", opt_out_type="STOP")
 
-    assert touch_send(family.pk, NOON) == "skipped"
+    assert send_one(family.pk, NOON) == "skipped"
     assert twilio.messages_to(SHARED) == []
     assert texter.enrollment.contact_id != family.enrollment.contact_id
 
@@ -75,7 +74,7 @@ def test_a_patient_added_later_with_an_opted_out_number_gets_no_text(client, pra
 
     later = touch_at(practice)  # imported next week, same family phone
 
-    assert touch_send(later.pk, NOON) == "skipped"
+    assert send_one(later.pk, NOON) == "skipped"
     later.refresh_from_db()
     assert later.reason.startswith("skipped: this number opted out of texts")
     assert twilio.messages_to(SHARED) == []
@@ -87,7 +86,7 @@ def test_a_patient_added_later_with_an_opted_out_number_gets_no_voicemail(client
 
     later = touch_at(practice, channel=Channel.VOICEMAIL)
 
-    assert touch_send(later.pk, NOON) == "skipped"
+    assert send_one(later.pk, NOON) == "skipped"
     assert twilio.calls_to(SHARED) == []
 
 
@@ -110,7 +109,7 @@ def test_start_turns_texts_back_on_for_the_number(client, practice, twilio):
 
     later = touch_at(practice)
 
-    assert touch_send(later.pk, NOON) == "sent"
+    assert send_one(later.pk, NOON) == "sent"
     assert len(twilio.messages_to(SHARED)) == 1
 
 
@@ -120,7 +119,7 @@ def test_a_stop_leaves_other_numbers_alone(client, practice, twilio):
 
     text(client, "STOP", opt_out_type="STOP")
 
-    assert touch_send(neighbour.pk, NOON) == "sent"
+    assert send_one(neighbour.pk, NOON) == "sent"
 
 
 def test_a_stop_to_one_practice_leaves_another_practices_patient_alone(
@@ -134,7 +133,7 @@ def test_a_stop_to_one_practice_leaves_another_practices_patient_alone(
 
     text(client, "STOP", opt_out_type="STOP")
 
-    assert touch_send(elsewhere.pk, NOON) == "sent"
+    assert send_one(elsewhere.pk, NOON) == "sent"
 
 
 def test_an_email_unsubscribe_covers_everyone_at_that_address(client, practice, twilio):
@@ -155,7 +154,7 @@ def test_an_email_unsubscribe_covers_everyone_at_that_address(client, practice, 
         channel=Channel.EMAIL,
     )
 
-    assert touch_send(later.pk, NOON) == "skipped"
+    assert send_one(later.pk, NOON) == "skipped"
     later.refresh_from_db()
     assert later.reason.startswith("skipped: this email address opted out of email")
     assert not Message.objects.filter(touch=later).exists()
@@ -181,8 +180,8 @@ def test_a_carriers_unsubscribed_error_stops_texts_to_everyone_at_the_number(pra
     first = touch_at(practice, phone=unsubscribed)
     family = touch_at(practice, phone=unsubscribed)
 
-    assert touch_send(first.pk, NOON) == "failed"
-    assert touch_send(family.pk, NOON) == "skipped"
+    assert send_one(first.pk, NOON) == "failed"
+    assert send_one(family.pk, NOON) == "skipped"
     family.refresh_from_db()
     assert "opted out of texts" in family.reason
 

@@ -13,9 +13,8 @@ from campaigns.models import Touch
 from campaigns.state_rules import RULES_VERSION
 from contacts.consent import consent_grant
 from contacts.models import ConsentBasis, ConsentSource
-from outreach.dispatch import touch_send
 from outreach.models import Message
-from tests.outreach.helpers import NOON, claimed_touch
+from tests.outreach.helpers import NOON, claimed_touch, send_one
 
 pytestmark = pytest.mark.django_db
 MIAMI = "+13055550123"
@@ -36,7 +35,7 @@ def export(practice, *args):
 
 def test_a_sent_text_keeps_its_states_window_cap_and_rules_version(practice, twilio):
     touch = claimed_touch(practice, phone=MIAMI)
-    assert touch_send(touch.pk, NOON) == "sent"
+    assert send_one(touch.pk, NOON) == "sent"
     receipt = Message.objects.get(touch=touch).receipt
     assert receipt["a"] == "send" and receipt["s"] == "FL" and receipt["c"] == [0, 3]
     assert "America/New_York" in receipt["w"] and receipt["v"] == RULES_VERSION
@@ -45,7 +44,7 @@ def test_a_sent_text_keeps_its_states_window_cap_and_rules_version(practice, twi
 def test_a_held_text_keeps_its_receipt_with_when_it_was_checked(practice, twilio):
     late = NOON.replace(hour=1)  # 20:00 in New York the evening before
     touch = claimed_touch(practice, phone=MIAMI, due_at=late)
-    assert touch_send(touch.pk, late) == "held"
+    assert send_one(touch.pk, late) == "held"
     touch.refresh_from_db()
     assert touch.receipt["a"] == "hold" and touch.receipt["t"] == late.isoformat()
 
@@ -53,8 +52,8 @@ def test_a_held_text_keeps_its_receipt_with_when_it_was_checked(practice, twilio
 def test_the_export_says_why_each_message_was_allowed_for_one_patient(practice, twilio):
     touch = claimed_touch(practice, phone=MIAMI)
     other = claimed_touch(practice, phone="+12125550188")
-    touch_send(touch.pk, NOON)
-    touch_send(other.pk, NOON)
+    send_one(touch.pk, NOON)
+    send_one(other.pk, NOON)
 
     [row] = export(practice, "--contact", str(touch.enrollment.contact_id))
 
@@ -66,9 +65,9 @@ def test_the_export_says_why_each_message_was_allowed_for_one_patient(practice, 
 
 def test_the_export_covers_a_date_range_and_only_this_practice(practice, other_practice, twilio):
     sent = claimed_touch(practice, phone=MIAMI)
-    touch_send(sent.pk, NOON)
+    send_one(sent.pk, NOON)
     elsewhere = claimed_touch(other_practice, phone=MIAMI)
-    touch_send(elsewhere.pk, NOON)
+    send_one(elsewhere.pk, NOON)
 
     day = NOON.date().isoformat()
     assert [r["touch_id"] for r in export(practice, "--since", day, "--until", day)] == [
@@ -105,7 +104,7 @@ def test_the_export_gives_the_consent_basis_on_record_when_the_message_went_out(
     web = ConsentSource.WEB_FORM
     consent_grant(contact, basis=ConsentBasis.INQUIRY_FORM, source=web, at=NOON - 3 * DAY)
     consent_grant(contact, basis=ConsentBasis.WRITTEN, source=web, at=NOON + 3 * DAY)
-    touch_send(touch.pk, NOON)
+    send_one(touch.pk, NOON)
 
     [row] = export(practice, "--contact", str(contact.pk))
 

@@ -11,12 +11,11 @@ from django.urls import reverse
 
 from campaigns.models import Channel, TouchStatus
 from contacts.models import ConsentEvent, ConsentKind
-from outreach.dispatch import touch_send
 from outreach.models import AddressBlock, Kind, Message
 from outreach.tasks import revocation_confirmation_send
 from reactivate.models import Role
 from tests.fake_twilio.signing import FORM, form_body, sign
-from tests.outreach.helpers import NOON, claimed_touch
+from tests.outreach.helpers import NOON, claimed_touch, send_one
 
 pytestmark = pytest.mark.django_db
 SHARED = "+12125550123"
@@ -65,7 +64,7 @@ def test_a_coordinator_records_a_patient_asking_on_the_phone(
     assert everything_blocked(practice)
     assert len(callbacks) == 1  # one confirmation, not one per patient nor per repeat
     assert len(confirmations_sent(callbacks, twilio)) == 1
-    assert touch_send(later.pk, NOON) == "skipped"
+    assert send_one(later.pk, NOON) == "skipped"
     event = ConsentEvent.objects.filter(kind=ConsentKind.REVOKED).first()
     assert (event.channel, event.source) == ("phone call", "coordinator")
 
@@ -116,7 +115,7 @@ def test_an_email_reply_asking_to_stop_revokes_every_channel(
     assert response.status_code == 200
     assert everything_blocked(practice)
     assert len(confirmations_sent(callbacks, twilio)) == 1
-    assert touch_send(later.pk, NOON) == "skipped"
+    assert send_one(later.pk, NOON) == "skipped"
 
 
 def test_an_email_reply_without_the_secret_is_refused(client, practice, twilio, settings):
@@ -169,7 +168,7 @@ def test_a_voicemail_transcript_asking_to_stop_revokes_every_channel(
     assert response.status_code == 204
     assert everything_blocked(practice)
     assert len(confirmations_sent(callbacks, twilio)) == 1
-    assert touch_send(voicemail.pk, NOON) == "skipped"
+    assert send_one(voicemail.pk, NOON) == "skipped"
     assert Message.objects.filter(channel="voicemail", body__contains="stop calling").count() == 1
 
 

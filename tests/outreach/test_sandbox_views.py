@@ -6,12 +6,11 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from campaigns.models import State
-from outreach.dispatch import touch_send
 from outreach.models import Message
 from outreach.sandbox import sandbox_reply
 from reactivate.models import Role
 from tests.factories import ContactFactory
-from tests.outreach.helpers import NOON, claimed_touch
+from tests.outreach.helpers import NOON, claimed_touch, send_one
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,7 +25,7 @@ def sandbox(settings, live_server):
 
 def test_a_sandbox_reply_runs_the_real_inbound_path(sandbox, client_for, member, practice):
     touch = claimed_touch(practice)
-    touch_send(touch.pk, NOON)
+    send_one(touch.pk, NOON)
     client = client_for(member(Role.COORDINATOR))
     url = reverse("outreach:sandbox", kwargs={"practice_slug": practice.slug})
     page = client.get(url)
@@ -94,7 +93,7 @@ def test_with_twilio_configured_no_code_path_can_post_a_sandbox_reply(twilio_con
 
 def test_the_sandbox_shows_a_messages_status_in_words(sandbox, client_for, member, practice):
     touch = claimed_touch(practice)
-    touch_send(touch.pk, NOON)
+    send_one(touch.pk, NOON)
     Message.objects.filter(touch=touch).update(status="undelivered")
     client = client_for(member(Role.COORDINATOR))
     page = client.get(reverse("outreach:sandbox", kwargs={"practice_slug": practice.slug}))

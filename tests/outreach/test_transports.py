@@ -9,13 +9,13 @@ import time_machine
 from django.urls import reverse
 
 from campaigns.models import Channel, State, Touch, TouchStatus
-from outreach.dispatch import touch_send, touches_reap
+from outreach.dispatch import touches_reap
 from outreach.models import Message
 from outreach.transports import Outgoing, SendError, transport_for
 from outreach.transports.voice import TwilioVoicemailTransport
 from reactivate.models import Role
 from tests.factories import ContactFactory, EnrollmentFactory
-from tests.outreach.helpers import NOON, claimed_touch, sender_for
+from tests.outreach.helpers import NOON, claimed_touch, send_one, sender_for
 
 pytestmark = pytest.mark.django_db
 LATER = NOON + dt.timedelta(minutes=30)
@@ -129,7 +129,7 @@ def test_a_voicemail_twilio_placed_before_a_500_is_reconciled_not_called_again(p
     touch = claimed_touch(practice, channel=Channel.VOICEMAIL)
     twilio.fail_after_accept(500)
 
-    assert touch_send(touch.pk, NOON) == "unknown"
+    assert send_one(touch.pk, NOON) == "unknown"
     touches_reap(LATER)
 
     [placed] = twilio.calls

@@ -10,10 +10,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from campaigns.models import Channel, TouchStatus
-from outreach.dispatch import touch_send
 from outreach.models import Message
 from tests.fake_twilio.signing import FORM, form_body, message_status_payload, sign
-from tests.outreach.helpers import NOON, claimed_touch, sender_for
+from tests.outreach.helpers import NOON, claimed_touch, send_one, sender_for
 
 pytestmark = pytest.mark.django_db
 PATIENT = "+12125550123"
@@ -29,7 +28,7 @@ def sent_to(fake):
 
 def send_at(touch, moment):
     with time_machine.travel(moment, tick=False):
-        return touch_send(touch.pk, moment)
+        return send_one(touch.pk, moment)
 
 
 def test_a_text_expires_when_the_patients_window_closes(practice, twilio):

@@ -5,10 +5,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from campaigns.models import Channel, TouchStatus
-from outreach.dispatch import touch_send
 from outreach.models import Message
 from tests.fake_twilio.signing import FORM, amd_status_payload, form_body, sign
-from tests.outreach.helpers import NOON, claimed_touch
+from tests.outreach.helpers import NOON, claimed_touch, send_one
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +17,7 @@ def voicemail(practice, twilio_settings, fake_twilio):
     twilio_settings.MESSAGING_BACKEND = "twilio"
     twilio_settings.OUTREACH_SEND_RATE = 0
     touch = claimed_touch(practice, channel=Channel.VOICEMAIL)
-    assert touch_send(touch.pk, NOON) == "sent"
+    assert send_one(touch.pk, NOON) == "sent"
     return touch
 
 
@@ -83,7 +82,7 @@ def test_a_fax_marks_the_number_not_a_voice_line(client, voicemail, fake_twilio,
     amd(client, call["sid"], "fax")
 
     again = claimed_touch(practice, channel=Channel.VOICEMAIL)  # a family member, same number
-    assert touch_send(again.pk, NOON) == "skipped"
+    assert send_one(again.pk, NOON) == "skipped"
     again.refresh_from_db()
     assert "not a voice line" in again.reason
     assert len(fake_twilio.calls) == 1

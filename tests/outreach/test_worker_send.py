@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from campaigns.models import CampaignStatus, Channel, Enrollment, Touch, TouchStatus
 from contacts.models import Contact
-from outreach.dispatch import touch_send, touches_reap
+from outreach.dispatch import touches_reap
 from outreach.models import Message
 from outreach.tasks import send_touches, touches_dispatch_due
 from outreach.transports.sms import TwilioSmsTransport
@@ -45,7 +45,7 @@ from reactivate.celery import app
 from tests.conftest import celery_worker_start
 from tests.factories import CampaignFactory, PracticeFactory
 from tests.fake_twilio.signing import FORM, form_body, inbound_sms_payload, sign
-from tests.outreach.helpers import SERVICE_SID, sender_for
+from tests.outreach.helpers import SERVICE_SID, send_one, sender_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -391,7 +391,7 @@ def test_a_send_that_waited_in_the_queue_is_not_reconciled_while_in_flight(twili
         return send(self, out)
 
     with mock.patch.object(TwilioSmsTransport, "send", send_while_the_reaper_runs):
-        assert touch_send(touch.pk, late) == "sent"
+        assert send_one(touch.pk, late) == "sent"
 
     assert reaped == {"returned": 0, "sent": 0, "planned": 0, "unknown": 0}
     assert touches_dispatch_due(late + dt.timedelta(minutes=1)) == 0
