@@ -67,7 +67,7 @@ def call_start(*, contact: Contact, user, confirmed: bool = False) -> Message:
         practice_id=contact.practice_id,
         contact=contact,
         direction=Direction.OUT,
-        channel="call",
+        channel=Channel.CALL,
         kind=Kind.MANUAL,
         to_number=contact.phone,
         from_number=sender.voice_number,
@@ -106,10 +106,19 @@ def call_receipt(cap: CapCheck, *, overridden: bool) -> dict:
     return receipt
 
 
+# The patient leg's result, Twilio's DialCallStatus, as the message's status.
+PATIENT_STATUS = {
+    "completed": MessageStatus.PATIENT_COMPLETED,
+    "answered": MessageStatus.PATIENT_ANSWERED,
+    "busy": MessageStatus.PATIENT_BUSY,
+    "no-answer": MessageStatus.PATIENT_NO_ANSWER,
+    "failed": MessageStatus.PATIENT_FAILED,
+    "canceled": MessageStatus.PATIENT_CANCELED,
+}
+
+
 def call_result(message_id: int, dial_status: str) -> None:
     """The patient leg's result (DialCallStatus: completed, busy, no-answer, failed...);
     a value Twilio does not document is stored as unknown."""
-    status = f"patient:{dial_status}"
-    if status not in MessageStatus.values:
-        status = MessageStatus.PATIENT_UNKNOWN
+    status = PATIENT_STATUS.get(dial_status, MessageStatus.PATIENT_UNKNOWN)
     Message.objects.filter(pk=message_id).update(status=status, status_at=timezone.now())

@@ -28,14 +28,14 @@ from django.db.models import Q
 from campaigns import state_rules
 from campaigns.models import Channel, Touch
 from campaigns.scheduling import Recipient
-from outreach.models import Message
+from outreach.models import Direction, Kind, Message, MessageStatus
 
 WINDOW = dt.timedelta(hours=24)
 COUNTED_CHANNELS = (Channel.SMS, Channel.CALL, Channel.VOICEMAIL)
 # Answers the law requires (or the patient asked for), not contacts on our subject.
-NOT_COUNTED_KINDS = ("confirmation", "help")
+NOT_COUNTED_KINDS = (Kind.CONFIRMATION, Kind.HELP)
 # A coordinator's reply saved for the window is not an attempt until it goes.
-NOT_ATTEMPTED = ("planned", "canceled")
+NOT_ATTEMPTED = (MessageStatus.PLANNED, MessageStatus.CANCELED)
 # How long a let-through touch is remembered before its attempt row must exist.
 PENDING_FOR = dt.timedelta(minutes=10)
 
@@ -84,7 +84,7 @@ def attempts(
         Message.objects.filter(
             who,
             practice_id=practice_id,
-            direction="out",
+            direction=Direction.OUT,
             channel__in=COUNTED_CHANNELS,
             # No upper bound: an attempt written after ``now`` (another worker's, in
             # flight) counts too.

@@ -7,7 +7,7 @@ import uuid
 
 from campaigns.models import Enrollment, State
 from outreach.inbound import inbound_sms_receive
-from outreach.models import SenderProfile
+from outreach.models import Direction, SenderProfile
 from reactivate.models import Practice
 
 DEMO_TEXTS = (
@@ -22,7 +22,7 @@ def demo_extend(practice: Practice) -> list[str]:
     sender, _ = SenderProfile.objects.get_or_create(
         practice=practice, defaults={"sms_number": f"sandbox-{practice.pk}"}
     )
-    if sender.sms_number and practice.contacts.filter(messages__direction="in").exists():
+    if sender.sms_number and practice.contacts.filter(messages__direction=Direction.IN).exists():
         return ["Demo replies already in the queue."]
     active = Enrollment.objects.filter(
         practice=practice, state=State.ACTIVE, held_out=False, contact__phone_valid=True

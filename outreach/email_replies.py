@@ -20,15 +20,15 @@ import re
 from anymail.exceptions import AnymailWebhookValidationFailure
 from anymail.webhooks.base import AnymailBaseWebhookView
 from anymail.webhooks.sendgrid import SendGridInboundWebhookView
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from campaigns.enrollments import enrollment_reply
-from campaigns.models import OPEN_STATES
+from campaigns.models import OPEN_STATES, Channel
 from contacts.models import Contact
 from outreach.conversation import replies_waiting_mark
-from outreach.inbound import intent_of
-from outreach.models import Attention, Direction, Kind, Message, SenderProfile
+from outreach.inbound import inbound_record, intent_of
+from outreach.models import Attention, Message, SenderProfile
 from outreach.revocation import confirmation_create, consent_revoke
 from outreach.tasks import revocation_confirmation_queue
 
@@ -113,23 +113,16 @@ def email_reply_receive(
     revocation's confirmation text for the caller to queue (if one is owed)."""
     contacts = Contact.objects.live().filter(practice_id=practice_id, email=address)
     contact = contacts.filter(enrollments__state__in=OPEN_STATES).first() or contacts.first()
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                practice_id=practice_id,
-                contact=contact,
-                direction=Direction.IN,
-                channel="email",
-                kind=Kind.REPLY,
-                body=words[:5000],
-                from_number=address[:40],
-                to_number=to[:40],
-                provider_id=key,
-                status="received",
-                status_at=timezone.now(),
-                attention=Attention.UNMATCHED if contact is None else "",
-            )
-    except IntegrityError:  # the same email again (a retried post)
+    message = inbound_record(
+        practice_id=practice_id,
+        contact=contact,
+        channel=Channel.EMAIL,
+        body=words[:5000],
+        key=key,
+        from_=address,
+        to=to,
+    )
+    if message is None:  # the same email again (a retried post)
         return "repeat", None
     if contact is None:
         return "unmatched", None

@@ -16,14 +16,22 @@ from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.enrollments import enrollment_reply
-from campaigns.models import OPEN_STATES, Enrollment, Touch
+from campaigns.models import OPEN_STATES, Channel, Enrollment, Touch, TouchStatus
 from contacts.models import Contact
 from contacts.services import contact_opt_out
 from outreach import keywords
 from outreach.carrier_errors import error_action_apply
 from outreach.conversation import replies_waiting_mark
 from outreach.links import unsubscribe_contact_id
-from outreach.models import STATUS_RANK, Attention, Direction, Kind, Message, SenderProfile
+from outreach.models import (
+    STATUS_RANK,
+    Attention,
+    Direction,
+    Kind,
+    Message,
+    MessageStatus,
+    SenderProfile,
+)
 from outreach.optouts import address_opt_out
 from outreach.revocation import consent_revoke, consent_texts_resume
 from outreach.twilio_client import ERROR_ACTIONS
@@ -134,6 +142,41 @@ def _error_code(value: str) -> int | None:
     return None
 
 
+def inbound_record(
+    *,
+    practice_id: int | None,
+    contact: Contact | None,
+    channel: str,
+    body: str,
+    key: str,
+    from_: str,
+    to: str = "",
+    attention: str = Attention.NONE,
+) -> Message | None:
+    """Record what a patient sent us (a text, an email reply, a voicemail's transcript) in
+    the thread, once: None when a message under ``key`` (its provider id) is already
+    recorded (the provider's retry, or the same post concurrently). A sender we do not
+    know is flagged for a coordinator unless ``attention`` says more."""
+    try:
+        with transaction.atomic():
+            return Message.objects.create(
+                practice_id=practice_id,
+                contact=contact,
+                direction=Direction.IN,
+                channel=channel,
+                kind=Kind.REPLY,
+                body=body,
+                from_number=from_[:40],
+                to_number=to[:40],
+                provider_id=key,
+                status=MessageStatus.RECEIVED,
+                status_at=timezone.now(),
+                attention=attention or (Attention.UNMATCHED if contact is None else Attention.NONE),
+            )
+    except IntegrityError:
+        return None
+
+
 @transaction.atomic
 def inbound_sms_receive(params: dict[str, str]) -> tuple[Message, str]:
     """Record an inbound text and act on it; returns the message and the auto-answer to
@@ -147,23 +190,16 @@ def inbound_sms_receive(params: dict[str, str]) -> tuple[Message, str]:
     contact = _contact_for(practice.pk, params.get("From", "")) if practice else None
     body = params.get("Body", "")
     intent = intent_of(body, params.get("OptOutType", ""))
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                practice=practice,
-                contact=contact,
-                direction=Direction.IN,
-                channel="sms",
-                kind=Kind.REPLY,
-                body=body,
-                from_number=params.get("From", "")[:40],
-                to_number=params.get("To", "")[:40],
-                provider_id=sid,
-                status="received",
-                status_at=timezone.now(),
-                attention=Attention.UNMATCHED if contact is None else "",
-            )
-    except IntegrityError:  # the same webhook, concurrently
+    message = inbound_record(
+        practice_id=practice.pk if practice else None,
+        contact=contact,
+        channel=Channel.SMS,
+        body=body,
+        key=sid,
+        from_=params.get("From", ""),
+        to=params.get("To", ""),
+    )
+    if message is None:  # the same webhook, concurrently
         return Message.objects.get(provider_id=sid), ""
     if contact is None:
         return message, ""
@@ -226,7 +262,7 @@ def message_status_update(params: dict[str, str]) -> Message | None:
         message = Message.objects.select_for_update().filter(provider_id=sid).first()
         if message is None or STATUS_RANK.get(status, -1) <= STATUS_RANK.get(message.status, -1):
             return message
-        message.status, message.status_at = status, timezone.now()
+        message.status, message.status_at = MessageStatus(status), timezone.now()
         code = _error_code(params.get("ErrorCode", ""))
         message.error_code = code or message.error_code
         action = ERROR_ACTIONS.get(code, "") if code else ""
@@ -241,18 +277,20 @@ def _touch_status(message: Message, status: str, action: str) -> None:
     touch, contact = message.touch, message.contact
     if touch is None or contact is None:
         return
-    if status == "delivered":
-        type(touch).objects.filter(pk=touch.pk, status="sent").update(status="delivered")
-    elif status in ("failed", "undelivered"):
+    if status == MessageStatus.DELIVERED:
+        Touch.objects.filter(pk=touch.pk, status=TouchStatus.SENT).update(
+            status=TouchStatus.DELIVERED
+        )
+    elif status in (MessageStatus.FAILED, MessageStatus.UNDELIVERED):
         # Dropped unsent from Twilio's queue (30036, 30001): planned again, not failed.
-        if status == "failed" and text_expired(message, touch, message.error_code):
+        if status == MessageStatus.FAILED and text_expired(message, touch, message.error_code):
             return
         reason = f"failed: {status}" + (
             f" (Twilio {message.error_code})" if message.error_code else ""
         )
-        type(touch).objects.filter(pk=touch.pk, status__in=["sent", "delivered"]).update(
-            status="failed", reason=reason[:200]
-        )
+        Touch.objects.filter(
+            pk=touch.pk, status__in=[TouchStatus.SENT, TouchStatus.DELIVERED]
+        ).update(status=TouchStatus.FAILED, reason=reason[:200])
         if action == "retry_later_day":
             _retry_tomorrow(touch)
         error_action_apply(contact, action, touch.enrollment)
@@ -261,7 +299,7 @@ def _touch_status(message: Message, status: str, action: str) -> None:
 def _retry_tomorrow(touch) -> None:
     """30003 (handset unreachable): the same step again on a later day, as a new touch."""
     if Touch.objects.filter(
-        enrollment=touch.enrollment, step=touch.step, status="planned"
+        enrollment=touch.enrollment, step=touch.step, status=TouchStatus.PLANNED
     ).exists():
         return
     Touch.objects.create(

@@ -64,6 +64,7 @@ class MessageStatus(models.TextChoices):
     PLANNED = "planned", "Planned for the sending window"
     SENDING = "sending", "Sending"
     UNKNOWN = "unknown", "Unknown whether it was sent"
+    NOT_SENT = "not sent", "Not sent: refused when it was due"  # a planned reply's
     # Twilio's (its callbacks set them, in ``STATUS_RANK``'s order).
     QUEUED = "queued", "Queued"
     ACCEPTED = "accepted", "Accepted"
@@ -99,23 +100,23 @@ class MessageStatus(models.TextChoices):
 
 # Provider statuses in the order they can happen; a callback never moves a message back.
 STATUS_RANK = {
-    "sending": 0,
-    "queued": 1,
-    "accepted": 1,
-    "scheduled": 1,
-    "initiated": 1,
-    "ringing": 2,
-    "sent": 3,
-    "in-progress": 3,
-    "received": 4,
-    "delivered": 5,
-    "read": 6,
-    "completed": 6,
-    "undelivered": 6,
-    "failed": 6,
-    "busy": 6,
-    "no-answer": 6,
-    "canceled": 6,
+    MessageStatus.SENDING: 0,
+    MessageStatus.QUEUED: 1,
+    MessageStatus.ACCEPTED: 1,
+    MessageStatus.SCHEDULED: 1,
+    MessageStatus.INITIATED: 1,
+    MessageStatus.RINGING: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.IN_PROGRESS: 3,
+    MessageStatus.RECEIVED: 4,
+    MessageStatus.DELIVERED: 5,
+    MessageStatus.READ: 6,
+    MessageStatus.COMPLETED: 6,
+    MessageStatus.UNDELIVERED: 6,
+    MessageStatus.FAILED: 6,
+    MessageStatus.BUSY: 6,
+    MessageStatus.NO_ANSWER: 6,
+    MessageStatus.CANCELED: 6,
 }
 
 
@@ -166,13 +167,13 @@ class Message(models.Model):
             # (``outreach.contact_cap``; by contact, the (contact, created_at) index).
             models.Index(
                 fields=["practice", "to_number", "created_at"],
-                condition=Q(direction="out"),
+                condition=Q(direction=Direction.OUT),
                 name="message_cap",
             ),
             models.Index(fields=["contact", "created_at"]),
             models.Index(
                 fields=["practice", "created_at"],
-                condition=Q(direction="in", handled_at__isnull=True),
+                condition=Q(direction=Direction.IN, handled_at__isnull=True),
                 name="message_waiting",
             ),
             # Does this contact have a waiting reply, and since when (what keeps the
@@ -180,11 +181,15 @@ class Message(models.Model):
             models.Index(
                 fields=["contact", "created_at"],
                 include=["practice"],
-                condition=Q(direction="in", handled_at__isnull=True),
+                condition=Q(direction=Direction.IN, handled_at__isnull=True),
                 name="message_waiting_by_contact",
             ),
             # The sweeper's question: which planned replies are due.
-            models.Index(fields=["send_at"], condition=Q(status="planned"), name="message_planned"),
+            models.Index(
+                fields=["send_at"],
+                condition=Q(status=MessageStatus.PLANNED),
+                name="message_planned",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from django.db.models import Q
 from campaigns import state_rules
 from campaigns.models import Touch, TouchStatus
 from contacts.models import ConsentBasis, ConsentEvent, ConsentKind, ImportRow
-from outreach.models import Message
+from outreach.models import Direction, Message
 
 if TYPE_CHECKING:
     from outreach.guard import Verdict
@@ -110,7 +110,7 @@ def receipts_for(
 ) -> Iterator[dict[str, object]]:
     """The practice's receipts, oldest first: each attempt that went out (texts, calls,
     voicemail, email) and each touch now held, for one patient and/or a time range."""
-    sent = Message.objects.filter(practice=practice, direction="out", receipt__isnull=False)
+    sent = Message.objects.filter(practice=practice, direction=Direction.OUT, receipt__isnull=False)
     if contact_id is not None:
         sent = sent.filter(contact_id=contact_id)
     if since is not None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from outreach.inbound import intent_of, provider_key
-from outreach.models import Attention, Direction, Kind, Message, MessageStatus, SenderProfile
+from campaigns.models import Channel
+from outreach.inbound import inbound_record, intent_of, provider_key
+from outreach.models import Attention, Direction, Message, SenderProfile
 from outreach.optouts import contacts_at
 from outreach.revocation import confirmation_create, consent_revoke
 
@@ -59,26 +60,16 @@ def transcript_receive(params: dict[str, str]) -> tuple[str, Message | None]:
     key = provider_key(sid) if sid else "transcript:" + digest[:52]
     contact = contacts_at(practice_id, phone=phone).filter(merged_into__isnull=True).first()
     intent = intent_of(text)
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                practice_id=practice_id,
-                contact=contact,
-                direction=Direction.IN,
-                channel="voicemail",
-                kind=Kind.REPLY,
-                body=f"Voicemail transcript: {text}"[:5000],
-                from_number=phone[:40],
-                provider_id=key,
-                status=MessageStatus.RECEIVED,
-                status_at=timezone.now(),
-                attention=(
-                    Attention.UNCLEAR_OPT_OUT
-                    if intent.kind == "unclear_stop"
-                    else (Attention.UNMATCHED if contact is None else "")
-                ),
-            )
-    except IntegrityError:
+    message = inbound_record(
+        practice_id=practice_id,
+        contact=contact,
+        channel=Channel.VOICEMAIL,
+        body=f"Voicemail transcript: {text}"[:5000],
+        key=key,
+        from_=phone,
+        attention=Attention.UNCLEAR_OPT_OUT if intent.kind == "unclear_stop" else Attention.NONE,
+    )
+    if message is None:  # Twilio's retry
         return "repeat", None
     if intent.kind == "stop":
         newly = consent_revoke(

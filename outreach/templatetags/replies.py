@@ -4,6 +4,7 @@ status in words."""
 from django import template
 
 from outreach import conversation
+from outreach.models import MessageStatus
 
 register = template.Library()
 
@@ -16,18 +17,18 @@ def planned_when(message) -> str:
 
 # Twilio's delivery words and ours, as a coordinator reads them (the column keeps the code).
 STATUS_WORDS = {
-    "sending": "Sending",
-    "queued": "Queued at the carrier",
-    "accepted": "Queued at the carrier",
-    "sent": "Sent",
-    "delivered": "Delivered",
-    "undelivered": "Not delivered",
-    "failed": "Failed",
-    "received": "Received",
-    "unknown": "Unknown (checking with the carrier)",
-    conversation.PLANNED: "Planned",
-    conversation.CANCELED: "Canceled",
-    conversation.NOT_SENT: "Not sent",
+    MessageStatus.SENDING: "Sending",
+    MessageStatus.QUEUED: "Queued at the carrier",
+    MessageStatus.ACCEPTED: "Queued at the carrier",
+    MessageStatus.SENT: "Sent",
+    MessageStatus.DELIVERED: "Delivered",
+    MessageStatus.UNDELIVERED: "Not delivered",
+    MessageStatus.FAILED: "Failed",
+    MessageStatus.RECEIVED: "Received",
+    MessageStatus.UNKNOWN: "Unknown (checking with the carrier)",
+    MessageStatus.PLANNED: "Planned",
+    MessageStatus.CANCELED: "Canceled",
+    MessageStatus.NOT_SENT: "Not sent",
 }
 
 
