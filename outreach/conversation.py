@@ -24,13 +24,13 @@ from django.db.models import Exists, Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns import tone
-from campaigns.models import OPEN_STATES, Enrollment
+from campaigns.models import OPEN_STATES, Channel, Enrollment
 from campaigns.scheduling import Recipient, SendingRules, next_allowed
 from contacts.models import Contact
-from outreach.links import public_url
-from outreach.models import Direction, Kind, Message, MessageStatus, SenderProfile
+from outreach.models import Direction, Kind, Message, MessageStatus
 from outreach.optouts import contact_blocked
-from outreach.transports import Outgoing, SendError, transport_for
+from outreach.outgoing import text_outgoing
+from outreach.transports import SendError, transport_for
 from outreach.validity import reply_validity_period
 
 
@@ -109,8 +109,8 @@ def replies_handle(contact_id: int, *, now: dt.datetime | None = None) -> int:
 
 
 PLANNED = MessageStatus.PLANNED  # a reply waiting for the sending window (``send_at``)
-NOT_SENT = "not sent"  # a planned reply the guard refused when it was due (``reason``)
-CANCELED = "canceled"
+NOT_SENT = MessageStatus.NOT_SENT  # a planned reply refused when it was due (``reason``)
+CANCELED = MessageStatus.CANCELED
 GONE = "This reply is no longer planned: it has gone out or was canceled."
 PLACEHOLDER = re.compile(r"\{\s*\w*\s*\}")
 SWEEP_BATCH = 500
@@ -152,19 +152,10 @@ def _allowed_from(contact: Contact, now: dt.datetime) -> dt.datetime:
 
 def _transmit(message: Message, contact: Contact, now: dt.datetime) -> None:
     """Send a reply's row (already "sending") through the SMS transport; raises SendError."""
-    sender = SenderProfile.objects.filter(practice_id=contact.practice_id).first()
-    sender = sender or SenderProfile()
-    outgoing = Outgoing(
-        message_id=message.pk,
-        channel="sms",
-        to=contact.phone,
-        body=message.body,
-        from_=sender.sms_number,
-        messaging_service_sid=sender.messaging_service_sid,
-        status_callback=public_url("hooks:sms_status"),
-        validity_period=reply_validity_period(contact, now),
+    outgoing = text_outgoing(
+        message, contact.phone, validity_period=reply_validity_period(contact, now)
     )
-    sid = transport_for("sms").send(outgoing)
+    sid = transport_for(Channel.SMS).send(outgoing)
     Message.objects.filter(pk=message.pk).update(
         provider_id=sid,
         status=MessageStatus.QUEUED,
@@ -193,12 +184,12 @@ def reply_send(
         practice=contact.practice,
         contact=contact,
         direction=Direction.OUT,
-        channel="sms",
+        channel=Channel.SMS,
         kind=Kind.MANUAL,
         body=body,
         to_number=contact.phone,
         user=user,
-        status=PLANNED if planned else "sending",
+        status=PLANNED if planned else MessageStatus.SENDING,
         send_at=send_at if planned else None,
     )
     if not planned:

@@ -21,15 +21,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.enrollments import enrollment_move
-from campaigns.models import OPEN_STATES, Enrollment, State
+from campaigns.models import OPEN_STATES, Channel, Enrollment, State
 from campaigns.states import IllegalTransition
 from contacts.consent import consent_changes_record
 from contacts.models import ConsentKind, ConsentSource, Contact
 from outreach import keywords
-from outreach.links import public_url
-from outreach.models import BlockKind, Direction, Kind, Message, SenderProfile
+from outreach.models import BlockKind, Direction, Kind, Message, MessageStatus
 from outreach.optouts import address_block_add, address_opt_in_sms, address_opt_out, contacts_at
-from outreach.transports import Outgoing, SendError, transport_for
+from outreach.outgoing import text_outgoing
+from outreach.transports import SendError, transport_for
 
 EVERY_CHANNEL = ["sms", "call", "email"]
 
@@ -119,11 +119,11 @@ def confirmation_create(contact: Contact, *, phone: str = "") -> Message | None:
         practice_id=contact.practice_id,
         contact=contact,
         direction=Direction.OUT,
-        channel="sms",
+        channel=Channel.SMS,
         kind=Kind.CONFIRMATION,
         body=keywords.confirmation_text(contact.practice.name, language),
         to_number=phone,
-        status="sending",
+        status=MessageStatus.SENDING,
     )
     return message
 
@@ -132,32 +132,24 @@ def confirmation_send(message_id: int) -> str:
     """Send a queued confirmation (once: only from "sending" with no provider id yet)."""
     message = (
         Message.objects.filter(
-            pk=message_id, kind=Kind.CONFIRMATION, status="sending", provider_id__isnull=True
+            pk=message_id,
+            kind=Kind.CONFIRMATION,
+            status=MessageStatus.SENDING,
+            provider_id__isnull=True,
         )
         .select_related("practice")
         .first()
     )
     if message is None:
         return "gone"
-    sender = SenderProfile.objects.filter(practice_id=message.practice_id).first()
-    sender = sender or SenderProfile()
-    outgoing = Outgoing(
-        message_id=message.pk,
-        channel="sms",
-        to=message.to_number,
-        body=message.body,
-        from_=sender.sms_number,
-        messaging_service_sid=sender.messaging_service_sid,
-        status_callback=public_url("hooks:sms_status"),
-    )
     try:
-        sid = transport_for("sms").send(outgoing)
+        sid = transport_for(Channel.SMS).send(text_outgoing(message, message.to_number))
     except SendError as error:
         Message.objects.filter(pk=message.pk).update(
-            status="failed", error_code=error.code, reason=error.message[:200]
+            status=MessageStatus.FAILED, error_code=error.code, reason=error.message[:200]
         )
         return "failed"
     Message.objects.filter(pk=message.pk, provider_id__isnull=True).update(
-        provider_id=sid, status="queued", status_at=timezone.now()
+        provider_id=sid, status=MessageStatus.QUEUED, status_at=timezone.now()
     )
     return "sent"
