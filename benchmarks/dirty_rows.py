@@ -425,7 +425,7 @@ class LinkageRecord(NamedTuple):
     person: int  # rows with the same person number are one person
     household: int  # the person number of the household's first member
     kinds: tuple[str, ...]  # the corruptions of a duplicate (none on an original)
-    common_name: bool  # one of COMMON_NAMES: many different people share it
+    common_name: str  # "First Last" of COMMON_NAMES (many people share it), or ""
 
 
 # Letters NFKD does not split into a base letter and an accent.
@@ -513,9 +513,9 @@ def _linkage_person(rng: random.Random, number: int, households: list[dict]) -> 
         "city": town,
         "state": state,
         "zip": rng.choice(zips),
-        "phone": _phone_digits(rng, fictional=True) if rng.random() < 0.2 else "",
+        "phone": _phone_digits(rng, fictional=False) if rng.random() < 0.2 else "",
         "email": "",
-        "common_name": False,
+        "common_name": "",
     }
     if rng.random() < 0.3:  # some lists write the suffix short
         person["address"] = _abbreviated(person["address"])
@@ -541,7 +541,7 @@ def _linkage_person(rng: random.Random, number: int, households: list[dict]) -> 
                 person["dob"] = (person["dob"][0] + 1, *person["dob"][1:])
     elif roll < 0.16:
         person["first"], person["last"] = rng.choice(COMMON_NAMES)
-        person["common_name"] = True
+        person["common_name"] = f"{person['first']} {person['last']}"
     if rng.random() < 0.15:
         ascii_name = _strip_accents(f"{person['first']}.{person['last']}{number}")
         person["email"] = ascii_name.lower().replace("'", "").replace(" ", "") + "@example.com"
