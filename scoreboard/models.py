@@ -24,6 +24,20 @@ class _Fact(models.Model):
         return f"{type(self).__name__} {self.pk}"
 
 
+# A rollup (``StageRollup``, ``StakeRollup``) is one row per key: the triggers upsert on the
+# key with ON CONFLICT, so NULL is one value of it like any other; a row counted down to
+# zero is deleted right after (``DELETE ... WHERE n = 0``), found through a partial index.
+
+
+def _rollup_key(name: str, fields: str) -> models.UniqueConstraint:
+    """``fields``: the key's columns, in order, separated by spaces."""
+    return models.UniqueConstraint(fields=fields.split(), nulls_distinct=False, name=name)
+
+
+def _rollup_zero_rows(name: str) -> models.Index:
+    return models.Index(fields=["practice_id"], condition=models.Q(n=0), name=name)
+
+
 class EnrollmentFact(_Fact):
     """One row per enrollment: what the appointment, lift and waiting counts need."""
 
@@ -101,23 +115,11 @@ class StageRollup(_Fact):
     amount = models.DecimalField(max_digits=16, decimal_places=2)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["practice_id"], condition=models.Q(n=0), name="sb_stage_zero")
-        ]
+        indexes = [_rollup_zero_rows("sb_stage_zero")]
         constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "practice_id",
-                    "day",
-                    "stage",
-                    "prev_day",
-                    "campaign_id",
-                    "bucket",
-                    "coordinator_id",
-                    "variant_id",
-                ],
-                nulls_distinct=False,
-                name="sb_stage_rollup_key",
+            _rollup_key(
+                "sb_stage_rollup_key",
+                "practice_id day stage prev_day campaign_id bucket coordinator_id variant_id",
             )
         ]
 
@@ -149,20 +151,11 @@ class StakeRollup(_Fact):
     amount = models.DecimalField(max_digits=16, decimal_places=2)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["practice_id"], condition=models.Q(n=0), name="sb_stake_zero")
-        ]
+        indexes = [_rollup_zero_rows("sb_stake_zero")]
         constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "practice_id",
-                    "last_outcome",
-                    "assigned_to_id",
-                    "next_appointment",
-                    "last_activity",
-                ],
-                nulls_distinct=False,
-                name="sb_stake_rollup_key",
+            _rollup_key(
+                "sb_stake_rollup_key",
+                "practice_id last_outcome assigned_to_id next_appointment last_activity",
             )
         ]
 
