@@ -143,19 +143,12 @@ def lost_reasons_live(scope: Scope, recent: int = 6) -> LostReasons:
     return _lost_reasons(counts, words)
 
 
-def true_lift_live(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
-    """Scheduled rate of treated vs held-out enrollments, over campaigns with a holdout
-    whose enrollments started in the period (overall, and per campaign).
-
-    Intent to treat: every treated enrollment counts, contacted or not. An enrollment is
-    *booked* when, before its attribution window closes — the practice's
-    ``attribution_window_days`` after its last planned touch (the sequence's last day,
-    counted from the enrollment's start; the same date for held-out patients, who get no
-    touches) — it has an effective scheduled or showed entry, or its patient's own record
-    says they booked on their own (last outcome "scheduled" with last activity from the
-    start day until the window closes, as an EMR import would record it). The same rule
-    applies to both arms.
-    """
+def _lift_live(scope: Scope, booked_sql: str) -> tuple[Lift, list[CampaignLift]]:
+    """Treated vs held-out enrollments that started in the period (campaigns with a
+    holdout), counting those for which ``booked_sql`` holds: a condition over the
+    ``cohort c`` (``closes_on``: the day the attribution window closes), its patient
+    ``ct`` and ``effective``, the enrollments' effective scheduled and showed entries.
+    Only constant SQL fragments are formatted in; every value is a parameter."""
     where, params = scope.enrollment_sql()
     params.update(
         start_day=scope.start or EPOCH,
@@ -163,58 +156,6 @@ def true_lift_live(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
         window=scope.practice.attribution_window_days,
         zone=scope.zone,
     )
-    # Only constant SQL fragments are formatted in; every value is a parameter.
-    sql = f"""
-        WITH lengths AS (
-            SELECT k.id AS campaign_id, coalesce(max(st.day), 1) AS last_day
-            FROM campaigns_campaign k
-            LEFT JOIN campaigns_step st ON st.sequence_id = k.sequence_id
-            WHERE k.practice_id = %(practice)s AND k.holdout_percent > 0
-            GROUP BY k.id
-        ),
-        cohort AS (
-            SELECT e.id, e.campaign_id, e.held_out, e.contact_id, e.start_day,
-                   e.start_day + l.last_day + %(window)s AS closes_on
-            FROM campaigns_enrollment e
-            JOIN lengths l ON l.campaign_id = e.campaign_id
-            WHERE {where} AND e.start_day >= %(start_day)s AND e.start_day <= %(end_day)s
-        ),
-        booked AS (
-            SELECT DISTINCT o.enrollment_id
-            FROM campaigns_outcome o
-            JOIN cohort c ON c.id = o.enrollment_id
-            WHERE o.practice_id = %(practice)s AND o.kind IN ('scheduled', 'showed')
-              AND o.at < (c.closes_on::timestamp AT TIME ZONE %(zone)s)
-              AND NOT EXISTS (SELECT 1 FROM campaigns_outcome x WHERE x.corrects_id = o.id)
-        )
-        SELECT c.campaign_id, c.held_out, count(*),
-               count(*) FILTER (WHERE b.enrollment_id IS NOT NULL OR (
-                   ct.last_outcome = 'scheduled' AND ct.last_activity >= c.start_day
-                   AND ct.last_activity < c.closes_on))
-        FROM cohort c
-        JOIN contacts_contact ct ON ct.id = c.contact_id
-        LEFT JOIN booked b ON b.enrollment_id = c.id
-        GROUP BY 1, 2
-    """  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return _lifts(scope, cursor.fetchall())
-
-
-def show_lift_live(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
-    """Show rate of treated vs held-out enrollments: the cohort of
-    ``true_lift_live`` (campaigns with a holdout, enrollments started in the
-    period, intent to treat). An enrollment *showed* when it counts as booked for the lift
-    (within its attribution window) and has an effective showed entry — whenever the
-    appointment falls, since a booking inside the window may be for a day after it."""
-    where, params = scope.enrollment_sql()
-    params.update(
-        start_day=scope.start or EPOCH,
-        end_day=scope.end,
-        window=scope.practice.attribution_window_days,
-        zone=scope.zone,
-    )
-    # Only constant SQL fragments are formatted in; every value is a parameter.
     sql = f"""
         WITH lengths AS ({_LENGTHS}),
         cohort AS (
@@ -231,14 +172,7 @@ def show_lift_live(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
             WHERE o.practice_id = %(practice)s AND o.kind IN ('scheduled', 'showed')
               AND NOT EXISTS (SELECT 1 FROM campaigns_outcome x WHERE x.corrects_id = o.id)
         )
-        SELECT c.campaign_id, c.held_out, count(*),
-               count(*) FILTER (
-                   WHERE EXISTS (SELECT 1 FROM effective s
-                                 WHERE s.enrollment_id = c.id AND s.kind = 'showed')
-                     AND (EXISTS (SELECT 1 FROM effective b WHERE b.enrollment_id = c.id
-                                    AND b.at < (c.closes_on::timestamp AT TIME ZONE %(zone)s))
-                          OR (ct.last_outcome = 'scheduled' AND ct.last_activity >= c.start_day
-                              AND ct.last_activity < c.closes_on)))
+        SELECT c.campaign_id, c.held_out, count(*), count(*) FILTER (WHERE {booked_sql})
         FROM cohort c
         JOIN contacts_contact ct ON ct.id = c.contact_id
         GROUP BY 1, 2
@@ -246,6 +180,28 @@ def show_lift_live(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return _lifts(scope, cursor.fetchall())
+
+
+# Booked within the window, by an effective entry or by the patient's own record.
+_BOOKED = """
+    (EXISTS (SELECT 1 FROM effective b WHERE b.enrollment_id = c.id
+               AND b.at < (c.closes_on::timestamp AT TIME ZONE %(zone)s))
+     OR (ct.last_outcome = 'scheduled' AND ct.last_activity >= c.start_day
+         AND ct.last_activity < c.closes_on))
+"""
+
+
+def true_lift_live(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
+    """``scoreboard.lift.true_lift`` (its docstring states the rule), from the outcome log
+    and the patients' records instead of the enrollment facts."""
+    return _lift_live(scope, _BOOKED)
+
+
+def show_lift_live(scope: Scope) -> tuple[Lift, list[CampaignLift]]:
+    """``scoreboard.lift.show_lift`` from the outcome log: booked as for
+    ``true_lift_live``, and an effective showed entry, whenever the appointment falls."""
+    showed = "EXISTS (SELECT 1 FROM effective s WHERE s.enrollment_id = c.id AND s.kind = 'showed')"
+    return _lift_live(scope, f"{showed} AND {_BOOKED}")
 
 
 def appointments_waiting_live(practice: Practice, *, coordinator_id: int | None = None) -> int:
