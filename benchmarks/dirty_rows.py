@@ -516,6 +516,8 @@ def _linkage_person(rng: random.Random, number: int, households: list[dict]) -> 
         "phone": _phone_digits(rng, fictional=False) if rng.random() < 0.2 else "",
         "email": "",
         "common_name": "",
+        # What the household's members are called and born on (one dict, shared).
+        "family": {"firsts": set(), "dobs": set()},
     }
     if rng.random() < 0.3:  # some lists write the suffix short
         person["address"] = _abbreviated(person["address"])
@@ -523,6 +525,7 @@ def _linkage_person(rng: random.Random, number: int, households: list[dict]) -> 
         head = rng.choice(households)
         person.update(
             household=head["household"],
+            family=head["family"],
             last=head["last"],
             address=head["address"],
             city=head["city"],
@@ -531,20 +534,22 @@ def _linkage_person(rng: random.Random, number: int, households: list[dict]) -> 
         )
         if head["phone"] and rng.random() < 0.7:
             person["phone"] = head["phone"]
-        related = {head["first"], *NICKNAMES.get(head["first"], ())}
-        while person["first"] in related:
+        while person["first"] in person["family"]["firsts"]:
             person["first"] = rng.choice(LINKAGE_FIRST)
         if head["dob"]:
             year = head["dob"][0] + rng.choice((-1, 1)) * rng.randint(2, 35)
             person["dob"] = (min(max(year, 1925), 2020), rng.randint(1, 12), rng.randint(1, 28))
-            if person["dob"] == head["dob"]:
-                person["dob"] = (person["dob"][0] + 1, *person["dob"][1:])
+        while person["dob"] and person["dob"] in person["family"]["dobs"]:
+            person["dob"] = (person["dob"][0] + 1, *person["dob"][1:])
     elif roll < 0.16:
         person["first"], person["last"] = rng.choice(COMMON_NAMES)
         person["common_name"] = f"{person['first']} {person['last']}"
     if rng.random() < 0.15:
         ascii_name = _strip_accents(f"{person['first']}.{person['last']}{number}")
         person["email"] = ascii_name.lower().replace("'", "").replace(" ", "") + "@example.com"
+    first = person["first"]
+    person["family"]["firsts"].update({first, _strip_accents(first), *NICKNAMES.get(first, ())})
+    person["family"]["dobs"].add(person["dob"])
     households.append(person)
     if len(households) > 5000:
         households.pop(0)
