@@ -38,8 +38,24 @@ The peer is slow, so by default it is measured on a prefix of the file (``--peer
 default ``min(rows, 100000)``); the table prints the rows each phase measured, and
 rows per second stay comparable.
 
-Targets: ours ≥ half the ceiling's rows/s; ≥ 10x the peer's idempotent mode and faster
-than its insert-only mode; peak RSS under 512 MB at 1M rows.
+``peer-upsert``
+    The Django-native upsert a Django engineer would write today: each row cleaned by the
+    same widgets as ``peer-idempotent``, then ``bulk_create(update_conflicts=True)`` per
+    1000 rows on the EMR id (see ``phase_upsert``).
+
+Targets (issue 19.4): ours ≥ 10x the peer's idempotent mode and ≥ 1.5x the Django-native
+upsert, at 100k and 1M rows, with no loss of duplicate recall or precision; peak RSS
+under 512 MB at 1M rows. Ours against the ceiling and against the insert-only peer are
+printed as ratios without a target (the ½-ceiling target was withdrawn: the ceiling does
+no matching, no candidates and no per-row report).
+
+Duplicate finding: this script's own file has no truth (which of its rows are one person
+is not recorded), so the quality figures come from a second file that has it. After the
+timed phases the run imports a linkage file (``dirty_rows.linkage_rows``: people with
+record-linkage corruptions, mostly without phone or e-mail, truth per row) of
+``--linkage-rows`` rows (default 20,000, or the file's rows if fewer; 0 skips it) through
+the same pipeline, and counts with ``linkage_quality.py``, which is also a script of its
+own. That import is not part of the timed figures.
 
 Where the time goes, and the figures over time: ``benchmarks/README.md``.
 
@@ -54,7 +70,10 @@ it if missing, refuses it when it holds a practice no benchmark created
 (``benchdb.database_claim``), migrates it, and empties its contact tables at each phase.
 The last line printed is one JSON object: ``rows``, ``rows_per_s``,
 ``peak_rss_mb``, ``peer_idempotent_rows_per_s``, ``peer_insert_rows_per_s``,
-``ceiling_rows_per_s`` (plus the rows each peer phase measured).
+``peer_upsert_rows_per_s``, ``ceiling_rows_per_s`` (plus the rows each peer phase
+measured), and from the linkage file ``linkage_rows``, ``candidate_recall`` (true pairs
+merged or shown as candidates), ``candidate_precision`` and ``merge_precision`` (null
+when skipped, or when nothing was merged).
 """
 
 from __future__ import annotations
@@ -99,9 +118,11 @@ def _csv_rows(path: Path, limit: int | None):
 # --- Child phases ---------------------------------------------------------------------
 
 
-def _django_setup() -> None:
-    # A phase empties tables: it takes its database from the one place that chooses the
-    # benchmarks' (run by hand, it would otherwise read the shell's DATABASE_URL).
+def django_setup() -> None:
+    """Django on the benchmarks' database, in a phase's process (``run_child``).
+
+    A phase empties tables: it takes its database from the one place that chooses the
+    benchmarks' (run by hand, it would otherwise read the shell's DATABASE_URL)."""
     database_url = bench_database_url()
     database_claim(database_url)
     os.environ["DATABASE_URL"] = database_url
@@ -111,7 +132,7 @@ def _django_setup() -> None:
     django.setup()
 
 
-def _reset() -> int:
+def practice_reset() -> int:
     """Empty the contact tables and make a fresh practice; returns its id."""
     from django.db import connection, transaction
 
@@ -147,6 +168,8 @@ def _unique_external_id(*, present: bool) -> None:
 
 
 def phase_ours(path: Path, practice_id: int, limit: int | None) -> dict:
+    """The wizard's pipeline on the whole file, timed (``linkage_quality.py`` runs it too,
+    then reads what it decided)."""
     from contacts.import_batches import import_batch_create, import_headers
     from contacts.import_runs import import_batch_run
     from contacts.mapping import mapping_resolve
@@ -166,7 +189,12 @@ def phase_ours(path: Path, practice_id: int, limit: int | None) -> dict:
     seconds = time.perf_counter() - start
     if batch.status != ImportStatus.DONE:
         raise SystemExit(f"our import ended {batch.status}: {batch.error}")
-    return {"rows": batch.summary["rows"], "seconds": seconds, "summary": batch.summary}
+    return {
+        "rows": batch.summary["rows"],
+        "seconds": seconds,
+        "summary": batch.summary,
+        "batch": batch.pk,
+    }
 
 
 def _peer_resource(practice_id: int, *, insert_only: bool):
@@ -287,7 +315,7 @@ def phase_peer(path: Path, practice_id: int, limit: int | None, *, insert_only: 
         totals = {k.lower(): v for k, v in result.totals.items() if v}
         return {"rows": len(dataset), "seconds": seconds, "summary": totals}
     finally:
-        _reset()
+        practice_reset()
         _unique_external_id(present=True)
 
 
@@ -365,7 +393,7 @@ def phase_upsert(path: Path, practice_id: int, limit: int | None) -> dict:
             "summary": {"written": written, "contacts": live},
         }
     finally:
-        _reset()
+        practice_reset()
         _upsert_key(present=False)
 
 
@@ -439,8 +467,8 @@ def transaction_atomic():
 
 
 def run_phase(phase: str, path: Path, limit: int | None, profile: str | None) -> None:
-    _django_setup()
-    practice_id = _reset()
+    django_setup()
+    practice_id = practice_reset()
     if phase == "ours":
         work = lambda: phase_ours(path, practice_id, limit)  # noqa: E731
     elif phase == "ceiling":
@@ -466,7 +494,9 @@ def run_phase(phase: str, path: Path, limit: int | None, profile: str | None) ->
 # --- Parent ---------------------------------------------------------------------------
 
 
-def _environment(database_url: str, media_root: str) -> dict[str, str]:
+def import_environment(database_url: str, media_root: str) -> dict[str, str]:
+    """The environment of a phase's process: production-like settings, no Celery, no
+    cache server, uploads as large as the file."""
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url,
@@ -499,8 +529,16 @@ def _write_file(path: Path, rows: int, seed: int) -> None:
         writer.writerows(dirty_rows(rows, seed=seed))
 
 
-def _run_child(phase: str, path: Path, limit: int | None, env: dict[str, str]) -> dict:
-    command = [sys.executable, str(Path(__file__).resolve()), "--phase", phase, "--file", str(path)]
+def run_child(
+    phase: str,
+    path: Path,
+    limit: int | None,
+    env: dict[str, str],
+    script: Path = HERE / "import_bench.py",
+) -> dict:
+    """Run ``script --phase phase --file path`` in a process of its own (its peak RSS its
+    own) and return the JSON it printed after RESULT_PREFIX."""
+    command = [sys.executable, str(script), "--phase", phase, "--file", str(path)]
     if limit is not None:
         command += ["--limit", str(limit)]
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -521,6 +559,13 @@ def main() -> None:
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--profile", help="with --phase: write cProfile stats to this path")
+    parser.add_argument(
+        "--linkage-rows",
+        type=int,
+        default=None,
+        help="rows of the linkage file the quality figures come from (default: 20,000 or "
+        "--rows if fewer; 0 skips it)",
+    )
     args = parser.parse_args()
 
     if args.phase:
@@ -531,7 +576,7 @@ def main() -> None:
     peer_rows = min(args.rows, args.peer_rows or 100_000)
     phases = [p for p in args.phases.split(",") if p]
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
-        env = _environment(database_url, str(Path(tmp) / "media"))
+        env = import_environment(database_url, str(Path(tmp) / "media"))
         database_prepare(database_url, env)
         path = Path(tmp) / "dirty.csv"
         started = time.perf_counter()
@@ -547,14 +592,22 @@ def main() -> None:
             limit = peer_rows if phase.startswith("peer") and peer_rows < args.rows else None
             print(f"running {phase} …", flush=True)
             with Autoanalyze(database_url) as autoanalyze:
-                results[phase] = result = _run_child(phase, path, limit, env)
+                results[phase] = result = run_child(phase, path, limit, env)
             result["statistics"] = autoanalyze.describe()
             result["rows_per_s"] = result["rows"] / result["seconds"]
             print(f"  {json.dumps(result['summary'])}", flush=True)
-    _report(args.rows, results)
+        linkage_rows = min(args.rows, 20_000) if args.linkage_rows is None else args.linkage_rows
+        quality = None
+        if linkage_rows:
+            # Imported here, not at the top: linkage_quality.py imports this module.
+            from linkage_quality import linkage_measure
+
+            print(f"running linkage quality on {linkage_rows:,} rows …", flush=True)
+            quality = linkage_measure(env, Path(tmp), rows=linkage_rows, seed=11)
+    _report(args.rows, results, quality)
 
 
-def _report(rows: int, results: dict[str, dict]) -> None:
+def _report(rows: int, results: dict[str, dict], quality: dict | None) -> None:
     print()
     print(f"{'phase':<17}{'rows':>10}{'seconds':>10}{'rows/s':>10}{'peak RSS MB':>13}")
     for phase, r in results.items():
@@ -567,30 +620,13 @@ def _report(rows: int, results: dict[str, dict]) -> None:
     ours = results.get("ours")
     checks = []
     if ours:
-        if "ceiling" in rate:
-            checks.append(
-                (
-                    "≥ ½ ceiling rows/s",
-                    ours["rows_per_s"] >= rate["ceiling"] / 2,
-                    f"{ours['rows_per_s'] / rate['ceiling']:.2f}x ceiling",
-                )
-            )
-        if "peer-idempotent" in rate:
-            checks.append(
-                (
-                    "≥ 10x peer idempotent",
-                    ours["rows_per_s"] >= 10 * rate["peer-idempotent"],
-                    f"{ours['rows_per_s'] / rate['peer-idempotent']:.1f}x",
-                )
-            )
-        if "peer-insert" in rate:
-            checks.append(
-                (
-                    "> peer insert-only",
-                    ours["rows_per_s"] > rate["peer-insert"],
-                    f"{ours['rows_per_s'] / rate['peer-insert']:.1f}x",
-                )
-            )
+        for phase, label, times in (
+            ("peer-idempotent", "≥ 10x django-import-export idempotent", 10),
+            ("peer-upsert", "≥ 1.5x Django-native upsert", 1.5),
+        ):
+            if phase in rate:
+                ratio = ours["rows_per_s"] / rate[phase]
+                checks.append((label, ratio >= times, f"{ratio:.1f}x"))
         rss_note = f"{ours['peak_rss_mb']:.0f} MB at {rows:,} rows"
         if rows >= 1_000_000:
             checks.append(("peak RSS < 512 MB at 1M", ours["peak_rss_mb"] < 512, rss_note))
@@ -598,12 +634,31 @@ def _report(rows: int, results: dict[str, dict]) -> None:
             checks.append(
                 ("peak RSS < 512 MB (target is at 1M)", ours["peak_rss_mb"] < 512, rss_note)
             )
+    if quality:
+        recall, precision = quality["candidate_recall"], quality["candidate_precision"]
+        merges = quality["merge_precision"]
+        where = f"linkage file, {quality['rows']:,} rows, {quality['true_pairs']:,} true pairs"
+        checks.append(
+            ("merges + candidates recall ≥ 0.95", (recall or 0) >= 0.95, f"{recall} ({where})")
+        )
+        checks.append(("candidate precision ≥ 0.8", (precision or 0) >= 0.8, f"{precision}"))
+        checks.append(
+            (
+                "auto-merge precision 1.0",
+                merges is None or merges == 1.0,
+                f"{'nothing merged' if merges is None else merges} "
+                f"({quality['merged_pairs']:,} merged pairs)",
+            )
+        )
     for label, met, detail in checks:
         print(f"{'MET   ' if met else 'MISSED'} {label}: {detail}")
-    if ours and "peer-upsert" in rate:  # no target: the peer a Django engineer writes today
-        print(f"ours / Django-native upsert: {ours['rows_per_s'] / rate['peer-upsert']:.1f}x")
+    if ours:  # ratios without a target (the ½-ceiling target was withdrawn, issue 19.4)
+        for phase, label in (("ceiling", "bare ceiling"), ("peer-insert", "insert-only peer")):
+            if phase in rate:
+                print(f"ours / {label}: {ours['rows_per_s'] / rate[phase]:.2f}x (no target)")
     for phase, r in results.items():
         print(f"statistics during {phase}: {r['statistics']}")
+    quality = quality or {}
     print(
         json.dumps(
             {
@@ -615,6 +670,10 @@ def _report(rows: int, results: dict[str, dict]) -> None:
                 "peer_upsert_rows_per_s": _rounded(rate.get("peer-upsert")),
                 "ceiling_rows_per_s": _rounded(rate.get("ceiling")),
                 "peer_rows_measured": results.get("peer-idempotent", {}).get("rows"),
+                "linkage_rows": quality.get("rows"),
+                "candidate_recall": quality.get("candidate_recall"),
+                "candidate_precision": quality.get("candidate_precision"),
+                "merge_precision": quality.get("merge_precision"),
             }
         )
     )

@@ -28,6 +28,7 @@ BENCHMARKS = ROOT / "benchmarks"
 # The scripts with the smallest sizes they take.
 BENCHES = {
     "import_bench.py": ["--rows", "1", "--phases", "ours"],
+    "linkage_quality.py": ["--rows", "1"],
     "dispatch_bench.py": ["--touches", "1"],
     "queue_bench.py": ["--contacts", "1"],
     "scoreboard_bench.py": ["--contacts", "1", "--runs", "1"],
