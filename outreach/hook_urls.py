@@ -9,8 +9,8 @@ from outreach.email_replies import EmailRepliesWebhook
 app_name = "hooks"
 urlpatterns = [
     path("twilio/sms/inbound/", webhooks.sms_inbound, name="sms_inbound"),
-    path("twilio/sms/status/", webhooks.sms_status, name="sms_status"),
-    path("twilio/voice/status/", webhooks.voice_status, name="voice_status"),
+    path("twilio/sms/status/", webhooks.status_callback, name="sms_status"),
+    path("twilio/voice/status/", webhooks.status_callback, name="voice_status"),
     path("twilio/voice/transcript/", webhooks.voice_transcript, name="voice_transcript"),
     path("twilio/voice/amd/", webhooks.voicemail_amd, name="voicemail_amd"),
     path("twilio/voice/<int:message_id>/twiml/", webhooks.voicemail_twiml, name="voicemail_twiml"),

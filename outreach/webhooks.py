@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
@@ -72,18 +73,6 @@ def sms_inbound(request: HttpRequest) -> HttpResponse:
 
 
 @twilio_signed
-def sms_status(request: HttpRequest) -> HttpResponse:
-    inbound.message_status_update(_params(request))
-    return HttpResponse(status=204)
-
-
-@twilio_signed
-def voice_status(request: HttpRequest) -> HttpResponse:
-    inbound.message_status_update(_params(request))
-    return HttpResponse(status=204)
-
-
-@twilio_signed
 def voicemail_twiml(request: HttpRequest, message_id: int) -> HttpResponse:
     """While detection listens: a short pause (the AMD callback redirects the call)."""
     response = VoiceResponse()
@@ -128,18 +117,30 @@ def call_result(request: HttpRequest, message_id: int) -> HttpResponse:
     return twiml(response)
 
 
-@twilio_signed
-def voicemail_amd(request: HttpRequest) -> HttpResponse:
-    voice.amd_result(_params(request))
-    return HttpResponse(status=204)
+def acknowledged(handle: Callable[[dict[str, str]], object]):
+    """A Twilio callback answered only with "received" (204): signed, its parameters
+    handed to ``handle``."""
+
+    @twilio_signed
+    @functools.wraps(handle)
+    def view(request: HttpRequest) -> HttpResponse:
+        handle(_params(request))
+        return HttpResponse(status=204)
+
+    return view
 
 
-@twilio_signed
-def voice_transcript(request: HttpRequest) -> HttpResponse:
-    """A voicemail's transcript: a stop request in it revokes consent (outreach.transcripts)."""
-    _, confirmation = transcripts.transcript_receive(_params(request))
+def _transcript_receive(params: dict[str, str]) -> None:
+    """A voicemail's transcript: a stop request in it revokes consent
+    (``outreach.transcripts``), and the confirmation it owes is queued."""
+    _, confirmation = transcripts.transcript_receive(params)
     revocation_confirmation_queue(confirmation)
-    return HttpResponse(status=204)
+
+
+# A text's or a call's status callback (both URLs: the same fields, the same update).
+status_callback = acknowledged(inbound.message_status_update)
+voicemail_amd = acknowledged(voice.amd_result)
+voice_transcript = acknowledged(_transcript_receive)
 
 
 @csrf_exempt
