@@ -15,10 +15,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 import jellyfish
-import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from phonenumbers import timezone as phone_timezone
 
 # The values of contacts.models.LastOutcome, kept here so this module stays model-free.
 OUTCOMES = ("inquiry", "scheduled", "canceled", "no_show", "treatment_plan", "not_now", "unknown")
@@ -64,158 +62,12 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-# Phones --------------------------------------------------------------------------------------
-
-NANP_COUNTRIES = frozenset({"US", "CA"})
-# "x204", "ext 204", "ext. 204", "extension: 204", "#204". Letters may not come right before,
-# so the x of "fax" is not read as an extension marker.
-_EXTENSION = re.compile(
-    r"(?<![a-z])(?:ext(?:ension)?\.?|x)\s*[:.]?\s*(\d{1,10})|#\s*(\d{1,10})", re.IGNORECASE
-)
-# Two numbers in one cell: "512-555-0123 / 512-555-9999", "… or …", "…; …".
-_SEPARATORS = re.compile(r"\s*(?:[/;,&|\n]|\bor\b|\band\b)\s*", re.IGNORECASE)
-# Excel stores a phone typed as a number as a float: "5125550123.0".
+# Phones are read in contacts.phones. A spreadsheet stores a number typed in a cell as a
+# float: "5125550123.0" (a phone), "1.0" (a flag).
 _EXCEL_FLOAT = re.compile(r"(\d+)\.0+")
-# …or shows it in scientific notation, which may have dropped digits: "5.12555E+09".
-_SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?e\+?(\d+)", re.IGNORECASE)
-_UNKNOWN_ZONE = "Etc/Unknown"
-_NON_DIGITS = re.compile(r"\D")
-_FIRST_DIGIT_OR_PLUS = re.compile(r"[+\d]")
 # Cleaning is pure, and an export repeats its values (the same status words, names, dates
 # and family phones on many rows): bounded caches keep an import's cost per row down.
 CACHE_SIZE = 1 << 14
-
-
-@dataclass(frozen=True, slots=True)
-class PhoneResult:
-    raw: str  # as typed (stripped)
-    e164: str  # "+15125550123"; "" when invalid or blank
-    extension: str  # "204" from "512-555-0123 x204"; "" when none
-    valid: bool  # False for blank too
-    time_zone: str  # IANA zone of the number when it has exactly one; else ""
-    problem: str  # for the import report; "" when fine or blank
-
-
-def _phone_problem(raw: str, problem: str, extension: str = "") -> PhoneResult:
-    return PhoneResult(raw, "", extension, False, "", problem)
-
-
-def _split_extension(text: str) -> tuple[str, str]:
-    """The number and its extension. A marker counts only after 7+ digits of number, so
-    "Phone #: 512-555-0123" is not read as extension 512."""
-    for match in _EXTENSION.finditer(text):
-        if sum(c.isdigit() for c in text[: match.start()]) >= 7:
-            rest = text[: match.start()] + " " + text[match.end() :]
-            return rest, match.group(1) or match.group(2)
-    return text, ""
-
-
-def _from_scientific(text: str) -> tuple[str, bool]:
-    """Digits of an Excel scientific-notation number, and whether any digits were lost."""
-    match = _SCIENTIFIC.fullmatch(text)
-    if not match:
-        return text, False
-    lead, decimals, exponent = match.group(1), match.group(2) or "", int(match.group(3))
-    if len(decimals) > exponent:
-        return text, False  # not a whole number, so not a phone that Excel mangled
-    digits = (lead + decimals).ljust(exponent + 1, "0")
-    # Trailing zeros Excel filled in may have been any digits.
-    return digits, len(decimals) < exponent
-
-
-def _time_zone(number: phonenumbers.PhoneNumber, number_type: int) -> str:
-    """The number's zone when it has one (a 512 number is Chicago); "" for toll-free etc."""
-    if phonenumbers.is_number_type_geographical(number_type, number.country_code):
-        # What time_zones_for_number does once it knows the type (which costs as much
-        # as the validity check, so it is worked out once).
-        zones = phone_timezone.time_zones_for_geographical_number(number)
-    else:
-        zones = phone_timezone.time_zones_for_number(number)
-    zones = set(zones) - {_UNKNOWN_ZONE}
-    return zones.pop() if len(zones) == 1 else ""
-
-
-@lru_cache(maxsize=CACHE_SIZE)
-def _number_facts(dialled: str, country: str) -> tuple[str, str] | None:
-    """E.164 and time zone of a number as dialled ("+4420…" or national digits) from
-    ``country``; None when it is not a valid number. Cached: family members share phones."""
-    # What phonenumbers.parse makes of a NANP number ("2125550123" from a NANP country,
-    # "12125550123" likewise, "+12125550123" from anywhere), without its cost.
-    national = dialled[-10:]
-    if (
-        national[:1] in "23456789"
-        and national.isdigit()
-        and (
-            (len(dialled) == 10 and country in NANP_COUNTRIES)
-            or (len(dialled) == 11 and dialled[0] == "1" and country in NANP_COUNTRIES)
-            or (len(dialled) == 12 and dialled[:2] == "+1")
-        )
-    ):
-        number = phonenumbers.PhoneNumber(country_code=1, national_number=int(national))
-    else:
-        try:
-            number = phonenumbers.parse(dialled, country)
-        except phonenumbers.NumberParseException:
-            return None
-    # A number is valid exactly when it has a type (is_valid_number is number_type != UNKNOWN).
-    number_type = phonenumbers.number_type(number)
-    if number_type == phonenumbers.PhoneNumberType.UNKNOWN:
-        return None
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return e164, _time_zone(number, number_type)
-
-
-def phone_normalize(raw: str | None, *, country: str = "US", area_code: str = "") -> PhoneResult:
-    """Read a phone as typed in an export into E.164, an extension and a time zone.
-
-    ``country`` is the region for numbers without a ``+`` country code; ``area_code``
-    completes seven-digit local numbers in NANP countries. Invalid numbers keep ``raw``.
-    """
-    if raw is None or isinstance(raw, str):
-        return _phone_normalize(raw or "", country, area_code)
-    return _phone_normalize(_text(raw), country, area_code)
-
-
-@lru_cache(maxsize=CACHE_SIZE)
-def _phone_normalize(raw: str, country: str, area_code: str) -> PhoneResult:
-    text = raw.strip()
-    if _blank(text):
-        return PhoneResult(text, "", "", False, "", "")
-    country = country.strip().upper()
-    work = text
-    if float_match := _EXCEL_FLOAT.fullmatch(work):
-        work = float_match.group(1)
-    work, digits_lost = _from_scientific(work)
-    if digits_lost:
-        return _phone_problem(
-            text, f"phone {_quote(text)} lost digits in a spreadsheet (scientific notation)"
-        )
-    problems = []
-    parts = [part for part in _SEPARATORS.split(work) if sum(map(str.isdigit, part)) >= 7]
-    if len(parts) > 1:
-        work = parts[0]
-        problems.append(f"phone {_quote(text)} holds {len(parts)} numbers; kept the first")
-    work, extension = _split_extension(work)
-    # Only digits and a leading "+" matter; the rest is punctuation or notes like "(cell)".
-    # (Vanity numbers like 1-800-FLOWERS are rare in patient records and are not decoded.)
-    digits = _NON_DIGITS.sub("", work)
-    if not digits:
-        return _phone_problem(text, f"phone {_quote(text)} has no digits", extension)
-    # "+" before the first digit: the number carries its own country code.
-    international = _FIRST_DIGIT_OR_PLUS.search(work).group() == "+"
-    if len(digits) == 7 and not international and country in NANP_COUNTRIES:
-        area = _NON_DIGITS.sub("", area_code)
-        if len(area) != 3:
-            return _phone_problem(text, "7-digit number needs the practice's area code", extension)
-        digits = area + digits
-    # phonenumbers accepts the reserved fictional range 555-0100..555-0199 used in demo data
-    # and tests ("(212) 555-0123" is valid), so it needs no special case here.
-    facts = _number_facts(("+" if international else "") + digits, country)
-    if facts is None:
-        where = f" for {country}" if country and not international else ""
-        return _phone_problem(text, f"phone {_quote(text)} is not a valid number{where}", extension)
-    e164, time_zone = facts
-    return PhoneResult(text, e164, extension, True, time_zone, "; ".join(problems))
 
 
 # Emails --------------------------------------------------------------------------------------

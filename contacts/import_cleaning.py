@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from contacts import dates, hygiene, import_sample
+from contacts import dates, hygiene, import_sample, phones
 from contacts.dedupe import Identity, matching_keys
 from contacts.models import Contact, ImportBatch, OutcomeSynonym
 from contacts.tabular import Table, table_open
@@ -132,7 +132,7 @@ def row_clean(
         if name in raw:
             v[name] = raw[name][: MAX_LENGTH[name]]
     if "phone" in mapping:
-        phone = hygiene.phone_normalize(
+        phone = phones.phone_normalize(
             raw["phone"], country=rules.country, area_code=rules.area_code
         )
         v.update(

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts import hygiene
+from contacts import hygiene, phones
 from contacts.models import Contact, OutcomeSynonym
 from reactivate.models import Practice, Role
 
@@ -85,7 +85,7 @@ def contact_update(
     changes: dict[str, object] = {}
     phone = phone.strip()
     if phone != (contact.phone_raw or contact.phone):
-        result = hygiene.phone_normalize(
+        result = phones.phone_normalize(
             phone, country=practice.country, area_code=practice.default_area_code
         )
         if phone and not result.valid:

@@ -22,8 +22,8 @@ from campaigns.models import (
     Step,
     Touch,
 )
-from contacts.hygiene import phone_normalize
 from contacts.models import Contact
+from contacts.phones import phone_normalize
 from outreach.guard import guard_verdict
 from reactivate.models import Practice
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from contacts.dedupe import Identity, identity_neighbours
-from contacts.hygiene import email_normalize, name_key, phone_normalize
+from contacts.hygiene import email_normalize, name_key
+from contacts.phones import phone_normalize
 from reactivate.models import Practice
 from schedule.records import PatientRef
 

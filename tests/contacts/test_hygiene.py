@@ -1,4 +1,5 @@
-"""Cleaning messy export values (contacts.hygiene): pure functions, no database."""
+"""Cleaning messy export values (contacts.hygiene): pure functions, no database. Phones are
+in test_phones.py."""
 
 from __future__ import annotations
 
@@ -20,133 +21,8 @@ from contacts.hygiene import (
     name_normalize,
     outcome_key,
     outcome_normalize,
-    phone_normalize,
     surname_key,
 )
-
-# Phones --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "(512) 555-0123",
-        "512.555.0123",
-        "+1 512 555 0123",
-        "1-512-555-0123",
-        "5125550123",
-        "5125550123.0",  # Excel float artifact
-        "  512-555-0123  ",
-        "512-555-0123 (cell)",
-        "Cell: 512-555-0123",
-        "Phone #: 512-555-0123",  # "#" before the number is not an extension
-        "512/555-0123",
-    ],
-)
-def test_phone_formats_all_read_as_the_same_number(raw):
-    result = phone_normalize(raw)
-
-    assert (result.e164, result.valid, result.extension, result.problem) == (
-        "+15125550123",
-        True,
-        "",
-        "",
-    )
-    assert result.raw == raw.strip()
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "512-555-0123 x204",
-        "512-555-0123 X 204",
-        "5125550123x204",
-        "512-555-0123 ext 204",
-        "512-555-0123 ext. 204",
-        "512-555-0123 Extension: 204",
-        "512-555-0123 #204",
-        "512-555-0123 x204 (office)",
-    ],
-)
-def test_phone_extension_is_kept_apart_from_the_number(raw):
-    result = phone_normalize(raw)
-
-    assert (result.e164, result.extension, result.valid) == ("+15125550123", "204", True)
-
-
-def test_phone_time_zone_comes_from_the_area_code():
-    assert phone_normalize("(512) 555-0123").time_zone == "America/Chicago"
-    assert phone_normalize("(212) 555-0123").time_zone == "America/New_York"
-
-
-def test_phone_time_zone_is_blank_when_the_number_spans_zones():
-    result = phone_normalize("800-555-0123")  # toll-free: every NANP zone
-
-    assert result.valid
-    assert result.time_zone == ""
-
-
-def test_phone_fictional_555_01xx_range_is_valid_for_demo_data():
-    result = phone_normalize("(212) 555-0123")
-
-    assert (result.e164, result.valid) == ("+12125550123", True)
-
-
-def test_phone_seven_digits_are_completed_with_the_practice_area_code():
-    result = phone_normalize("555-0123", area_code="512")
-
-    assert (result.e164, result.valid, result.problem) == ("+15125550123", True, "")
-
-
-def test_phone_seven_digits_without_area_code_are_invalid_and_say_why():
-    result = phone_normalize("555-0123")
-
-    assert (result.raw, result.e164, result.valid) == ("555-0123", "", False)
-    assert result.problem == "7-digit number needs the practice's area code"
-
-
-def test_phone_international_number_keeps_its_own_country():
-    result = phone_normalize("+44 20 7946 0958")
-
-    assert (result.e164, result.valid, result.time_zone) == ("+442079460958", True, "Europe/London")
-
-
-def test_phone_country_sets_the_region_for_national_numbers():
-    result = phone_normalize("020 7946 0958", country="GB")
-
-    assert (result.e164, result.valid) == ("+442079460958", True)
-
-
-@pytest.mark.parametrize(
-    ("raw", "problem"),
-    [
-        ("12345", "phone '12345' is not a valid number for US"),
-        ("(123) 456-7890", "phone '(123) 456-7890' is not a valid number for US"),
-        ("+1 (555) 555-0123", "phone '+1 (555) 555-0123' is not a valid number"),
-        ("call mom", "phone 'call mom' has no digits"),
-        ("5.12555E+09", "phone '5.12555E+09' lost digits in a spreadsheet (scientific notation)"),
-    ],
-)
-def test_phone_invalid_is_kept_as_typed_with_a_problem(raw, problem):
-    result = phone_normalize(raw)
-
-    assert (result.raw, result.e164, result.valid, result.time_zone) == (raw, "", False, "")
-    assert result.problem == problem
-
-
-@pytest.mark.parametrize("raw", [None, "", "   ", "N/A", "none", "-"])
-def test_phone_blank_is_invalid_without_a_problem(raw):
-    result = phone_normalize(raw)
-
-    assert (result.e164, result.valid, result.problem) == ("", False, "")
-
-
-def test_phone_two_numbers_in_one_cell_keep_the_first_and_say_so():
-    result = phone_normalize("512-555-0123 / 512-555-0199")
-
-    assert (result.e164, result.valid) == ("+15125550123", True)
-    assert "holds 2 numbers; kept the first" in result.problem
-
 
 # Emails --------------------------------------------------------------------------------------
 
@@ -439,7 +315,6 @@ def test_amount_blank_is_none_without_a_problem(raw):
 @settings(max_examples=150, deadline=None)
 @given(text=st.text(max_size=40))
 def test_no_cleaner_raises_on_any_text(text):
-    phone_normalize(text, area_code="512")
     email_normalize(text)
     name_key(name_normalize(text), text)
     surname_key(text)
