@@ -4,8 +4,9 @@ Family members share phones and emails, so a shared contact point alone never me
 patients. Identity — the same EMR id; or the same phone or email *and* matching names; or
 matching names *and* birth date — merges automatically. Anything weaker becomes a
 ``DuplicateCandidate`` for a person. Candidates are found through blocking keys (phone,
-email, birth date, postal code with street, phonetic surname with phonetic first name), so
-the work per contact stays small however long the list, and scored with RapidFuzz.
+email and the keys of ``dedupe_keys``: birth dates, initials, phonetic names, addresses),
+so the work per contact stays small however long the list, and scored by
+``pair_scoring`` (a calibrated share of true duplicates, with the evidence in words).
 """
 
 from __future__ import annotations
@@ -14,17 +15,14 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import NamedTuple
 
-import jellyfish
 from django.db import connection, transaction
 from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
-from rapidfuzz import fuzz
 
-from contacts import hygiene
+from contacts.dedupe_keys import _dob_key, _initials_of, matching_keys
 from contacts.history import history_move
 from contacts.models import (
     CandidateStatus,
@@ -32,9 +30,12 @@ from contacts.models import (
     ContactMerge,
     DuplicateCandidate,
 )
+from contacts.pair_scoring import calibrated, pair_compare
 from reactivate.models import Practice
 
-CANDIDATE_THRESHOLD = 0.75
+# Calibrated score (share of true duplicates among generated pairs like it) from which a
+# pair without a shared phone or email is shown to a person.
+CANDIDATE_THRESHOLD = 0.3
 IDENTITY_FIELDS = ("id", "external_id", "name_key", "phone", "email", "date_of_birth")
 
 
@@ -141,16 +142,6 @@ def _match(contact_id: int, reason: str, merged: bool) -> Match:
     if merged:
         return Match(contact_id, f"{reason} as a record merged into this one", True)
     return Match(contact_id, reason)
-
-
-def _dob_key(date_of_birth: dt.date | None, initials: str) -> str:
-    return f"{date_of_birth.isoformat()}|{initials}" if date_of_birth else ""
-
-
-def _initials_of(name_key: str) -> str:
-    """The unordered initials ``matching_keys`` puts in ``dob_key``, from a name key."""
-    first, _, last = name_key.partition("|")
-    return "".join(sorted(first[:1] + last[:1]))
 
 
 _LIVE_CONTACTS = "FROM contacts_contact WHERE practice_id = %s AND merged_into_id IS NULL"
@@ -286,128 +277,37 @@ class CandidateRow(NamedTuple):
     postal_code: str
     address: str
     dob_key: str
+    birth_key: str
+    year_key: str
     sound_key: str
+    last_sound_key: str
+    first_sound_key: str
     addr_key: str
+    house_key: str
+    street_key: str
 
 
 CANDIDATE_FIELDS = CandidateRow._fields
-BLOCKS = ("phone", "email", "dob_key", "sound_key", "addr_key")
+# The kinds of block (``dedupe_keys``), phone and email first: a pair sharing one is
+# recorded (and shown as a household when its names differ) before another block sees it.
+BLOCKS = (
+    "phone",
+    "email",
+    "dob_key",
+    "birth_key",
+    "year_key",
+    "sound_key",
+    "last_sound_key",
+    "first_sound_key",
+    "house_key",
+    "street_key",
+)
 # The columns an import's identity and block queries look contacts up by.
 LOOKUP_COLUMNS = ("practice_id", "merged_into_id", "external_id", "name_key", *BLOCKS)
 # A blocking key shared by more live contacts than this is not evidence (a clinic's own
 # phone, a care home's address, a common surname in a town): the block is skipped, which
 # keeps the pairs per contact bounded however long the list.
 MAX_BLOCK = 50
-
-
-def street_key(address: str) -> str:
-    """House number and first street word: "12 Oak St." and "12 oak street" agree."""
-    parts = address.lower().replace(".", " ").split()
-    return " ".join(parts[:2])
-
-
-@lru_cache(maxsize=hygiene.CACHE_SIZE)
-def _name_keys(first_name: str, last_name: str) -> tuple[str, str, str, str]:
-    """name_key, unordered initials, phonetic surname and phonetic first name."""
-    first = hygiene.name_key(first_name, "")
-    last = hygiene.name_key(last_name, "")
-    initials = "".join(sorted(first[:1] + last[:1]))
-    return (
-        hygiene.name_key(first_name, last_name)[:210],
-        initials,
-        hygiene.surname_key(last_name),
-        jellyfish.metaphone(first.strip("|"))[:4],
-    )
-
-
-def matching_keys(
-    first_name: str,
-    last_name: str,
-    date_of_birth: dt.date | None,
-    postal_code: str,
-    address: str,
-) -> dict[str, str]:
-    """The stored keys a contact is matched and blocked on.
-
-    Blocks are small on purpose so the cost per contact does not grow with the list:
-    birth date with the (unordered) initials catches typos and swapped names of one birth
-    date; the phonetic surname with the phonetic first name and postal code catches
-    "Jon Smyth"/"John Smith" at one address area; postal code with street catches a
-    household. Phone and email are blocks of their own.
-    """
-    name_key, initials, surname, first = _name_keys(first_name or "", last_name or "")
-    return {
-        "name_key": name_key,
-        "dob_key": _dob_key(date_of_birth, initials),
-        "sound_key": f"{surname}|{first}|{postal_code}"[:40] if surname and postal_code else "",
-        "addr_key": f"{postal_code}|{street_key(address)}"[:60] if postal_code and address else "",
-    }
-
-
-def _folded(name: str) -> str:
-    """A name's letters, lower case with accents folded: "José" and "Jose" are one name."""
-    return hygiene.name_key(name or "", "")[:-1]
-
-
-def _name_similarity(a: CandidateRow, b: CandidateRow) -> tuple[float, float]:
-    """Whole names and first names alike, 0 to 1, accents folded, counting first and last
-    names written the other way round."""
-    fa, la, fb, lb = map(_folded, (a.first_name, a.last_name, b.first_name, b.last_name))
-    whole = max(fuzz.ratio(f"{fa} {la}", f"{fb} {lb}"), fuzz.ratio(f"{fa} {la}", f"{lb} {fb}"))
-    first = max(fuzz.ratio(fa, fb), fuzz.ratio(fa, lb) if fa and fa == lb else 0)
-    return whole / 100, first / 100
-
-
-def _same_address(a: CandidateRow, b: CandidateRow) -> bool:
-    """Same postal code and street key: what ``addr_key`` holds (``matching_keys`` writes
-    it wherever an address is written), so one comparison instead of two street keys for
-    every pair a block offers."""
-    return bool(a.addr_key) and a.addr_key == b.addr_key
-
-
-def pair_score(a: CandidateRow, b: CandidateRow) -> tuple[float, str]:
-    """How alike two contacts are (0 to 1) and the evidence, in words for the reviewer.
-
-    A shared phone and address say "same household", not "same person": a first name that
-    differs counts against the pair, so a parent and child sharing a phone read well below
-    one person filed twice (two charts), instead of both reading 100%."""
-    names, first = _name_similarity(a, b)
-    score, evidence = names, [f"names {round(names * 100)}% alike"]
-    if a.date_of_birth and b.date_of_birth:
-        if a.date_of_birth == b.date_of_birth:
-            score += 0.3
-            evidence.insert(0, "same birth date")
-        else:
-            score -= 0.4
-            evidence.append("different birth dates")
-    shared = [
-        label
-        for label, mine, theirs in (("phone", a.phone, b.phone), ("email", a.email, b.email))
-        if mine and mine == theirs
-    ]
-    if shared:
-        score += 0.15
-        evidence.insert(0, "same " + " and ".join(shared))
-    if _same_address(a, b):
-        score += 0.15
-        evidence.append("same address")
-    score -= (1 - first) * 0.8
-    if shared and first < 1:
-        evidence.append("different first name (family?)")
-    # 100% is kept for names that agree letter for letter with nothing against them.
-    ceiling = 1.0 if names == 1 and "different birth dates" not in evidence else 0.99
-    return min(score, ceiling), "; ".join(evidence)
-
-
-def _corroborated(a: CandidateRow, b: CandidateRow) -> bool:
-    """Alike names alone are not evidence (a town has many John Smiths): a pair needs the
-    same birth date, address, phone or email as well."""
-    return bool(
-        (a.date_of_birth and a.date_of_birth == b.date_of_birth)
-        or (a.phone and a.phone == b.phone)
-        or (a.email and a.email == b.email)
-        or _same_address(a, b)
-    )
 
 
 def _block_members(practice: Practice, block: str, keys: list[str]) -> list[CandidateRow]:
@@ -433,6 +333,22 @@ def _block_members(practice: Practice, block: str, keys: list[str]) -> list[Cand
     return [row for row in rows if sizes[getattr(row, block)] <= MAX_BLOCK]
 
 
+def pair_judge(a: CandidateRow, b: CandidateRow) -> tuple[float, str] | None:
+    """(calibrated score, evidence) of a pair worth a person's look, else None.
+
+    A shared phone or email is always shown to a person, whatever the score (often a
+    spouse or child: never merged by itself, and read as family when first names and
+    birth dates differ). Other pairs need more than alike names (a birth date, address,
+    phone or email that agrees, or nearly) and a calibrated score of at least
+    CANDIDATE_THRESHOLD."""
+    comparison = pair_compare(a, b)
+    score = round(calibrated(comparison.raw), 3)
+    shown_anyway = comparison.phone or comparison.email
+    if not shown_anyway and (not comparison.corroborated or score < CANDIDATE_THRESHOLD):
+        return None
+    return score, comparison.evidence[:200]
+
+
 def candidates_find(
     practice: Practice,
     contact_ids: Iterable[int],
@@ -442,9 +358,8 @@ def candidates_find(
     contacts. Pairs already decided ("not the same person") are left as they are.
     Returns how many new candidates were recorded.
 
-    Pairs come from blocks (BLOCKS, each at most MAX_BLOCK contacts). A shared phone or
-    email is always shown to a person (often a spouse or child: never merged by itself);
-    other pairs need corroborating evidence and a score of at least CANDIDATE_THRESHOLD.
+    Pairs come from blocks (BLOCKS, each at most MAX_BLOCK contacts) and are kept as
+    ``pair_judge`` says, with their calibrated score and evidence.
 
     ``oversized``: (block, key) pairs already found too big, which are not counted again;
     the blocks found too big here are added. An import passes one set to all its chunks:
@@ -462,6 +377,7 @@ def candidates_find(
         )
         subjects = [CandidateRow._make(row) for row in cursor.fetchall()]
     found: dict[tuple[int, int], tuple[float, str]] = {}
+    seen: set[tuple[int, int]] = set()  # compared once, whichever blocks they share
     # One kind of block at a time, so only its members are held (at a million contacts a
     # chunk's surname blocks alone hold a few hundred thousand rows). In BLOCKS order: a
     # pair that shares a phone or email is recorded as family before another block sees it.
@@ -478,17 +394,14 @@ def candidates_find(
         # Each subject is a member of its own block, so a key with no members is one that
         # was left out for its size.
         known_big.update((block, key) for key in keys if key not in members)
-        family = block in ("phone", "email")
         for subject in subjects:
             for other in members.get(getattr(subject, block), ()):
                 pair = (min(subject.id, other.id), max(subject.id, other.id))
-                if other.id == subject.id or pair in found:
+                if other.id == subject.id or pair in seen:
                     continue
-                if not family and not _corroborated(subject, other):
-                    continue
-                score, reason = pair_score(subject, other)
-                if family or score >= CANDIDATE_THRESHOLD:
-                    found[pair] = (round(max(score, 0.0), 3), reason[:200])
+                seen.add(pair)
+                if (judged := pair_judge(subject, other)) is not None:
+                    found[pair] = judged
     if not found:
         return 0
     pairs = sorted(found)

@@ -40,12 +40,18 @@ class Contact(models.Model):
     external_id = models.CharField("EMR id", max_length=100, blank=True)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
-    # Matching keys, derived by contacts.dedupe from the fields below (never typed):
+    # Matching keys, derived by contacts.dedupe_keys from the fields below (never typed):
     # name_key for identity; the others are blocking keys for duplicate candidates.
     name_key = models.CharField(max_length=210, blank=True)
     dob_key = models.CharField(max_length=20, blank=True)
+    birth_key = models.CharField(max_length=10, blank=True, default="", db_default="")
+    year_key = models.CharField(max_length=8, blank=True, default="", db_default="")
     sound_key = models.CharField(max_length=40, blank=True)
+    last_sound_key = models.CharField(max_length=8, blank=True, default="", db_default="")
+    first_sound_key = models.CharField(max_length=8, blank=True, default="", db_default="")
     addr_key = models.CharField(max_length=60, blank=True)
+    house_key = models.CharField(max_length=30, blank=True, default="", db_default="")
+    street_key = models.CharField(max_length=30, blank=True, default="", db_default="")
 
     phone_raw = models.CharField("phone as typed", max_length=100, blank=True)
     phone = models.CharField("phone (E.164)", max_length=20, blank=True)
@@ -111,6 +117,12 @@ class Contact(models.Model):
             models.Index(fields=["practice", "dob_key"], name="contact_dob_key"),
             models.Index(fields=["practice", "sound_key"], name="contact_sound_key"),
             models.Index(fields=["practice", "addr_key"], name="contact_addr_key"),
+            models.Index(fields=["practice", "birth_key"], name="contact_birth_key"),
+            models.Index(fields=["practice", "year_key"], name="contact_year_key"),
+            models.Index(fields=["practice", "street_key"], name="contact_street_key"),
+            models.Index(fields=["practice", "last_sound_key"], name="contact_last_sound_key"),
+            models.Index(fields=["practice", "first_sound_key"], name="contact_first_sound_key"),
+            models.Index(fields=["practice", "house_key"], name="contact_house_key"),
             models.Index(fields=["practice", "last_outcome"], name="contact_last_outcome"),
             models.Index(fields=["practice", "last_name", "first_name"], name="contact_name"),
         ]
