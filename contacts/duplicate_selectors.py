@@ -7,15 +7,17 @@ from django.db.models import F, Q, QuerySet
 from contacts import hygiene
 from contacts.models import CandidateStatus, DuplicateCandidate
 
-# Filter value → label, and the words ``dedupe.pair_score`` writes in a pair's reason.
+# Filter value → label, and the words ``pair_scoring.pair_compare`` writes in a pair's
+# evidence (``reason``).
 REASONS = {
     "phone": ("Same phone", Q(reason__contains="same phone")),
     "email": ("Same email", Q(reason__contains="same email") | Q(reason__contains="and email")),
     "birth_date": ("Same birth date", Q(reason__contains="same birth date")),
     "address": ("Same address", Q(reason__contains="same address")),
-    "family": ("Different first names (family?)", Q(reason__contains="different first name")),
+    "family": ("First names differ (often family)", Q(reason__contains="often family")),
     "other_birth_date": ("Different birth dates", Q(reason__contains="different birth dates")),
 }
+# Scores are calibrated: the share of pairs like it that were one person (pair_scoring).
 SCORES = {
     "high": ("90% and above", Q(score__gte=0.9)),
     "medium": ("75% to 89%", Q(score__gte=0.75, score__lt=0.9)),
