@@ -79,54 +79,51 @@ def touch_reconcile(touch_id: int, now: dt.datetime) -> str:
     if message is None:  # killed between the claim update and the attempt row
         touch_move(touch, TouchStatus.SENDING, status=TouchStatus.PLANNED, claimed_at=None)
         return "planned"
-    if message.provider_id:
-        touch_move(
-            touch,
-            TouchStatus.SENDING,
-            status=TouchStatus.SENT,
-            sent_at=message.status_at or now,
-            provider_id=message.provider_id,
-        )
-        return "sent"
-    if touch.channel == Channel.EMAIL:
-        # Nothing to ask: never resend blindly; the coordinator sees why.
-        Message.objects.filter(pk=message.pk).update(status=MessageStatus.UNKNOWN)
-        touch_move(
-            touch,
-            TouchStatus.SENDING,
-            status=TouchStatus.FAILED,
-            reason="unknown whether it was sent; not resent",
-        )
-        return "unknown"
-    try:
-        sid = _provider_find(touch, message)
-    except SendError:
-        return "unknown"
-    if sid:
-        Message.objects.filter(pk=message.pk).update(
+    sid, sent_at = message.provider_id, message.status_at or now
+    if not sid:
+        if touch.channel == Channel.EMAIL:
+            # Nothing to ask: never resend blindly; the coordinator sees why.
+            Message.objects.filter(pk=message.pk).update(status=MessageStatus.UNKNOWN)
+            touch_move(
+                touch,
+                TouchStatus.SENDING,
+                status=TouchStatus.FAILED,
+                reason="unknown whether it was sent; not resent",
+            )
+            return "unknown"
+        try:
+            sid = _provider_find(touch, message)
+        except SendError:
+            return "unknown"
+        if not sid:
+            with transaction.atomic():
+                message.delete()
+                touch_move(
+                    touch,
+                    TouchStatus.SENDING,
+                    status=TouchStatus.PLANNED,
+                    claimed_at=None,
+                    due_at=now,
+                    reason="",
+                )
+            return "planned"
+        sent_at = now
+    # Sent: what the send would have recorded (the attempt's provider id, the touch's
+    # move, its enrollment's "contacted"), whichever part of it a crash left undone.
+    with transaction.atomic():
+        Message.objects.filter(pk=message.pk, provider_id__isnull=True).update(
             provider_id=sid, status=MessageStatus.QUEUED, status_at=now
         )
         touch_move(
             touch,
             TouchStatus.SENDING,
             status=TouchStatus.SENT,
-            sent_at=now,
+            sent_at=sent_at,
             provider_id=sid,
             reason="",
         )
         contacted_record([touch], now)
-        return "sent"
-    with transaction.atomic():
-        message.delete()
-        touch_move(
-            touch,
-            TouchStatus.SENDING,
-            status=TouchStatus.PLANNED,
-            claimed_at=None,
-            due_at=now,
-            reason="",
-        )
-    return "planned"
+    return "sent"
 
 
 def _provider_find(touch: Touch, message: Message) -> str | None:

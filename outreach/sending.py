@@ -351,12 +351,9 @@ def _update_from_values(
         cursor.execute(sql, [*params, *(x for row in rows for x in row), *(where_params or [])])
 
 
-def _contacted(touch: Touch, now: dt.datetime) -> None:
-    """The enrollment's first touch out is its "contacted" outcome (scoreboard)."""
-    contacted_record([touch], now)
-
-
 def contacted_record(touches: list[Touch], now: dt.datetime) -> None:
+    """An enrollment's first touch out is its "contacted" outcome (scoreboard): recorded
+    for those of ``touches``' enrollments that have none yet."""
     enrollments = {touch.enrollment_id: touch.enrollment for touch in touches}
     # By enrollment only (a handful of outcomes each), the kind checked here: with "kind"
     # in the query, stale statistics let the planner AND in the (practice, kind, at)

@@ -12,7 +12,7 @@ from django.core import mail
 
 from campaigns.models import Channel, OutcomeKind, Touch, TouchStatus
 from outreach.dispatch import touches_claim, touches_reap
-from outreach.models import Message
+from outreach.models import Direction, Message, MessageStatus
 from outreach.tasks import send_touches, touches_dispatch_due
 from outreach.twilio_client import twilio_client
 from tests.outreach.helpers import NOON, SERVICE_SID, claimed_touch, send_one
@@ -124,6 +124,40 @@ def test_a_send_twilio_never_got_is_planned_again_by_the_reaper(practice, twilio
 
     assert touches_reap(LATER)["planned"] == 1
     assert status(touch) == TouchStatus.PLANNED and not Message.objects.exists()
+
+
+def test_a_send_recorded_before_a_crash_is_settled_as_sent_and_counts_as_contacted(
+    practice, twilio
+):
+    touch = claimed_touch(practice)
+    Touch.objects.filter(pk=touch.pk).update(
+        status=TouchStatus.SENDING, reason="checking with Twilio before any resend: timeout"
+    )
+    sid = "SM" + "2" * 32
+    Message.objects.create(
+        practice=practice,
+        contact=touch.enrollment.contact,
+        touch=touch,
+        direction=Direction.OUT,
+        channel=Channel.SMS,
+        body="Hi",
+        to_number="+12125550123",
+        provider_id=sid,
+        status=MessageStatus.QUEUED,
+        status_at=NOON,
+    )  # the attempt's answer recorded, the touch's move and its outcome not
+
+    assert touches_reap(LATER)["sent"] == 1
+
+    touch.refresh_from_db()
+    assert (touch.status, touch.provider_id, touch.sent_at, touch.reason) == (
+        TouchStatus.SENT,
+        sid,
+        NOON,
+        "",
+    )
+    assert touch.enrollment.outcomes.filter(kind=OutcomeKind.CONTACTED).count() == 1
+    assert not twilio.messages  # nothing asked again, nothing resent
 
 
 def test_stale_claims_go_back_to_planned(practice, twilio):
