@@ -6,6 +6,7 @@ changes nothing the second time, and statuses only move forward.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -302,13 +303,25 @@ def _retry_tomorrow(touch) -> None:
         enrollment=touch.enrollment, step=touch.step, status=TouchStatus.PLANNED
     ).exists():
         return
-    Touch.objects.create(
-        practice=touch.practice,
-        enrollment=touch.enrollment,
-        step=touch.step,
+    touch_step_again(
+        touch,
         channel=touch.channel,
-        due_at=timezone.now() + timezone.timedelta(days=1),
+        due_at=timezone.now() + dt.timedelta(days=1),
         reason="retry: the phone was unreachable",
+    )
+
+
+def touch_step_again(touch: Touch, *, channel: str, due_at: dt.datetime, reason: str) -> Touch:
+    """The touch's step once more, as a new planned touch of its enrollment: a retry on a
+    later day, or a call task instead of a voicemail (``outreach.voice``)."""
+    return Touch.objects.create(
+        practice_id=touch.practice_id,
+        enrollment_id=touch.enrollment_id,
+        step_id=touch.step_id,
+        channel=channel,
+        due_at=due_at,
+        status=TouchStatus.PLANNED,
+        reason=reason,
     )
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
 
-from campaigns.models import Channel, Touch, TouchStatus
-from outreach.inbound import provider_key
+from campaigns.models import Channel
+from outreach.inbound import provider_key, touch_step_again
 from outreach.models import Message, MessageStatus, SenderProfile
 from outreach.optouts import number_not_voice_mark
 from outreach.transports import SendError, transport_for
@@ -91,15 +91,10 @@ def amd_result(params: dict[str, str]) -> str:
 
 
 def _call_task_for(message: Message) -> None:
-    touch = message.touch
-    if touch is None:
-        return
-    Touch.objects.create(
-        practice=touch.practice,
-        enrollment=touch.enrollment,
-        step=touch.step,
-        channel=Channel.CALL,
-        due_at=timezone.now(),
-        status=TouchStatus.PLANNED,
-        reason="voicemail detection was unsure: please call instead",
-    )
+    if message.touch is not None:
+        touch_step_again(
+            message.touch,
+            channel=Channel.CALL,
+            due_at=timezone.now(),
+            reason="voicemail detection was unsure: please call instead",
+        )
