@@ -34,8 +34,9 @@ WINDOW = dt.timedelta(hours=24)
 COUNTED_CHANNELS = (Channel.SMS, Channel.CALL, Channel.VOICEMAIL)
 # Answers the law requires (or the patient asked for), not contacts on our subject.
 NOT_COUNTED_KINDS = (Kind.CONFIRMATION, Kind.HELP)
-# A coordinator's reply saved for the window is not an attempt until it goes.
-NOT_ATTEMPTED = (MessageStatus.PLANNED, MessageStatus.CANCELED)
+# A coordinator's reply saved for the window is not an attempt until it goes (canceled,
+# or refused when it was due, it never did).
+NOT_ATTEMPTED = (MessageStatus.PLANNED, MessageStatus.CANCELED, MessageStatus.NOT_SENT)
 # How long a let-through touch is remembered before its attempt row must exist.
 PENDING_FOR = dt.timedelta(minutes=10)
 

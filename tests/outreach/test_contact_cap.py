@@ -10,7 +10,7 @@ from campaigns.models import Channel, Touch, TouchStatus
 from campaigns.scheduling import Recipient
 from outreach.contact_cap import cap_check
 from outreach.guard import Action, guard_check
-from outreach.models import Direction, Kind, Message
+from outreach.models import Direction, Kind, Message, MessageStatus
 from outreach.pacing import touches_send
 from tests.factories import ContactFactory, EnrollmentFactory
 from tests.outreach.helpers import NOON, claimed_touch
@@ -21,7 +21,7 @@ MIAMI = "+13055550123"  # a Florida area code
 HOUR = dt.timedelta(hours=1)
 
 
-def sent(contact, at, channel=Channel.SMS, kind=Kind.TOUCH, to=None):
+def sent(contact, at, channel=Channel.SMS, kind=Kind.TOUCH, to=None, status=MessageStatus.SENT):
     """An attempt that went out at ``at`` (the dispatcher's or click-to-call's row)."""
     message = Message.objects.create(
         practice_id=contact.practice_id,
@@ -30,7 +30,7 @@ def sent(contact, at, channel=Channel.SMS, kind=Kind.TOUCH, to=None):
         channel=channel,
         kind=kind,
         to_number=to or contact.phone,
-        status="sent",
+        status=status,
     )
     Message.objects.filter(pk=message.pk).update(created_at=at)
     return message
@@ -94,6 +94,16 @@ def test_opt_out_confirmations_and_help_answers_do_not_count(practice):
     contact = touch.enrollment.contact
     sent(contact, NOON - HOUR, kind=Kind.CONFIRMATION)
     sent(contact, NOON - HOUR, kind=Kind.HELP)
+    sent(contact, NOON - HOUR)
+    sent(contact, NOON - HOUR)
+    assert check(touch).action == Action.SEND
+
+
+def test_a_coordinators_replies_that_never_went_out_do_not_count(practice):
+    touch = claimed_touch(practice, phone=MIAMI)
+    contact = touch.enrollment.contact
+    for status in (MessageStatus.PLANNED, MessageStatus.CANCELED, MessageStatus.NOT_SENT):
+        sent(contact, NOON - HOUR, kind=Kind.MANUAL, status=status)
     sent(contact, NOON - HOUR)
     sent(contact, NOON - HOUR)
     assert check(touch).action == Action.SEND
