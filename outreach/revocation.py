@@ -18,6 +18,7 @@ one, within 5 minutes).
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.enrollments import enrollment_move
@@ -130,16 +131,8 @@ def confirmation_create(contact: Contact, *, phone: str = "") -> Message | None:
 
 def confirmation_send(message_id: int) -> str:
     """Send a queued confirmation (once: only from "sending" with no provider id yet)."""
-    message = (
-        Message.objects.filter(
-            pk=message_id,
-            kind=Kind.CONFIRMATION,
-            status=MessageStatus.SENDING,
-            provider_id__isnull=True,
-        )
-        .select_related("practice")
-        .first()
-    )
+    unsent = Q(status=MessageStatus.SENDING, provider_id__isnull=True)
+    message = Message.objects.filter(unsent, pk=message_id, kind=Kind.CONFIRMATION).first()
     if message is None:
         return "gone"
     try:
