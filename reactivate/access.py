@@ -12,14 +12,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import wraps
+from typing import TypeVar
 
+from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django_htmx.http import HttpResponseClientRedirect
 
 from reactivate.models import Membership, Practice, Role
+
+F = TypeVar("F", bound=forms.Form)
 
 
 class Area(StrEnum):
@@ -132,3 +138,33 @@ def practice_view(area: Area) -> Callable:
         return wrapped
 
     return decorator
+
+
+def upload_view(area: Area, handler: type[FileUploadHandler]) -> Callable:
+    """:func:`practice_view` for a page that receives a file: ``handler`` receives it, and
+    is in place before anything reads the body (the CSRF check reads the form), so a limit
+    it keeps applies while the upload arrives. The view reads it with :func:`upload_form`."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        checked = csrf_protect(practice_view(area)(view))
+
+        @csrf_exempt  # checked by ``checked``, once the handler is in place
+        @wraps(view)
+        def wrapped(request: HttpRequest, practice_slug: str, *args, **kwargs) -> HttpResponse:
+            request.upload_handlers = [handler(request)]
+            return checked(request, practice_slug, *args, **kwargs)
+
+        wrapped.practice_area = area  # as practice_view marks a view (tests/browser read it)
+        return wrapped
+
+    return decorator
+
+
+def upload_form(request: HttpRequest, form_class: type[F]) -> F:
+    """An :func:`upload_view`'s form: bound to what was posted, with ``refused`` telling it
+    the handler stopped the upload while it arrived (POST and FILES are then empty)."""
+    if request.method != "POST":
+        return form_class(refused=False)
+    data, files = request.POST, request.FILES  # the body is read here, if not before
+    refused = any(getattr(handler, "refused", False) for handler in request.upload_handlers)
+    return form_class(data, files, refused=refused)

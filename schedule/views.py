@@ -17,14 +17,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from contacts.forms import UploadForm
 from contacts.import_files import ImportUploadHandler
 from contacts.models import Contact
-from reactivate.access import Area, practice_view
+from reactivate.access import Area, practice_view, upload_form, upload_view
 from reactivate.audit import audit_record
 from reactivate.models import AuditAction
 from schedule import page_tasks, selectors
@@ -83,26 +82,11 @@ def _store(request: HttpRequest, upload) -> Path:
     return path
 
 
-@csrf_exempt  # checked by _upload, once the upload handler below is in place
-def upload(request: HttpRequest, practice_slug: str) -> HttpResponse:
-    # Before anything reads the body (the CSRF check reads the form): the contacts
-    # import's size limit applies while the upload arrives.
-    request.upload_handlers = [ImportUploadHandler(request)]
-    return _upload(request, practice_slug)
-
-
-upload.practice_area = Area.IMPORTS  # as practice_view marks a view (tests/browser read it)
-
-
-@csrf_protect
-@practice_view(Area.IMPORTS)
-def _upload(request: HttpRequest) -> HttpResponse:
+@upload_view(Area.IMPORTS, ImportUploadHandler)  # the contacts import's size limit
+def upload(request: HttpRequest) -> HttpResponse:
     practice = request.access.practice
-    posted = request.method == "POST"  # a refused upload leaves POST and FILES empty
-    data, files_ = (request.POST, request.FILES) if posted else (None, None)
-    refused = any(getattr(handler, "refused", False) for handler in request.upload_handlers)
-    form = UploadForm(data, files_, refused=refused)
-    if posted and form.is_valid():
+    form = upload_form(request, UploadForm)
+    if form.is_bound and form.is_valid():
         uploaded = form.cleaned_data["file"]
         path = _store(request, uploaded)
         try:
