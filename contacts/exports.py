@@ -5,7 +5,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
+
+from django.http import StreamingHttpResponse
 
 from contacts.csv_safety import csv_lines
 from contacts.segments import contacts_with_bucket
@@ -30,8 +33,18 @@ CONTACT_COLUMNS = (
     "time_zone",
 )
 DUPLICATE_COLUMNS = ("contact_a", "contact_b", "score", "reason")
-# First in a downloaded file: Excel reads a CSV as UTF-8 only when it starts with the BOM.
+# First in a downloaded file: Excel reads a CSV without it as the local code page and
+# garbles accents ("José" as "JosÃ©").
 UTF8_BOM = "\ufeff"
+
+
+def csv_download(lines: Iterable[str], filename: str) -> StreamingHttpResponse:
+    """A page's CSV file (``lines`` from ``csv_lines``), streamed as it is written, BOM first."""
+    response = StreamingHttpResponse(
+        chain([UTF8_BOM], lines), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def contacts_csv(practice: Practice, today: dt.date) -> Iterator[str]:

@@ -5,7 +5,8 @@ Search text is posted, never put in the URL: a patient's name must not reach acc
 
 from __future__ import annotations
 
-from itertools import chain
+from collections.abc import Callable
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,12 +15,11 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from contacts import import_batches, page_hooks
 from contacts.consent import channel_states, consent_record
-from contacts.exports import UTF8_BOM, contacts_csv
+from contacts.exports import contacts_csv, csv_download
 from contacts.forms import (
     ContactDoNotContactForm,
     ContactEditForm,
@@ -45,7 +45,7 @@ from contacts.services import (
     outcome_synonym_add,
 )
 from contacts.tasks import import_run
-from reactivate.access import Area, practice_view
+from reactivate.access import Area, practice_view, upload_form, upload_view
 from reactivate.audit import audit_record
 from reactivate.models import AuditAction
 from reactivate.selectors import practice_coordinators
@@ -106,6 +106,18 @@ def _contact(request: HttpRequest, contact_id: int) -> Contact:
         raise Http404 from None
 
 
+def _contact_change(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A form posted from the contact page: the view gets the practice's contact."""
+
+    @practice_view(Area.CONTACTS)
+    @require_POST
+    @wraps(view)
+    def wrapped(request: HttpRequest, contact_id: int) -> HttpResponse:
+        return view(request, _contact(request, contact_id))
+
+    return wrapped
+
+
 def _detail_page(request: HttpRequest, contact: Contact, **refused) -> HttpResponse:
     """The contact page, with any form that was just refused kept as typed."""
     practice = request.access.practice
@@ -146,11 +158,9 @@ def detail(request: HttpRequest, contact_id: int) -> HttpResponse:
     return _detail_page(request, contact)
 
 
-@practice_view(Area.CONTACTS)
-@require_POST
-def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+@_contact_change
+def contact_edit(request: HttpRequest, contact: Contact) -> HttpResponse:
     practice = request.access.practice
-    contact = _contact(request, contact_id)
     form = ContactEditForm(request.POST, coordinators=practice_coordinators(practice))
     if form.is_valid():
         try:
@@ -175,10 +185,8 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     return _detail_page(request, contact, edit_form=form)
 
 
-@practice_view(Area.CONTACTS)
-@require_POST
-def contact_do_not_contact(request: HttpRequest, contact_id: int) -> HttpResponse:
-    contact = _contact(request, contact_id)
+@_contact_change
+def contact_do_not_contact(request: HttpRequest, contact: Contact) -> HttpResponse:
     if request.POST.get("clear") == "yes":
         # Only the flag the person saw: one set since, for another reason, stays.
         if contact_do_not_contact_clear(contact, set_with=request.POST.get("set_with", "")):
@@ -204,11 +212,9 @@ def contact_do_not_contact(request: HttpRequest, contact_id: int) -> HttpRespons
     return _to_detail(request, contact)
 
 
-@practice_view(Area.CONTACTS)
-@require_POST
-def contact_enroll(request: HttpRequest, contact_id: int) -> HttpResponse:
+@_contact_change
+def contact_enroll(request: HttpRequest, contact: Contact) -> HttpResponse:
     practice = request.access.practice
-    contact = _contact(request, contact_id)
     enroller = page_hooks.enrolling()
     if enroller is None:
         raise Http404
@@ -252,12 +258,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            audit_record(
-                request,
-                AuditAction.CHANGED,
-                object_type="contacts.contact",
-                detail={"assigned": count},
-            )
+            _selection_changed(request, assigned=count)
             messages.success(request, f"{count} contact(s) assigned.")
     elif action == "do_not_contact":
         response = _do_not_contact(request, ids)
@@ -266,6 +267,12 @@ def bulk(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, "Choose an action.")
     return redirect("contacts:index", practice_slug=practice.slug)
+
+
+def _selection_changed(request: HttpRequest, **detail: int) -> None:
+    """Audit a bulk action on the list's selection: what it did and to how many (no ids:
+    the selection can be thousands of patients)."""
+    audit_record(request, AuditAction.CHANGED, object_type="contacts.contact", detail=detail)
 
 
 # The selection's names shown on the confirmation page; a longer selection is counted.
@@ -296,12 +303,7 @@ def _do_not_contact(request: HttpRequest, ids: list[int]) -> HttpResponse | None
     marked = contacts_mark_do_not_contact(
         practice=practice, contact_ids=ids, reason=form.cleaned_data["reason"]
     )
-    audit_record(
-        request,
-        AuditAction.CHANGED,
-        object_type="contacts.contact",
-        detail={"do_not_contact": marked},
-    )
+    _selection_changed(request, do_not_contact=marked)
     messages.success(request, f"{marked} contact(s) marked do-not-contact.")
     return None
 
@@ -312,13 +314,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     audit_record(
         request, AuditAction.EXPORTED, object_type="contacts.contact", detail={"format": "csv"}
     )
-    # The BOM tells Excel the file is UTF-8; without it, accents come out garbled.
-    response = StreamingHttpResponse(
-        chain([UTF8_BOM], contacts_csv(practice, _today(request))),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="contacts-{practice.slug}.csv"'
-    return response
+    return csv_download(contacts_csv(practice, _today(request)), f"contacts-{practice.slug}.csv")
 
 
 # --- Imports ----------------------------------------------------------------------------
@@ -328,26 +324,11 @@ def _batch(request: HttpRequest, batch_id: int) -> ImportBatch:
     return get_object_or_404(ImportBatch, practice=request.access.practice, pk=batch_id)
 
 
-@csrf_exempt  # checked by _imports, once the upload handler below is in place
-def imports(request: HttpRequest, practice_slug: str) -> HttpResponse:
-    # Before anything reads the body (the CSRF check reads the form): the size limit
-    # applies while the upload arrives.
-    request.upload_handlers = [ImportUploadHandler(request)]
-    return _imports(request, practice_slug)
-
-
-imports.practice_area = Area.IMPORTS  # as practice_view marks a view (tests/browser read it)
-
-
-@csrf_protect
-@practice_view(Area.IMPORTS)
-def _imports(request: HttpRequest) -> HttpResponse:
+@upload_view(Area.IMPORTS, ImportUploadHandler)
+def imports(request: HttpRequest) -> HttpResponse:
     practice = request.access.practice
-    posted = request.method == "POST"  # a refused upload leaves POST and FILES empty
-    data, files = (request.POST, request.FILES) if posted else (None, None)  # parsed here
-    refused = any(getattr(handler, "refused", False) for handler in request.upload_handlers)
-    form = UploadForm(data, files, refused=refused)
-    if posted and form.is_valid():
+    form = upload_form(request, UploadForm)
+    if form.is_bound and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             batch = import_batches.import_batch_create(
@@ -478,12 +459,8 @@ def import_progress(request: HttpRequest, batch_id: int) -> HttpResponse:
 def import_report(request: HttpRequest, batch_id: int) -> StreamingHttpResponse:
     batch = _batch(request, batch_id)
     audit_record(request, AuditAction.EXPORTED, batch, detail={"report": "rows"})
-    response = StreamingHttpResponse(
-        chain([UTF8_BOM], import_batches.import_report_lines(batch)),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-report.csv"'
-    return response
+    lines = import_batches.import_report_lines(batch)
+    return csv_download(lines, f"import-{batch.pk}-report.csv")
 
 
 @practice_view(Area.IMPORTS)

@@ -5,8 +5,6 @@ practice's, and they alone mark shows and export."""
 
 from __future__ import annotations
 
-from itertools import chain
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -16,7 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from campaigns.bookings import appointments_mark
-from contacts.exports import UTF8_BOM
+from contacts.exports import csv_download
 from reactivate.access import Area, practice_view
 from reactivate.audit import audit_record
 from reactivate.models import AuditAction, Role
@@ -150,14 +148,17 @@ def shows(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _csv_response(lines, filename: str) -> StreamingHttpResponse:
-    # A byte-order mark first: Excel reads a CSV without one as the local code page and
-    # garbles accents ("José" as "JosÃ©").
-    response = StreamingHttpResponse(
-        chain([UTF8_BOM], lines), content_type="text/csv; charset=utf-8"
+def _export(
+    request: HttpRequest, scope: selectors.Scope, object_type: str, lines, name: str
+) -> StreamingHttpResponse:
+    """The owner's CSV of the period, recorded in the audit log."""
+    audit_record(
+        request,
+        AuditAction.EXPORTED,
+        object_type=object_type,
+        detail={"format": "csv", "start": str(scope.start or ""), "end": str(scope.end)},
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_download(lines, f"{name}-{scope.practice.slug}.csv")
 
 
 @practice_view(Area.DASHBOARD)
@@ -166,13 +167,7 @@ def export_scoreboard(request: HttpRequest) -> StreamingHttpResponse:
     _owner_only(request)
     scope, _form, campaigns, coordinators = _scope(request)
     report = scoreboard_report(scope, campaigns=campaigns, coordinators=coordinators)
-    audit_record(
-        request,
-        AuditAction.EXPORTED,
-        object_type="scoreboard.scoreboard",
-        detail={"format": "csv", "start": str(scope.start or ""), "end": str(scope.end)},
-    )
-    return _csv_response(scoreboard_csv(report), f"scoreboard-{scope.practice.slug}.csv")
+    return _export(request, scope, "scoreboard.scoreboard", scoreboard_csv(report), "scoreboard")
 
 
 @practice_view(Area.DASHBOARD)
@@ -180,10 +175,4 @@ def export_scoreboard(request: HttpRequest) -> StreamingHttpResponse:
 def export_outcomes(request: HttpRequest) -> StreamingHttpResponse:
     _owner_only(request)
     scope, *_ = _scope(request)
-    audit_record(
-        request,
-        AuditAction.EXPORTED,
-        object_type="campaigns.outcome",
-        detail={"format": "csv", "start": str(scope.start or ""), "end": str(scope.end)},
-    )
-    return _csv_response(outcome_log_csv(scope), f"outcomes-{scope.practice.slug}.csv")
+    return _export(request, scope, "campaigns.outcome", outcome_log_csv(scope), "outcomes")
