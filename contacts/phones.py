@@ -8,7 +8,8 @@ prefixes. Our own fixes apply only to shapes it does not know, each tried on its
 - a spreadsheet number: "6502530000.0", or scientific notation "6.502530000E+09" (refused
   when Excel dropped digits);
 - two numbers in one cell ("555-1234 / 555-9876", "cell … or home …"): the first valid one
-  is kept and the problem says so;
+  is kept and the problem says so (digits that libphonenumber reads as an extension stay
+  one, unless they make a valid number of their own);
 - a note in words after the number ("512-555-0123 (cell)"): libphonenumber would read its
   letters as a vanity number ("253-4567 mom" → 253-456-7666), so the number is read without
   the note first, and as a vanity number only when that is not valid;
@@ -111,6 +112,11 @@ def _phone_normalize(raw: str, country: str, area_code: str) -> PhoneResult:
         return _read(text, text, country, area)
     parts = [part for part in _SEPARATORS.split(text) if len(_DIGIT.findall(part)) >= 7]
     if len(parts) > 1:
+        # "…, ext 7246433", "…;7246433": libphonenumber reads an extension, which it is
+        # unless its digits make a number of their own ("5125550123;3035550142").
+        whole = _one_number(text, text, country, area)
+        if whole.valid and whole.extension and not _read("", whole.extension, country, "").valid:
+            return whole
         return _first_valid(text, parts, country, area)
     return _one_number(text, text, country, area)
 

@@ -389,6 +389,19 @@ def test_phone_two_numbers_in_one_cell_keep_the_first_and_say_so(raw, e164, opti
     )
 
 
+@pytest.mark.parametrize(
+    ("raw", "extension"),
+    [
+        ("(512) 555-0123 , ext 4321567", "4321567"),
+        ("(512) 555-0123 ; 7246433", "7246433"),
+        ("(512) 555-0123,,7246433", "7246433"),
+    ],
+)
+def test_phone_long_extension_after_a_comma_or_semicolon_is_not_a_second_number(raw, extension):
+    assert _read(raw, area_code="303") == ("+15125550123", extension, True, "")
+    assert _libphonenumber(raw) == ("+15125550123", extension)
+
+
 def test_phone_two_numbers_in_one_cell_keep_the_first_valid_one():
     raw = "(150) 555-0142 / 512-555-0123"
 
@@ -429,6 +442,28 @@ def test_phone_full_width_plus_keeps_its_country_instead_of_becoming_a_us_number
 
     assert _read(raw)[:3] == ("+6565550142", "", True)
     assert _libphonenumber(raw) == ("+6565550142", "")
+
+
+def test_phone_tel_uri_phone_context_is_not_appended_to_the_number():
+    # Read as its digits, "4155550" + "643" made a valid San Francisco number.
+    raw = "tel:415-5550;phone-context=+64-3"
+
+    assert _read(raw)[:3] == ("+6434155550", "", True)
+    assert _libphonenumber(raw) == ("+6434155550", "")
+
+
+def test_phone_american_extension_is_not_joined_to_an_invalid_number():
+    # Read as its digits ("+112355501236", the extension joined on), it became the valid
+    # +1 235-550-1236.
+    raw = "+11235550123-6#"
+
+    assert _read(raw) == (
+        "",
+        "6",
+        False,
+        "phone '+11235550123-6#' is not a valid number (no such area code or exchange)",
+    )
+    assert _libphonenumber(raw) is None
 
 
 def test_phone_pause_before_an_extension_does_not_join_it_to_a_local_number():
