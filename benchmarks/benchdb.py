@@ -122,6 +122,32 @@ def database_prepare(database_url: str, env: dict[str, str]) -> None:
     )
 
 
+def series_insert(
+    cursor, model, n: int, expressions: dict[str, str], params: dict, source: str = ""
+) -> None:
+    """INSERT ``n`` rows of ``model`` in one statement: columns in ``expressions`` are SQL
+    over ``i`` (1..n), every other column gets the model field's default (what
+    ``bulk_create`` would write; ``auto_now`` fields have none: give them). ``source``
+    replaces ``generate_series(1, n) g(i)`` as the rows to select from (it must name an
+    ``i``). Parameters are ``%(name)s`` in ``params``, so a modulo is ``%%``."""
+    columns, values, args = [], [], dict(params)
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(f'"{field.column}"')
+        if field.column in expressions:
+            values.append(expressions[field.column])
+        else:
+            key = f"default_{field.column}"
+            args[key] = field.get_db_prep_save(field.get_default(), cursor.db)
+            values.append(f"%({key})s")
+    # Table and column names come from our models, never from input.
+    table, names, selects = model._meta.db_table, ", ".join(columns), ", ".join(values)
+    source = source or "generate_series(1, %(n)s) g(i)"
+    sql = f"INSERT INTO {table} ({names}) SELECT {selects} FROM {source}"  # noqa: S608
+    cursor.execute(sql, {**args, "n": n})
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]

@@ -79,6 +79,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # the project's packages, run from anywhere
 
+from tests.celery_worker import celery_worker_command  # noqa: E402 - after the path is set
 from tests.fake_twilio.server import (  # noqa: E402 - after the path is set
     DEFAULT_ACCOUNT_SID,
     DEFAULT_AUTH_TOKEN,
@@ -92,11 +93,11 @@ from benchdb import (  # noqa: E402 (a sibling script module)
     database_claim,
     database_prepare,
     practice_own,
+    series_insert,
 )
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 SERVICE_SID = "MG" + "2" * 32
-BATCH = 5000  # rows per bulk insert while building the touches
 
 
 def _environment(args, media_root: str, fake_url: str) -> dict[str, str]:
@@ -160,23 +161,13 @@ def _workers_start(count: int, concurrency: int, env: dict[str, str]) -> list[su
     workers = []
     for number in range(count):
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "reactivate",
-                "worker",
-                "--pool=prefork",
-                f"--concurrency={concurrency}",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-Q",
-                "outreach",
-                "--loglevel=WARNING",
-                f"--hostname=dispatch-bench-{number}-{os.getpid()}@%h",
-            ],
+            celery_worker_command(
+                ["outreach"],
+                name=f"dispatch-bench-{number}",
+                concurrency=concurrency,
+                loglevel="WARNING",
+                heartbeat=False,
+            ),
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -279,10 +270,9 @@ def afternoon_zone(now: dt.datetime) -> str:
     return f"Etc/GMT{-offset:+d}" if offset else "Etc/UTC"
 
 
-def phone(i: int) -> str:
-    # Ten 555 exchanges in New York area codes: 100k distinct numbers, none in Florida.
-    area = ("212", "315", "347", "516", "518", "585", "607", "631", "646", "716")[i // 10000]
-    return f"+1{area}555{i % 10000:04d}"
+# Ten 555 exchanges in New York area codes: 100k distinct numbers, none in Florida. Patient
+# i (from 0) has +1, area code i // 10000, 555, and i % 10000 in four digits.
+AREA_CODES = ("212", "315", "347", "516", "518", "585", "607", "631", "646", "716")
 
 
 def _reset() -> None:
@@ -335,40 +325,71 @@ def _build(count: int, now: dt.datetime) -> None:
     )
     step = campaign.sequence.steps.filter(channel=Channel.SMS).order_by("day", "position")[0]
     zone = afternoon_zone(now)
-    for start in range(0, count, BATCH):
-        numbers = range(start, min(count, start + BATCH))
-        contacts = Contact.objects.bulk_create(
-            Contact(
-                practice=practice,
-                first_name=f"Pat{i}",
-                last_name="Bench",
-                phone=phone(i),
-                phone_raw=phone(i),
-                phone_valid=True,
-                time_zone=zone,
-            )
-            for i in numbers
+    params = {
+        "p": practice.pk,
+        "campaign": campaign.pk,
+        "step": step.pk,
+        "zone": zone,
+        "today": now.date(),
+        "due": now - dt.timedelta(minutes=1),
+        "areas": list(AREA_CODES),
+    }
+    # Patient i - 1 (see AREA_CODES) has one enrollment, with one text due.
+    number = (
+        "'+1' || (%(areas)s::text[])[1 + (i - 1) / 10000] || '555'"
+        " || lpad(((i - 1) %% 10000)::text, 4, '0')"
+    )
+    in_order = (
+        "(SELECT id, row_number() OVER (ORDER BY id) AS i FROM {} WHERE practice_id = %(p)s) r"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        series_insert(
+            cursor,
+            Contact,
+            count,
+            {
+                "practice_id": "%(p)s",
+                "first_name": "'Pat' || (i - 1)",
+                "last_name": "'Bench'",
+                "phone": number,
+                "phone_raw": number,
+                "phone_valid": "true",
+                "time_zone": "%(zone)s",
+                "created_at": "now()",
+                "updated_at": "now()",
+            },
+            params,
         )
-        enrollments = Enrollment.objects.bulk_create(
-            Enrollment(
-                practice=practice,
-                campaign=campaign,
-                contact=contact,
-                bucket="inquiry",
-                start_day=now.date(),
-            )
-            for contact in contacts
+        series_insert(
+            cursor,
+            Enrollment,
+            count,
+            {
+                "practice_id": "%(p)s",
+                "campaign_id": "%(campaign)s",
+                "contact_id": "r.id",
+                "bucket": "'inquiry'",
+                "start_day": "%(today)s",
+                "created_at": "now()",
+                "state_changed_at": "now()",
+            },
+            params,
+            source=in_order.format(Contact._meta.db_table),
         )
-        Touch.objects.bulk_create(
-            Touch(
-                practice=practice,
-                enrollment=enrollment,
-                step=step,
-                channel=Channel.SMS,
-                due_at=now - dt.timedelta(minutes=1),
-                status=TouchStatus.PLANNED,
-            )
-            for enrollment in enrollments
+        series_insert(
+            cursor,
+            Touch,
+            count,
+            {
+                "practice_id": "%(p)s",
+                "enrollment_id": "r.id",
+                "step_id": "%(step)s",
+                "channel": f"'{Channel.SMS.value}'",
+                "due_at": "%(due)s",
+                "status": f"'{TouchStatus.PLANNED.value}'",
+            },
+            params,
+            source=in_order.format(Enrollment._meta.db_table),
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

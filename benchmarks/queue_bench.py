@@ -43,32 +43,13 @@ from benchdb import (
     database_prepare,
     percentile,
     practice_own,
+    series_insert,
 )
 
 COORDINATORS = 20
 REQUESTS = 40
 # When the i-th waiting reply came (SQL over i).
 REPLY_AT = "now() - ({i} %% 300) * interval '1 minute'"
-
-
-def _insert_series(cursor, model, n: int, expressions: dict[str, str], params: dict) -> None:
-    """INSERT n rows of ``model``: columns in ``expressions`` are SQL over ``i`` (1..n),
-    every other column gets the model field's default."""
-    columns, values, args = [], [], dict(params)
-    for field in model._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(f'"{field.column}"')
-        if field.column in expressions:
-            values.append(expressions[field.column])
-        else:
-            key = f"default_{field.column}"
-            args[key] = field.get_db_prep_save(field.get_default(), cursor.db)
-            values.append(f"%({key})s")
-    # Table and column names come from our models, never from input.
-    table, names, selects = model._meta.db_table, ", ".join(columns), ", ".join(values)
-    sql = f"INSERT INTO {table} ({names}) SELECT {selects} FROM generate_series(1, %(n)s) g(i)"  # noqa: S608
-    cursor.execute(sql, {**args, "n": n})
 
 
 def populate(n: int):
@@ -111,7 +92,7 @@ def populate(n: int):
     with transaction.atomic(), connection.cursor() as cursor:
         # Bulk load without triggers (the scoreboard's rollups are not what is measured).
         cursor.execute("SET LOCAL session_replication_role = replica")
-        _insert_series(
+        series_insert(
             cursor,
             Contact,
             n,
@@ -136,7 +117,7 @@ def populate(n: int):
             "'closed_not_now','scheduled'])[1 + i %% 4] ELSE (array['active','active',"
             "'paused','requalifying'])[1 + (i / 10) %% 4] END"
         )
-        _insert_series(
+        series_insert(
             cursor,
             Enrollment,
             n,
@@ -160,7 +141,7 @@ def populate(n: int):
         for offset, (channel, status) in enumerate(
             [("sms", "'sent'"), ("sms", "'delivered'"), ("call", _call_status())]
         ):
-            _insert_series(
+            series_insert(
                 cursor,
                 Touch,
                 n,
@@ -178,7 +159,7 @@ def populate(n: int):
                 common,
             )
         for kind in ("contacted", "no_answer"):
-            _insert_series(
+            series_insert(
                 cursor,
                 Outcome,
                 n,
@@ -193,7 +174,7 @@ def populate(n: int):
                 common,
             )
         paused = n // 40
-        _insert_series(
+        series_insert(
             cursor,
             Message,
             paused,

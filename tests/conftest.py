@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from django.conf import settings
 
 from reactivate.localdb import database_url
 from reactivate.models import Role
+from tests.celery_worker import celery_worker_command
 from tests.factories import MembershipFactory, PracticeFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,22 +84,7 @@ def celery_worker_start(
         **env,
     }
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "reactivate",
-            "worker",
-            "--pool=prefork",
-            "--concurrency=2",
-            "--without-gossip",
-            "--without-mingle",
-            "-Q",
-            ",".join(queues),
-            "--loglevel=INFO",
-            f"--hostname={name}-{os.getpid()}@%h",
-        ],
+        celery_worker_command(queues, name=name),
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
