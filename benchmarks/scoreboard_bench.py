@@ -233,7 +233,20 @@ def generate(n: int) -> dict:
         )
         cursor.execute("CREATE INDEX ON e (rn)")
 
-        def outcomes(kind: str, where: str, days: str, extra: dict | None = None, copies=1):
+        def outcomes(
+            kind: str,
+            where: str,
+            days: str,
+            extra: dict | None = None,
+            copies: int = 1,
+            *,
+            hour: int = 15,
+            source: str = "e",
+            params=(),
+        ):
+            """An entry of ``kind`` for each enrollment of ``source`` (``e``, or a join
+            naming ``e``, with its ``params``) where ``where`` holds, at ``hour`` on its
+            start day plus ``days``, ``copies`` days running."""
             for copy in range(copies):
                 _insert(
                     cursor,
@@ -243,11 +256,12 @@ def generate(n: int) -> dict:
                         "contact_id": "e.contact_id",
                         "enrollment_id": "e.id",
                         "kind": f"'{kind}'",
-                        "at": f"(e.start_day + ({days}))::timestamp + interval '15 hours' "
+                        "at": f"(e.start_day + ({days}))::timestamp + interval '{hour} hours' "
                         f"+ interval '{copy} days'",
                         **(extra or {}),
                     },
-                    f"e WHERE {where}",
+                    f"{source} WHERE {where}",
+                    params,
                 )
 
         outcomes("contacted", "rn % 10 <> 7", "0")
@@ -301,18 +315,14 @@ def generate(n: int) -> dict:
         cursor.execute("SELECT count(*) FROM campaigns_outcome WHERE practice_id = %s", [p])
         have = cursor.fetchone()[0]
         if have < 2 * n:  # top up with more call attempts
-            _insert(
-                cursor,
-                "campaigns_outcome",
-                {
-                    "practice_id": str(p),
-                    "contact_id": "e.contact_id",
-                    "enrollment_id": "e.id",
-                    "kind": "'no_answer'",
-                    "at": "(e.start_day + 6)::timestamp + interval '12 hours'",
-                },
-                "generate_series(1, %s) AS g JOIN e ON e.rn = 1 + (g %% (SELECT count(*) FROM e))",
-                [2 * n - have],
+            outcomes(
+                "no_answer",
+                "TRUE",
+                "6",
+                hour=12,
+                source="generate_series(1, %s) AS g "
+                "JOIN e ON e.rn = 1 + (g %% (SELECT count(*) FROM e))",
+                params=[2 * n - have],
             )
         touches = int(2.4 * n)
         _insert(
