@@ -281,11 +281,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Reactivate <noreply@
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 TWILIO_API_BASE_URL = env.str("TWILIO_API_BASE_URL", default="https://api.twilio.com")
-# Without credentials every message goes to the sandbox, which records instead of sending.
-MESSAGING_BACKEND = env.str(
-    "MESSAGING_BACKEND",
-    default="twilio" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "sandbox",
-)
+# Without credentials every message goes to the sandbox, which records instead of sending,
+# and numbers are checked by the sandbox too (NUMBER_CHECK_BACKEND below).
+_twilio_or_sandbox = "twilio" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "sandbox"
+MESSAGING_BACKEND = env.str("MESSAGING_BACKEND", default=_twilio_or_sandbox)
 # Dispatcher: touches per send task, claims older than this go back to planned, and
 # sends stuck in "sending" this long are reconciled with Twilio.
 OUTREACH_TASK_TOUCHES = env.int("OUTREACH_TASK_TOUCHES", default=50)
@@ -302,10 +301,7 @@ OUTREACH_SEND_TASK_SECONDS = env.float("OUTREACH_SEND_TASK_SECONDS", default=20.
 # v2), "sandbox" (no network), or a NumberCheck class's dotted path. An answer is kept this
 # many days; a check that cannot answer holds the text this many minutes; a look-up in the
 # send path waits this many seconds at most.
-NUMBER_CHECK_BACKEND = env.str(
-    "NUMBER_CHECK_BACKEND",
-    default="twilio" if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN else "sandbox",
-)
+NUMBER_CHECK_BACKEND = env.str("NUMBER_CHECK_BACKEND", default=_twilio_or_sandbox)
 NUMBER_CHECK_MAX_AGE_DAYS = env.int("NUMBER_CHECK_MAX_AGE_DAYS", default=90)
 NUMBER_CHECK_RETRY_MINUTES = env.int("NUMBER_CHECK_RETRY_MINUTES", default=15)
 NUMBER_CHECK_TIMEOUT = env.float("NUMBER_CHECK_TIMEOUT", default=5.0)
