@@ -60,6 +60,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 _EXTENSION_LABEL = re.compile(r"e?xt(?:ensi[oó]n?)?n?|x|int|anexo|доб", re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"[(\[{]\s*[)\]}]")
 _DIGIT = re.compile(r"\d")
+_ASCII_DIGITS = frozenset("0123456789")
 _NOT_ASCII_DIGIT = re.compile(r"[^0-9]")
 _REASONS = {
     phonenumbers.ValidationResult.TOO_SHORT: "too few digits",
@@ -97,8 +98,11 @@ def _phone_normalize(raw: str, country: str, area_code: str) -> PhoneResult:
     if _blank(text):
         return PhoneResult(text, "", "", False, "", "")
     country = country.strip().upper()
-    if (plain := _PLAIN_NANP.fullmatch(text)) and (
-        plain.group(1) == "+1" or country in NANP_COUNTRIES
+    # (Every plain shape ends in a digit: the check spares the regex's backtracking.)
+    if (
+        text[-1] in _ASCII_DIGITS
+        and (plain := _PLAIN_NANP.fullmatch(text))
+        and (plain.group(1) == "+1" or country in NANP_COUNTRIES)
     ):
         return _plain(text, plain, country)
     area = _NOT_ASCII_DIGIT.sub("", area_code)
@@ -110,7 +114,11 @@ def _phone_normalize(raw: str, country: str, area_code: str) -> PhoneResult:
         return _problem(text, f"phone {_quote(text)} has no digits")
     if _RFC3966.search(text):
         return _read(text, text, country, area)
-    parts = [part for part in _SEPARATORS.split(text) if len(_DIGIT.findall(part)) >= 7]
+    parts = (
+        [part for part in _SEPARATORS.split(text) if len(_DIGIT.findall(part)) >= 7]
+        if len(_DIGIT.findall(text)) >= 14  # room for two numbers
+        else ()
+    )
     if len(parts) > 1:
         # "…, ext 7246433", "…;7246433": libphonenumber reads an extension, which it is
         # unless its digits make a number of their own ("5125550123;3035550142").
@@ -185,8 +193,10 @@ def _without_notes(text: str) -> str | None:
 
 def _read(raw: str, text: str, country: str, area: str) -> PhoneResult:
     """One number as libphonenumber reads ``text``, seven digits completed with ``area``."""
-    if (plain := _PLAIN_NANP.fullmatch(text)) and (
-        plain.group(1) == "+1" or country in NANP_COUNTRIES
+    if (
+        text[-1:] in _ASCII_DIGITS
+        and (plain := _PLAIN_NANP.fullmatch(text))
+        and (plain.group(1) == "+1" or country in NANP_COUNTRIES)
     ):
         return _plain(raw, plain, country)
     try:
