@@ -1,13 +1,17 @@
-"""Building touches ready to send, on the practice's default sequence, and sending one."""
+"""Building touches ready to send, on the practice's default sequence, sending one, and
+posting to our Twilio webhooks as Twilio does."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
+
 from campaigns.models import CampaignStatus, Channel, Touch, TouchStatus
 from outreach.models import SenderProfile
 from outreach.pacing import touches_send
 from tests.factories import ContactFactory, EnrollmentFactory
+from tests.fake_twilio.signing import FORM, form_body, sign
 
 # A Wednesday, 15:00 UTC = 10:00 in New York: inside every default window.
 NOON = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC)
@@ -60,3 +64,14 @@ def send_one(touch_id: int, now: dt.datetime) -> str:
     """Send one claimed touch as a send task does (``outreach.pacing.touches_send``, what
     ``outreach.tasks.send_touches`` runs), as at ``now``; returns what happened to it."""
     return touches_send([touch_id], now)[touch_id]
+
+
+def twilio_post(client, path: str, params: dict[str, str], token: str = "", *, signature=None):
+    """POST ``params`` to one of our webhooks form-encoded and signed as Twilio signs them
+    (with ``token``, by default the configured auth token), or with ``signature``."""
+    if signature is None:
+        token = token or settings.TWILIO_AUTH_TOKEN
+        signature = sign(settings.PUBLIC_BASE_URL + path, params, token)
+    return client.post(
+        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
+    )

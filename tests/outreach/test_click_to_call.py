@@ -2,15 +2,13 @@
 practice's caller id; no patient number in any URL."""
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from outreach.calls import call_start
 from reactivate.models import Role
 from tests.factories import ContactFactory
-from tests.fake_twilio.signing import FORM, form_body, sign
-from tests.outreach.helpers import sender_for
+from tests.outreach.helpers import sender_for, twilio_post
 
 pytestmark = pytest.mark.django_db
 PATIENT = "+12125550123"
@@ -33,10 +31,7 @@ def call(practice, coordinator, twilio_settings, fake_twilio):
 
 
 def hook(client, path, params):
-    signature = sign(settings.PUBLIC_BASE_URL + path, params, settings.TWILIO_AUTH_TOKEN)
-    return client.post(
-        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
-    )
+    return twilio_post(client, path, params)
 
 
 def test_the_coordinators_phone_rings_first(call, fake_twilio):

@@ -4,7 +4,6 @@ fake Twilio, whose log is what the patients' phones got."""
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -15,8 +14,8 @@ from outreach.links import unsubscribe_token
 from outreach.models import Message
 from reactivate.models import Role
 from tests.factories import ContactFactory
-from tests.fake_twilio.signing import FORM, form_body, inbound_sms_payload, sign
-from tests.outreach.helpers import NOON, SERVICE_SID, claimed_touch, send_one
+from tests.fake_twilio.signing import inbound_sms_payload
+from tests.outreach.helpers import NOON, SERVICE_SID, claimed_touch, send_one, twilio_post
 
 pytestmark = pytest.mark.django_db
 SHARED = "+12125550123"
@@ -33,11 +32,7 @@ def text(client, body, *, from_=SHARED, **kwargs):
     params = inbound_sms_payload(
         from_=from_, to=PRACTICE_NUMBER, body=body, messaging_service_sid=SERVICE_SID, **kwargs
     )
-    path = reverse("hooks:sms_inbound")
-    signature = sign(settings.PUBLIC_BASE_URL + path, params, settings.TWILIO_AUTH_TOKEN)
-    return client.post(
-        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
-    )
+    return twilio_post(client, reverse("hooks:sms_inbound"), params)
 
 
 def touch_at(practice, phone=SHARED, **fields):

@@ -17,8 +17,8 @@ from outreach.models import AddressBlock, Message
 from outreach.tasks import planned_replies_send
 from reactivate.models import Role
 from tests.factories import ContactFactory, EnrollmentFactory
-from tests.fake_twilio.signing import FORM, form_body, inbound_sms_payload, sign
-from tests.outreach.helpers import SERVICE_SID, sender_for
+from tests.fake_twilio.signing import inbound_sms_payload
+from tests.outreach.helpers import SERVICE_SID, sender_for, twilio_post
 
 pytestmark = pytest.mark.django_db
 PATIENT = "+12125550123"
@@ -74,11 +74,7 @@ def patient_texts(client, body, **kwargs):
     params = inbound_sms_payload(
         from_=PATIENT, to="+12125550199", body=body, messaging_service_sid=SERVICE_SID, **kwargs
     )
-    path = reverse("hooks:sms_inbound")
-    signature = sign(settings.PUBLIC_BASE_URL + path, params, settings.TWILIO_AUTH_TOKEN)
-    client.post(
-        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
-    )
+    twilio_post(client, reverse("hooks:sms_inbound"), params)
 
 
 def texts_with(twilio, words):

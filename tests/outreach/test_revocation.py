@@ -6,7 +6,6 @@ import base64
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.urls import reverse
 
 from campaigns.models import Channel, TouchStatus
@@ -14,8 +13,7 @@ from contacts.models import ConsentEvent, ConsentKind
 from outreach.models import AddressBlock, Kind, Message
 from outreach.tasks import revocation_confirmation_send
 from reactivate.models import Role
-from tests.fake_twilio.signing import FORM, form_body, sign
-from tests.outreach.helpers import NOON, claimed_touch, send_one
+from tests.outreach.helpers import NOON, claimed_touch, send_one, twilio_post
 
 pytestmark = pytest.mark.django_db
 SHARED = "+12125550123"
@@ -148,11 +146,7 @@ def _transcript(client, text, *, call_sid="CA" + "7" * 32):
         "From": SHARED,
         "To": "+12125550199",
     }
-    path = reverse("hooks:voice_transcript")
-    signature = sign(settings.PUBLIC_BASE_URL + path, params, settings.TWILIO_AUTH_TOKEN)
-    return client.post(
-        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
-    )
+    return twilio_post(client, reverse("hooks:voice_transcript"), params)
 
 
 def test_a_voicemail_transcript_asking_to_stop_revokes_every_channel(

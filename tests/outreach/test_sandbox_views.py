@@ -10,7 +10,7 @@ from outreach.models import Message
 from outreach.sandbox import sandbox_reply
 from reactivate.models import Role
 from tests.factories import ContactFactory
-from tests.outreach.helpers import NOON, claimed_touch, send_one
+from tests.outreach.helpers import NOON, claimed_touch, send_one, twilio_post
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,16 +41,12 @@ def test_a_sandbox_reply_runs_the_real_inbound_path(sandbox, client_for, member,
 
 def test_a_sandbox_signature_is_refused_once_twilio_is_configured(settings, client, practice):
     from outreach.sandbox import sandbox_token
-    from tests.fake_twilio.signing import FORM, form_body, inbound_sms_payload, sign
+    from tests.fake_twilio.signing import inbound_sms_payload
 
     settings.MESSAGING_BACKEND = "twilio"
     settings.TWILIO_AUTH_TOKEN = "real-token"
     params = inbound_sms_payload(from_="+12125550123", to="+12125550199", body="hi")
-    path = reverse("hooks:sms_inbound")
-    signature = sign(settings.PUBLIC_BASE_URL + path, params, sandbox_token())
-    response = client.post(
-        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
-    )
+    response = twilio_post(client, reverse("hooks:sms_inbound"), params, sandbox_token())
     assert response.status_code == 403
 
 

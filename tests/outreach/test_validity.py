@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from campaigns.models import Channel, TouchStatus
 from outreach.models import Message
-from tests.fake_twilio.signing import FORM, form_body, message_status_payload, sign
-from tests.outreach.helpers import NOON, claimed_touch, send_one, sender_for
+from tests.fake_twilio.signing import message_status_payload
+from tests.outreach.helpers import NOON, claimed_touch, send_one, sender_for, twilio_post
 
 pytestmark = pytest.mark.django_db
 PATIENT = "+12125550123"
@@ -111,13 +111,7 @@ def callback(client, token, sid, error_code, status="failed"):
     params = message_status_payload(
         message_sid=sid, status=status, to=PATIENT, error_code=error_code
     )
-    path = reverse("hooks:sms_status")
-    return client.post(
-        path,
-        form_body(params),
-        content_type=FORM,
-        headers={"X-Twilio-Signature": sign(settings.PUBLIC_BASE_URL + path, params, token)},
-    )
+    return twilio_post(client, reverse("hooks:sms_status"), params, token)
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
 """Voicemail drops: a call with answering-machine detection, through the real SDK."""
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from campaigns.models import Channel, TouchStatus
 from outreach.models import Message
-from tests.fake_twilio.signing import FORM, amd_status_payload, form_body, sign
-from tests.outreach.helpers import NOON, claimed_touch, send_one
+from tests.fake_twilio.signing import amd_status_payload
+from tests.outreach.helpers import NOON, claimed_touch, send_one, twilio_post
 
 pytestmark = pytest.mark.django_db
 
@@ -23,11 +22,7 @@ def voicemail(practice, twilio_settings, fake_twilio):
 
 def amd(client, call_sid, answered_by):
     params = amd_status_payload(call_sid=call_sid, answered_by=answered_by)
-    path = reverse("hooks:voicemail_amd")
-    signature = sign(settings.PUBLIC_BASE_URL + path, params, settings.TWILIO_AUTH_TOKEN)
-    return client.post(
-        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
-    )
+    return twilio_post(client, reverse("hooks:voicemail_amd"), params)
 
 
 def test_the_call_asks_for_asynchronous_machine_detection(voicemail, fake_twilio):

@@ -2,19 +2,15 @@
 would be a loop) and recorded once. Posted form-encoded and signed as Twilio signs."""
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 
 from campaigns.models import TouchStatus
 from outreach.models import Message
 from tests.fake_twilio.signing import (
-    FORM,
-    form_body,
     inbound_sms_payload,
     message_status_payload,
-    sign,
 )
-from tests.outreach.helpers import SERVICE_SID, claimed_touch
+from tests.outreach.helpers import SERVICE_SID, claimed_touch, twilio_post
 
 pytestmark = pytest.mark.django_db
 PATIENT = "+12125550123"
@@ -34,11 +30,7 @@ def touch(practice):
 
 
 def post(client, name, params, token):
-    path = reverse(f"hooks:{name}")
-    signature = sign(settings.PUBLIC_BASE_URL + path, params, token)
-    return client.post(
-        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
-    )
+    return twilio_post(client, reverse(f"hooks:{name}"), params, token)
 
 
 def inbound(body="Yes please", from_=PATIENT, **extra):
@@ -146,8 +138,5 @@ def test_a_nul_byte_in_a_dial_result_is_answered(client, token, touch):
     )
     path = reverse("hooks:call_result", kwargs={"message_id": call.pk})
     params = {"CallSid": "CA" + "d" * 32, "DialCallStatus": "comp\x00leted"}
-    signature = sign(settings.PUBLIC_BASE_URL + path, params, token)
-    response = client.post(
-        path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
-    )
+    response = twilio_post(client, path, params, token)
     assert response.status_code == 200

@@ -7,13 +7,11 @@ from django.urls import reverse
 from campaigns.models import OutcomeKind, State, TouchStatus
 from outreach.models import Attention, Message
 from tests.fake_twilio.signing import (
-    FORM,
-    form_body,
     inbound_sms_payload,
     message_status_payload,
     sign,
 )
-from tests.outreach.helpers import SERVICE_SID, claimed_touch
+from tests.outreach.helpers import SERVICE_SID, claimed_touch, twilio_post
 
 pytestmark = pytest.mark.django_db
 PATIENT = "+12125550123"
@@ -27,14 +25,7 @@ def token(settings):
 
 
 def post(client, name, params, token, signature=None):
-    path = reverse(f"hooks:{name}")
-    url = settings.PUBLIC_BASE_URL + path
-    return client.post(
-        path,
-        form_body(params),
-        content_type=FORM,
-        headers={"X-Twilio-Signature": signature or sign(url, params, token)},
-    )
+    return twilio_post(client, reverse(f"hooks:{name}"), params, token, signature=signature)
 
 
 def text(client, token, body, **kwargs):

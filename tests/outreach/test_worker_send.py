@@ -44,8 +44,8 @@ from outreach.transports.sms import TwilioSmsTransport
 from reactivate.celery import app
 from tests.conftest import celery_worker_start
 from tests.factories import CampaignFactory, PracticeFactory
-from tests.fake_twilio.signing import FORM, form_body, inbound_sms_payload, sign
-from tests.outreach.helpers import SERVICE_SID, send_one, sender_for
+from tests.fake_twilio.signing import inbound_sms_payload
+from tests.outreach.helpers import SERVICE_SID, send_one, sender_for, twilio_post
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -260,11 +260,7 @@ def test_stop_arriving_between_claim_and_send_is_not_sent(
         params = inbound_sms_payload(
             from_=phone, to="+12125550199", body="STOP", messaging_service_sid=SERVICE_SID
         )
-        path = reverse("hooks:sms_inbound")
-        signature = sign(settings.PUBLIC_BASE_URL + path, params, twilio.auth_token)
-        response = client.post(
-            path, form_body(params), content_type=FORM, headers={"X-Twilio-Signature": signature}
-        )
+        response = twilio_post(client, reverse("hooks:sms_inbound"), params, twilio.auth_token)
         assert response.status_code == 200
     assert queued.wait() == [{"skipped": 1}]
 
