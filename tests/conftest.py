@@ -115,6 +115,26 @@ def celery_worker_start(
     return process
 
 
+@pytest.fixture
+def broker():
+    """The default queue on the test broker, emptied first; ``broker()`` takes what is
+    queued on it since (task name, args)."""
+    from reactivate.celery import app
+
+    with app.connection_for_write() as conn:
+        channel = conn.default_channel
+        channel.queue_purge("celery")
+
+        def taken():
+            found = []
+            while (message := channel.basic_get("celery", no_ack=True)) is not None:
+                args, _kwargs, _embed = message.decode()
+                found.append((message.headers["task"], args))
+            return found
+
+        yield taken
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory, fake_twilio_server):
     """A real ``celery worker`` process on Redis, using the test database.

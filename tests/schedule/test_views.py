@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from reactivate.celery import app
 from reactivate.models import AuditEvent, Role
 from schedule.models import Appointment, Source, SyncRun
 from schedule.records import PatientRef
@@ -18,23 +17,6 @@ from tests.factories import ContactFactory
 from tests.schedule.helpers import record, sync
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def broker():
-    """What is queued on the default queue of the test broker (task name, args)."""
-    with app.connection_for_write() as conn:
-        channel = conn.default_channel
-        channel.queue_purge("celery")
-
-        def taken():
-            found = []
-            while (message := channel.basic_get("celery", no_ack=True)) is not None:
-                args, _kwargs, _embed = message.decode()
-                found.append((message.headers["task"], args))
-            return found
-
-        yield taken
 
 
 def url(name: str, practice, **kwargs) -> str:

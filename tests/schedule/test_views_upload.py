@@ -7,7 +7,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from reactivate.celery import app
 from reactivate.models import AuditEvent, Role
 from schedule import page_tasks
 from schedule.models import Appointment, SyncRun
@@ -21,24 +20,6 @@ EXPORT = (
     b"902,C-2,John,Roe,12/10/2026,14:30,Waitlisted,Dr Lee\r\n"
     b"903,C-3,Ann,Poe,not a date,09:00,Complete,Dr Lee\r\n"
 )
-
-
-@pytest.fixture
-def broker():
-    """The default queue on the test broker, emptied first; ``broker()`` takes what is
-    queued on it (task name, args)."""
-    with app.connection_for_write() as conn:
-        channel = conn.default_channel
-        channel.queue_purge("celery")
-
-        def taken():
-            found = []
-            while (message := channel.basic_get("celery", no_ack=True)) is not None:
-                args, _kwargs, _embed = message.decode()
-                found.append((message.headers["task"], args))
-            return found
-
-        yield taken
 
 
 @pytest.fixture

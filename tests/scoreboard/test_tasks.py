@@ -9,7 +9,6 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reactivate.celery import app
 from reactivate.models import Role
 from scoreboard.models import RollupRebuild
 from scoreboard.services import rollups_rebuild
@@ -17,24 +16,6 @@ from scoreboard.tasks import rebuilds_resume
 from tests.reactivate.test_roles import _settings_post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def broker():
-    """The default queue on the test broker, emptied first; ``broker()`` takes what is
-    queued on it."""
-    with app.connection_for_write() as conn:
-        channel = conn.default_channel
-        channel.queue_purge("celery")
-
-        def taken():
-            messages = []
-            while (message := channel.basic_get("celery", no_ack=True)) is not None:
-                args, _kwargs, _embed = message.decode()
-                messages.append((message.headers["task"], args))
-            return messages
-
-        yield taken
 
 
 def save_settings(client, practice, **changes):
