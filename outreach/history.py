@@ -39,7 +39,7 @@ def messages_timeline(contact_ids: list[int]) -> Iterator[TimelineEntry]:
             f"{message.get_channel_display()} {message.get_direction_display().lower()}"
         )
         if message.direction == Direction.OUT:
-            what += f" ({message.status})"
+            what += f" ({message.get_status_display().lower()})"
         body = message.body
         if len(body) > NOTE_CHARS:
             body = body[: NOTE_CHARS - 1] + "…"

@@ -60,14 +60,16 @@ class Attention(models.TextChoices):
 
 
 class MessageStatus(models.TextChoices):
+    """A message's status; the labels are what the coordinator reads in the thread."""
+
     # Ours: before a send, and when a send's fate is not known.
-    PLANNED = "planned", "Planned for the sending window"
+    PLANNED = "planned", "Planned"
     SENDING = "sending", "Sending"
-    UNKNOWN = "unknown", "Unknown whether it was sent"
-    NOT_SENT = "not sent", "Not sent: refused when it was due"  # a planned reply's
+    UNKNOWN = "unknown", "Unknown (checking with the carrier)"
+    NOT_SENT = "not sent", "Not sent"  # a planned reply refused when it was due
     # Twilio's (its callbacks set them, in ``STATUS_RANK``'s order).
-    QUEUED = "queued", "Queued"
-    ACCEPTED = "accepted", "Accepted"
+    QUEUED = "queued", "Queued at the carrier"
+    ACCEPTED = "accepted", "Queued at the carrier"
     SCHEDULED = "scheduled", "Scheduled"
     INITIATED = "initiated", "Calling"
     RINGING = "ringing", "Ringing"
