@@ -21,6 +21,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
+from campaigns.models import Channel
 from outreach import calls, inbound, transcripts, voice
 from outreach.models import Message
 from outreach.sandbox import webhook_token
@@ -95,7 +96,7 @@ def call_press1(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @twilio_signed
 def call_connect(request: HttpRequest, message_id: int) -> HttpResponse:
-    message = Message.objects.filter(pk=message_id, channel="call").first()
+    message = Message.objects.filter(pk=message_id, channel=Channel.CALL).first()
     response = VoiceResponse()
     if message is None or request.POST.get("Digits") != "1":
         response.say("Goodbye.")
