@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
+from campaigns.models import Enrollment, State, Touch, TouchStatus
 from schedule.models import Source, SyncRun
 from schedule.records import AppointmentRecord, Page, PatientRef
 from schedule.sync import run_start, source_sync
@@ -52,3 +53,15 @@ def record(
 def sync(source: Source, *records: AppointmentRecord) -> SyncRun:
     run = run_start(source, trigger="test")
     return source_sync(source, Pages(list(records)), run)
+
+
+def assert_booked(contact, reason: str):
+    """The patient's enrollment is scheduled and every touch it had planned is skipped,
+    each with ``reason`` (what the enrollment's history shows). Returns those touches."""
+    enrollment = Enrollment.objects.get(contact=contact)
+    assert enrollment.state == State.SCHEDULED
+    touches = Touch.objects.filter(enrollment=enrollment)
+    assert touches.exists()
+    assert set(touches.values_list("status", flat=True)) == {TouchStatus.SKIPPED}
+    assert set(touches.values_list("reason", flat=True)) == {reason}
+    return touches

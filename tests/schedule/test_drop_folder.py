@@ -13,11 +13,11 @@ import time_machine
 from django.utils import timezone
 
 from campaigns.lifecycle import campaign_create, campaign_start
-from campaigns.models import Enrollment, State, Touch, TouchStatus
 from schedule.models import Appointment, RunStatus, SyncRun
 from schedule.sources import files
 from schedule.sync import RUN_SILENT_AFTER
 from tests.factories import ContactFactory, PracticeFactory
+from tests.schedule.helpers import assert_booked
 
 HEADER = ["Appt #", "PatNum", "Appt Date", "Appt Time", "Status"]
 NOON = dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC)
@@ -224,11 +224,5 @@ def test_a_file_dropped_in_the_folder_is_synced_by_the_worker_and_the_patient_ge
     assert len(processed) == 2 and processed[1].endswith("-scheduled-report.csv.report.json")
     report = json.loads((folder / "processed" / processed[1]).read_text())
     assert report["summary"]["enrollments_scheduled"] == 1
-    enrollment = Enrollment.objects.get(contact=patient)
-    assert enrollment.state == State.SCHEDULED
-    touches = Touch.objects.filter(enrollment=enrollment)
-    assert touches.exists()
-    assert set(touches.values_list("status", flat=True)) == {TouchStatus.SKIPPED}
-    assert set(touches.values_list("reason", flat=True)) == {
-        f"skipped: booked for {when:%a} {when.day} {when:%b} 10:00 in Appointment export"
-    }
+    booked_for = f"{when:%a} {when.day} {when:%b} 10:00"
+    assert_booked(patient, f"skipped: booked for {booked_for} in Appointment export")

@@ -10,13 +10,13 @@ import time_machine
 from openpyxl import Workbook
 
 from campaigns.lifecycle import campaign_create, campaign_start
-from campaigns.models import Enrollment, State, Touch, TouchStatus
+from campaigns.models import Enrollment, State
 from schedule.models import Appointment, AppointmentChange, RunStatus, Source, SyncRun
 from schedule.records import AppointmentRecord, Problem
 from schedule.sources import files
 from schedule.sync import AlreadySynced, summary
 from tests.factories import ContactFactory
-from tests.schedule.helpers import NEW_YORK
+from tests.schedule.helpers import NEW_YORK, assert_booked
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)
@@ -70,14 +70,7 @@ def test_a_booked_patient_gets_no_more_texts_after_the_export_is_synced(practice
 
     run = sync(export, path)
 
-    enrollment = Enrollment.objects.get(contact=patient)
-    assert enrollment.state == State.SCHEDULED
-    touches = Touch.objects.filter(enrollment=enrollment)
-    assert touches.exists()
-    assert set(touches.values_list("status", flat=True)) == {TouchStatus.SKIPPED}
-    assert set(touches.values_list("reason", flat=True)) == {
-        "skipped: booked for Wed 9 Dec 10:00 in Appointment export"
-    }
+    touches = assert_booked(patient, "skipped: booked for Wed 9 Dec 10:00 in Appointment export")
     assert run.status == RunStatus.SUCCEEDED
     assert summary(run) | {"touches_skipped": 0} == {
         "read": 1,
