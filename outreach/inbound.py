@@ -37,6 +37,7 @@ from outreach.optouts import address_opt_out
 from outreach.revocation import consent_revoke, consent_texts_resume
 from outreach.twilio_client import ERROR_ACTIONS
 from outreach.validity import text_expired
+from reactivate.models import Practice
 
 logger = logging.getLogger(__name__)
 SID_MAX = Message._meta.get_field("provider_id").max_length
@@ -204,12 +205,11 @@ def inbound_sms_receive(params: dict[str, str]) -> tuple[Message, str]:
         return Message.objects.get(provider_id=sid), ""
     if contact is None:
         return message, ""
-    return message, _act(message, contact, intent)
+    return message, _act(message, practice, contact, intent)
 
 
-def _act(message: Message, contact: Contact, intent: Intent) -> str:
+def _act(message: Message, practice: Practice, contact: Contact, intent: Intent) -> str:
     enrollment = _open_enrollment(contact)
-    practice = message.practice
     language = keywords.answer_language(contact.preferred_language, intent.language)
     if intent.kind == "stop":
         # The number asked: every channel and purpose, everyone of the practice at it
