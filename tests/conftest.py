@@ -52,6 +52,12 @@ def client_for(client):
     return login
 
 
+@pytest.fixture
+def admin(client_for, member):
+    """A test client logged in as an admin of ``practice``."""
+    return client_for(member(Role.ADMIN))
+
+
 def worker_database_url() -> str:
     # The test database's URL, a socket folder (the local server's) included.
     return database_url(settings.DATABASES["default"])

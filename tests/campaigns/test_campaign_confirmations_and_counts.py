@@ -6,22 +6,12 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignStatus, Enrollment, State
-from reactivate.models import Role
+from tests.campaigns.helpers import url
 from tests.factories import CampaignFactory, ContactFactory, EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name, practice, **kwargs):
-    return reverse(f"campaigns:{name}", kwargs={"practice_slug": practice.slug, **kwargs})
-
-
-@pytest.fixture
-def admin(client_for, member):
-    return client_for(member(Role.ADMIN))
 
 
 def control(client, practice, campaign, **data):

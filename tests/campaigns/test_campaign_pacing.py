@@ -30,11 +30,6 @@ def coordinator(member):
     return member(Role.COORDINATOR, daily_calls=100)
 
 
-@pytest.fixture
-def admin(client_for, member):
-    return client_for(member(Role.ADMIN))
-
-
 def campaign_of(practice, coordinator, patients: int):
     ContactFactory.create_batch(patients, practice=practice)
     campaign = CampaignFactory(practice=practice, start_date=NOON.date())

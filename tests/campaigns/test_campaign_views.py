@@ -3,22 +3,13 @@
 import datetime as dt
 
 import pytest
-from django.urls import reverse
 
 from campaigns.models import Campaign, CampaignStatus, Enrollment, State, TouchStatus
 from reactivate.models import AuditEvent, Role
+from tests.campaigns.helpers import url
 from tests.factories import CampaignFactory, ContactFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name, practice, **kwargs):
-    return reverse(f"campaigns:{name}", kwargs={"practice_slug": practice.slug, **kwargs})
-
-
-@pytest.fixture
-def admin(client_for, member):
-    return client_for(member(Role.ADMIN))
 
 
 # What the confirmation page's button posts.

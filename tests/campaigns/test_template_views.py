@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from campaigns.sequences import sequence_default_ensure, template_save
-from reactivate.models import Role
 
 pytestmark = pytest.mark.django_db
 
@@ -19,11 +18,6 @@ def url(name, practice, template):
     return reverse(
         f"campaigns:{name}", kwargs={"practice_slug": practice.slug, "template_id": template.pk}
     )
-
-
-@pytest.fixture
-def admin(client_for, member):
-    return client_for(member(Role.ADMIN))
 
 
 def test_the_live_tone_check_explains_pressure(admin, practice, template):

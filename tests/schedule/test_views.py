@@ -24,11 +24,6 @@ def url(name: str, practice, **kwargs) -> str:
 
 
 @pytest.fixture
-def admin(client_for, member):
-    return client_for(member(Role.ADMIN))
-
-
-@pytest.fixture
 def unmatched(source):
     sync(source, record("77", patient=PatientRef(first_name="Pat", last_name="Unfound")))
     return Appointment.objects.get(source=source, key="77")
