@@ -219,6 +219,36 @@ def _apply(step, practice, enrollments, members):
         rollups_rebuild(practice.pk)
 
 
+def random_history_world(practice):
+    """What the random histories act on: two coordinators (and nobody), a campaign with a
+    holdout and one without, and six enrollments across them, their buckets and
+    coordinators, one held out, starting a day apart, most patients with a quoted amount.
+    Returns (members, campaigns, enrollments)."""
+    members = [
+        MembershipFactory(practice=practice, role=Role.COORDINATOR).user for _ in range(2)
+    ] + [None]
+    campaigns = [
+        CampaignFactory(practice=practice, holdout_percent=h, start_date=BASE.date())
+        for h in (20, 0)
+    ]
+    enrollments = [
+        EnrollmentFactory(
+            campaign=campaigns[i % 2],
+            contact=ContactFactory(
+                practice=practice,
+                quoted_amount=Decimal(1000 * (i + 1)) if i % 3 else None,
+                last_outcome=["inquiry", "canceled", "no_show"][i % 3],
+            ),
+            bucket=["inquiry", "scheduling"][i % 2],
+            coordinator=members[i % 3],
+            held_out=i == 5,
+            start_day=BASE.date() + dt.timedelta(days=i),
+        )
+        for i in range(6)
+    ]
+    return members, campaigns, enrollments
+
+
 @settings(
     max_examples=60,
     deadline=None,
@@ -231,28 +261,7 @@ def test_the_rollups_equal_the_live_queries_on_random_histories(practice, steps,
         practice.time_zone = ZoneInfo("America/New_York")
         practice.save(update_fields=["time_zone"])
         rollups_rebuild(practice.pk)
-        members = [
-            MembershipFactory(practice=practice, role=Role.COORDINATOR).user for _ in range(2)
-        ] + [None]
-        campaigns = [
-            CampaignFactory(practice=practice, holdout_percent=h, start_date=BASE.date())
-            for h in (20, 0)
-        ]
-        enrollments = [
-            EnrollmentFactory(
-                campaign=campaigns[i % 2],
-                contact=ContactFactory(
-                    practice=practice,
-                    quoted_amount=Decimal(1000 * (i + 1)) if i % 3 else None,
-                    last_outcome=["inquiry", "canceled", "no_show"][i % 3],
-                ),
-                bucket=["inquiry", "scheduling"][i % 2],
-                coordinator=members[i % 3],
-                held_out=i == 5,
-                start_day=BASE.date() + dt.timedelta(days=i),
-            )
-            for i in range(6)
-        ]
+        members, campaigns, enrollments = random_history_world(practice)
         checked = 0
         for n, step in enumerate(steps):
             _apply(step, practice, enrollments, members)

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from reactivate.models import Role
 from scoreboard.models import REBUILD_STEPS, RollupRebuild
 from scoreboard.services import rollups_rebuild
-from tests.factories import CampaignFactory, ContactFactory, EnrollmentFactory, MembershipFactory
 from tests.scoreboard import scenario
 from tests.scoreboard.scenario import NOW
 from tests.scoreboard.test_dashboard_view import page, tile
@@ -27,6 +26,7 @@ from tests.scoreboard.test_rollups import (
     change,
     correct,
     own,
+    random_history_world,
     record,
 )
 
@@ -97,26 +97,7 @@ history = st.lists(st.one_of(record, record, record, correct, change, own), max_
 @given(steps=history)
 def test_a_rebuild_equals_the_triggers_on_random_histories(practice, steps):
     with transaction.atomic(), time_machine.travel(BASE, tick=False):
-        members = [
-            MembershipFactory(practice=practice, role=Role.COORDINATOR).user for _ in range(2)
-        ] + [None]
-        campaigns = [
-            CampaignFactory(practice=practice, holdout_percent=h, start_date=BASE.date())
-            for h in (20, 0)
-        ]
-        enrollments = [
-            EnrollmentFactory(
-                campaign=campaigns[i % 2],
-                contact=ContactFactory(
-                    practice=practice, last_outcome=["inquiry", "canceled", "no_show"][i % 3]
-                ),
-                bucket=["inquiry", "scheduling"][i % 2],
-                coordinator=members[i % 3],
-                held_out=i == 5,
-                start_day=BASE.date(),
-            )
-            for i in range(6)
-        ]
+        members, _campaigns, enrollments = random_history_world(practice)
         for step in steps:
             _apply(step, practice, enrollments, members)
         kept = rollups_of(practice)
