@@ -165,21 +165,13 @@ def _date_text(
             return _checked(dt.date(*map(int, iso.groups())), text, not_after)
         except ValueError:
             return None, f"date {_quote(text)} not understood"
-    # Written-out months and the rest. ignoretz: only the day matters, and zone names
-    # dateutil doesn't know ("PT") would warn.
-    try:
-        first, second = (
-            date_parser.parse(text, dayfirst=dayfirst, default=default, ignoretz=True)
-            for default in _DEFAULTS
-        )
-    except (ValueError, OverflowError, TypeError):  # dateutil's errors for odd text
+    # Written-out months and the rest.
+    read, missing = free_text_read(text, dayfirst)
+    if read is None:
         return None, f"date {_quote(text)} not understood"
-    missing = [
-        part for part in ("year", "month", "day") if getattr(first, part) != getattr(second, part)
-    ]
     if missing:
         return None, f"date {_quote(text)} has no {' or '.join(missing)}"
-    day = first.date()
+    day = read.date()
     if not_after is not None and day > not_after and str(day.year) not in text:
         # dateutil's century for a two-digit year ("5-Mar-48"): the one before it.
         try:
@@ -187,6 +179,25 @@ def _date_text(
         except ValueError:  # 29 February of a year that is not a leap year
             return None, f"date {_quote(text)} not understood"
     return _checked(day, text, not_after)
+
+
+def free_text_read(text: str, dayfirst: bool) -> tuple[dt.datetime | None, list[str]]:
+    """dateutil's reading of a date written any way ("5 March 1980", "Dec 9, 2026 10:00"),
+    naive, and the parts of a date the text did not give ("year", "month", "day"); (None,
+    []) when dateutil cannot read it. Read twice with two different defaults: a part that
+    comes out different was missing. ignoretz: zone names dateutil does not know ("PT")
+    would warn, and no caller keeps a zone read from free text."""
+    try:
+        first, second = (
+            date_parser.parse(text, dayfirst=dayfirst, default=default, ignoretz=True)
+            for default in _DEFAULTS
+        )
+    except (ValueError, OverflowError, TypeError):  # dateutil's errors for odd text
+        return None, []
+    missing = [
+        part for part in ("year", "month", "day") if getattr(first, part) != getattr(second, part)
+    ]
+    return first, missing
 
 
 def _numeric_date(

@@ -13,9 +13,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
-from dateutil import parser as date_parser
-
-from contacts.dates import EXCEL_EPOCH, YEAR_RANGE, date_parse
+from contacts.dates import EXCEL_EPOCH, YEAR_RANGE, date_parse, free_text_read
 from contacts.mapping import HEADER_SYNONYMS as CONTACT_SYNONYMS
 
 FIELDS: tuple[str, ...] = (
@@ -196,8 +194,6 @@ _TIME = re.compile(
 )
 _MILITARY = re.compile(r"(\d{2})(\d{2})", re.ASCII)
 _SERIAL = re.compile(r"\d{1,5}(?:\.\d+)?", re.ASCII)
-# Two different defaults: a part that comes out different was missing from the text.
-_DEFAULTS = (dt.datetime(2000, 1, 1), dt.datetime(2001, 2, 2))
 
 
 def time_parse(raw: str) -> tuple[dt.time | None, str]:
@@ -263,16 +259,12 @@ def datetime_parse(raw: str, dayfirst: bool) -> tuple[dt.datetime | None, str]:
         if at is None:
             return None, problem
         return dt.datetime.combine(day, at), ""
-    try:
-        first, second = (
-            date_parser.parse(text, dayfirst=dayfirst, default=default, ignoretz=True)
-            for default in _DEFAULTS
-        )
-    except (ValueError, OverflowError, TypeError):  # dateutil's errors for odd text
+    read, missing = free_text_read(text, dayfirst)
+    if read is None:
         return None, f"the date '{text[:40]}' is not understood"
-    if (first.year, first.month, first.day) != (second.year, second.month, second.day):
-        return None, f"the date '{text[:40]}' has no year, month or day"
-    return _in_range(first, text)
+    if missing:
+        return None, f"the date '{text[:40]}' has no {' or '.join(missing)}"
+    return _in_range(read, text)
 
 
 def _in_range(value: dt.datetime, text: str) -> tuple[dt.datetime | None, str]:
