@@ -12,7 +12,7 @@ so the work per contact stays small however long the list, and scored by
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -30,7 +30,7 @@ from contacts.models import (
     ContactMerge,
     DuplicateCandidate,
 )
-from contacts.pair_scoring import calibrated, pair_compare
+from contacts.pair_scoring import calibrated, pair_compare, raw_needed
 from reactivate.models import Practice
 
 # Calibrated score (share of true duplicates among generated pairs like it) from which a
@@ -310,27 +310,39 @@ LOOKUP_COLUMNS = ("practice_id", "merged_into_id", "external_id", "name_key", *B
 MAX_BLOCK = 50
 
 
-def _block_members(practice: Practice, block: str, keys: list[str]) -> list[CandidateRow]:
-    """Live contacts in the blocks ``keys`` of kind ``block``, leaving out blocks with
-    more than MAX_BLOCK members (read no further than MAX_BLOCK + 1)."""
+def _block_members(
+    practice: Practice, block: str, keys: list[str], subjects: list[CandidateRow], ids: str
+) -> dict[str, list[CandidateRow]]:
+    """The blocks ``keys`` of kind ``block``: key → its live members, ``subjects`` (the
+    chunk's contacts, ``ids`` their ids as one ``key_array`` parameter) included, leaving
+    out blocks with more than MAX_BLOCK members."""
     # One index scan per key, stopped after MAX_BLOCK + 1 members: a big block is
     # known for one by the rows it gives, and a small one is read once (counting
-    # blocks first and reading the small ones after read each block twice).
+    # blocks first and reading the small ones after read each block twice). The
+    # subjects are at hand, so only the other members are read: each subject is in
+    # all its blocks, and reading it again for each was a third of the rows read.
     keys_array, keys_param = key_array(keys)
     sql = f"""
         SELECT members.* FROM unnest({keys_array}) AS k(key)
         CROSS JOIN LATERAL (
             SELECT {", ".join(CANDIDATE_FIELDS)} FROM contacts_contact x
             WHERE x.practice_id = %s AND x.{block} = k.key AND x.merged_into_id IS NULL
+                AND x.id <> ALL(string_to_array(%s, ',')::bigint[])
             LIMIT %s
         ) AS members
     """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
-    params = [keys_param, practice.pk, MAX_BLOCK + 1]
+    params = [keys_param, practice.pk, ids, MAX_BLOCK + 1]
+    wanted = set(keys)
+    members: dict[str, list[CandidateRow]] = defaultdict(list)
+    for subject in subjects:
+        if (key := getattr(subject, block)) in wanted:
+            members[key].append(subject)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = [CandidateRow._make(row) for row in cursor.fetchall()]
-    sizes = Counter(getattr(row, block) for row in rows)
-    return [row for row in rows if sizes[getattr(row, block)] <= MAX_BLOCK]
+        for row in cursor.fetchall():
+            member = CandidateRow._make(row)
+            members[getattr(member, block)].append(member)
+    return {key: rows for key, rows in members.items() if len(rows) <= MAX_BLOCK}
 
 
 def pair_judge(a: CandidateRow, b: CandidateRow) -> tuple[float, str] | None:
@@ -341,7 +353,9 @@ def pair_judge(a: CandidateRow, b: CandidateRow) -> tuple[float, str] | None:
     birth dates differ). Other pairs need more than alike names (a birth date, address,
     phone or email that agrees, or nearly) and a calibrated score of at least
     CANDIDATE_THRESHOLD."""
-    comparison = pair_compare(a, b)
+    comparison = pair_compare(a, b, at_least=raw_needed(CANDIDATE_THRESHOLD))
+    if comparison is None:
+        return None
     score = round(calibrated(comparison.raw), 3)
     shown_anyway = comparison.phone or comparison.email
     if not shown_anyway and (not comparison.corroborated or score < CANDIDATE_THRESHOLD):
@@ -376,6 +390,7 @@ def candidates_find(
             [practice.pk, *values],
         )
         subjects = [CandidateRow._make(row) for row in cursor.fetchall()]
+    ids = key_array([subject.id for subject in subjects])[1]
     found: dict[tuple[int, int], tuple[float, str]] = {}
     seen: set[tuple[int, int]] = set()  # compared once, whichever blocks they share
     # One kind of block at a time, so only its members are held (at a million contacts a
@@ -388,9 +403,7 @@ def candidates_find(
         )
         if not keys:
             continue
-        members: dict[str, list[CandidateRow]] = defaultdict(list)
-        for row in _block_members(practice, block, keys):
-            members[getattr(row, block)].append(row)
+        members = _block_members(practice, block, keys, subjects, ids)
         # Each subject is a member of its own block, so a key with no members is one that
         # was left out for its size.
         known_big.update((block, key) for key in keys if key not in members)
@@ -400,7 +413,8 @@ def candidates_find(
                 if other.id == subject.id or pair in seen:
                     continue
                 seen.add(pair)
-                if (judged := pair_judge(subject, other)) is not None:
+                first, second = (subject, other) if subject.id < other.id else (other, subject)
+                if (judged := pair_judge(first, second)) is not None:
                     found[pair] = judged
     if not found:
         return 0

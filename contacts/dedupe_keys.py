@@ -15,10 +15,13 @@ long the list:
   whatever the names: typo'd or nicknamed names of one birth date;
 - ``year_key``: year of birth with the unordered initials: a wrong day or month;
 - ``sound_key``: phonetic surname with phonetic first name, unordered (swapped names
-  agree): a wrong or missing birth date with names that sound alike;
+  agree), with the postal code: a wrong or missing birth date with names that sound alike
+  at one address area;
 - ``last_sound_key``: phonetic surname with the first name's initial, and
-  ``first_sound_key``: phonetic first name with the surname's initial: a typo in the
-  other name that changes how it sounds;
+  ``first_sound_key``: phonetic first name with the surname's initial, each with the birth
+  day and month (in order): a typo in the other name that changes how it sounds, with a
+  wrong birth year or address. Without the day and month these blocks held many namesakes
+  (a common surname with a common initial), most pairs compared for little recall;
 - ``house_key``: postal code with house number: a household, whatever the street's
   spelling (``addr_key``, postal code with house number and first street word, is what
   scoring calls "same address");
@@ -71,7 +74,8 @@ def _birth_key(date_of_birth: dt.date | None) -> str:
 @lru_cache(maxsize=hygiene.CACHE_SIZE)
 def _name_keys(first_name: str, last_name: str) -> tuple[str, str, str, str, str]:
     """name_key, unordered initials, the unordered phonetic names, phonetic surname with
-    first initial, phonetic first name with last initial."""
+    first initial, phonetic first name with last initial (the last three keys' name
+    parts)."""
     first = hygiene.name_key(first_name, "")
     last = hygiene.name_key(last_name, "")
     initials = "".join(sorted(first[:1] + last[:1]))
@@ -104,14 +108,16 @@ def matching_keys(
         first_name or "", last_name or ""
     )
     house = _house_number(address or "")
+    birth = _birth_key(date_of_birth)
+    day_month = birth[5:]
     return {
         "name_key": name_key,
         "dob_key": _dob_key(date_of_birth, initials),
-        "birth_key": _birth_key(date_of_birth),
+        "birth_key": birth,
         "year_key": f"{date_of_birth.year:04d}|{initials}" if date_of_birth and initials else "",
-        "sound_key": sound,
-        "last_sound_key": last_sound,
-        "first_sound_key": first_sound,
+        "sound_key": f"{sound}|{postal_code}"[:40] if sound and postal_code else "",
+        "last_sound_key": f"{last_sound}|{day_month}" if last_sound and day_month else "",
+        "first_sound_key": f"{first_sound}|{day_month}" if first_sound and day_month else "",
         "addr_key": f"{postal_code}|{street_key(address)}"[:60] if postal_code and address else "",
         "house_key": f"{postal_code}|{house}"[:30] if postal_code and house else "",
         "street_key": _street_sound(address or ""),

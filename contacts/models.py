@@ -47,8 +47,8 @@ class Contact(models.Model):
     birth_key = models.CharField(max_length=10, blank=True, default="", db_default="")
     year_key = models.CharField(max_length=8, blank=True, default="", db_default="")
     sound_key = models.CharField(max_length=40, blank=True)
-    last_sound_key = models.CharField(max_length=8, blank=True, default="", db_default="")
-    first_sound_key = models.CharField(max_length=8, blank=True, default="", db_default="")
+    last_sound_key = models.CharField(max_length=16, blank=True, default="", db_default="")
+    first_sound_key = models.CharField(max_length=16, blank=True, default="", db_default="")
     addr_key = models.CharField(max_length=60, blank=True)
     house_key = models.CharField(max_length=30, blank=True, default="", db_default="")
     street_key = models.CharField(max_length=30, blank=True, default="", db_default="")
@@ -116,7 +116,6 @@ class Contact(models.Model):
             models.Index(fields=["practice", "name_key"], name="contact_name_key"),
             models.Index(fields=["practice", "dob_key"], name="contact_dob_key"),
             models.Index(fields=["practice", "sound_key"], name="contact_sound_key"),
-            models.Index(fields=["practice", "addr_key"], name="contact_addr_key"),
             models.Index(fields=["practice", "birth_key"], name="contact_birth_key"),
             models.Index(fields=["practice", "year_key"], name="contact_year_key"),
             models.Index(fields=["practice", "street_key"], name="contact_street_key"),

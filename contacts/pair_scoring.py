@@ -90,8 +90,11 @@ SHARED_EMAIL = 2.5
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """Two contacts compared: the level per field, the raw score and the evidence."""
+    """Two contacts compared: the level per field and the raw score; ``evidence`` says it
+    in words (written only for the pairs that are kept: most compared pairs are not)."""
 
+    a: Pairable
+    b: Pairable
     first_name: str
     last_name: str
     swapped: bool
@@ -100,18 +103,25 @@ class Comparison:
     phone: bool
     email: bool
     raw: float
-    evidence: str
 
     @property
     def corroborated(self) -> bool:
         """More than names alike: a town has many John Smiths. The birth date, address,
         phone or email agree, or nearly, or at least the postal code."""
-        return (
-            self.birth_date not in ("missing", "different")
-            or self.address in ("same", "similar", "same_street", "same_postal_code")
-            or self.phone
-            or self.email
-        )
+        return self.phone or self.email or _corroborated(self.birth_date, self.address)
+
+    @property
+    def evidence(self) -> str:
+        return _evidence(self)
+
+
+def _corroborated(birth: str, address: str) -> bool:
+    return birth not in ("missing", "different") or address in CORROBORATING_ADDRESS
+
+
+CORROBORATING_ADDRESS = frozenset({"same", "similar", "same_street", "same_postal_code"})
+BEST_NAMES = max(FIRST_NAME.values()) + max(LAST_NAME.values())
+BEST_REST = BEST_NAMES + max(ADDRESS.values())  # the best all but the birth date can add
 
 
 # --- Names ----------------------------------------------------------------------------
@@ -175,7 +185,6 @@ def _nicknames(a: str, b: str, *, typo: bool = False) -> bool:
     return False
 
 
-
 def _names(a: Pairable, b: Pairable) -> tuple[str, str, bool]:
     """(first name level, last name level, written the other way round)."""
     straight = (
@@ -203,7 +212,8 @@ def birth_date_level(a: dt.date | None, b: dt.date | None) -> str:
         return "same"
     if a.year == b.year and a.day == b.month and a.month == b.day:
         return "day_month_swapped"
-    sa, sb = a.strftime("%Y%m%d"), b.strftime("%Y%m%d")
+    sa = f"{a.year:04d}{a.month:02d}{a.day:02d}"
+    sb = f"{b.year:04d}{b.month:02d}{b.day:02d}"
     differing = [i for i in range(8) if sa[i] != sb[i]]
     if len(differing) == 1:
         return "year_one_digit" if differing[0] < 4 else "one_digit"
@@ -221,6 +231,7 @@ def birth_date_level(a: dt.date | None, b: dt.date | None) -> str:
 # --- Addresses ------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=hygiene.CACHE_SIZE)
 def _street(address: str) -> tuple[str, str]:
     """(house number, the street's words) of an address, lower case, punctuation gone."""
     words = "".join(c if c.isalnum() else " " for c in address.casefold()).split()
@@ -237,10 +248,11 @@ def address_level(a: Pairable, b: Pairable) -> str:
             return "same_postal_code"
         return "missing"
     (number_a, street_a), (number_b, street_b) = _street(a.address), _street(b.address)
+    if not number_a or number_a != number_b:
+        return "different"  # two homes, in one postal code or not
     alike = JaroWinkler.similarity(street_a, street_b) >= NAME_LIKE
-    same_number = bool(number_a) and number_a == number_b
     same_postal = bool(a.postal_code) and a.postal_code == b.postal_code
-    if same_number and alike:
+    if alike:
         return "similar" if same_postal or not (a.postal_code and b.postal_code) else "same_street"
     return "different"  # two homes, in one postal code or not
 
@@ -285,47 +297,65 @@ ADDRESS_WORDS = {
 }
 
 
-def pair_compare(a: Pairable, b: Pairable) -> Comparison:
-    """Compare two contacts field by field: levels, raw score and the evidence in words,
-    evidence for first, then against."""
-    first, last, swapped = _names(a, b)
-    birth = birth_date_level(a.date_of_birth, b.date_of_birth)
-    address = address_level(a, b)
+def pair_compare(a: Pairable, b: Pairable, *, at_least: float | None = None) -> Comparison | None:
+    """Compare two contacts field by field: levels and raw score.
+
+    ``at_least``: a raw score below which the pair is of no interest unless it shares a
+    phone or email. Such a pair that is not corroborated (``Comparison.corroborated``),
+    or could not reach ``at_least`` even with the best names, gives None without its
+    names being compared (most pairs a block offers, and the names cost the most)."""
     phone = bool(a.phone) and a.phone == b.phone
     email = bool(a.email) and a.email == b.email
-    raw = FIRST_NAME[first] + LAST_NAME[last] + BIRTH_DATE[birth] + ADDRESS[address]
-    raw += SWAPPED_NAMES if swapped else 0.0
-    raw += (SHARED_PHONE if phone else 0.0) + (SHARED_EMAIL if email else 0.0)
+    birth = birth_date_level(a.date_of_birth, b.date_of_birth)
+    shown_anyway = phone or email
+    if at_least is not None and not shown_anyway and BIRTH_DATE[birth] + BEST_REST < at_least:
+        return None  # birth dates too far apart for anything else to make up
+    address = address_level(a, b)
+    partial = BIRTH_DATE[birth] + ADDRESS[address]
+    partial += (SHARED_PHONE if phone else 0.0) + (SHARED_EMAIL if email else 0.0)
+    if (
+        at_least is not None
+        and not shown_anyway
+        and (not _corroborated(birth, address) or partial + BEST_NAMES < at_least)
+    ):
+        return None
+    first, last, swapped = _names(a, b)
+    raw = partial + FIRST_NAME[first] + LAST_NAME[last] + (SWAPPED_NAMES if swapped else 0.0)
+    return Comparison(a, b, first, last, swapped, birth, address, phone, email, raw)
+
+
+def _evidence(c: Comparison) -> str:
+    """The evidence in words, for first, then against."""
+    a, b = c.a, c.b
+    first, last, birth, address = c.first_name, c.last_name, c.birth_date, c.address
     # Quoted names: the way each record wrote the compared name.
-    a_last = a.last_name
-    b_first, b_last = (b.last_name, b.first_name) if swapped else (b.first_name, b.last_name)
+    b_first, b_last = (b.last_name, b.first_name) if c.swapped else (b.first_name, b.last_name)
     pros, cons = [], []
     if birth in BIRTH_WORDS and birth != "different":
         pros.append(BIRTH_WORDS[birth])
-    if phone:
+    if c.phone:
         pros.append("same phone")
-    if email:
+    if c.email:
         pros.append("same email")
     if address in ADDRESS_WORDS and address != "different":
         pros.append(ADDRESS_WORDS[address])
-    if swapped:
+    if c.swapped:
         pros.append("first and last names swapped")
     if first in FIRST_WORDS:
         pros.append(FIRST_WORDS[first].format(_quoted(a.first_name, b_first)))
     if last in LAST_WORDS and last != "different":
-        pros.append(LAST_WORDS[last].format(_quoted(a_last, b_last)))
+        pros.append(LAST_WORDS[last].format(_quoted(a.last_name, b_last)))
     if first == "different":
         words = f"first names differ: {_quoted(a.first_name, b_first)}"
         family = last in ("same", "accents", "typo", "two_typos") or address == "same"
         cons.append(f"{words} — often family" if family else words)
     if last == "different":
-        cons.append(LAST_WORDS["different"].format(_quoted(a_last, b_last)))
+        cons.append(LAST_WORDS["different"].format(_quoted(a.last_name, b_last)))
     if birth == "different":
         cons.append(BIRTH_WORDS["different"])
     if address == "different":
         cons.append(ADDRESS_WORDS["different"])
-    evidence = "; ".join(pros + cons)
-    return Comparison(first, last, swapped, birth, address, phone, email, raw, evidence)
+    return "; ".join(pros + cons)
 
 
 # --- Calibration ----------------------------------------------------------------------
@@ -337,6 +367,13 @@ def calibration() -> tuple[tuple[float, ...], tuple[float, ...]]:
     data = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
     steps = data["steps"]
     return tuple(s["from_raw"] for s in steps), tuple(s["share"] for s in steps)
+
+
+@lru_cache(maxsize=8)
+def raw_needed(share: float) -> float:
+    """The lowest raw score whose calibrated score is at least ``share``."""
+    starts, shares = calibration()
+    return next((start for start, s in zip(starts, shares, strict=True) if s >= share), 1e9)
 
 
 def calibrated(raw: float) -> float:
