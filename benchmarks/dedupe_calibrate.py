@@ -3,12 +3,13 @@ raw score (issue 19.3), written to ``contacts/rules/duplicate_calibration.json``
 
 A file of people with known truth (``dirty_rows.linkage_rows``: rows with one person
 number are one person) goes through the real import pipeline into the benchmarks'
-database. Then every pair the blocks produce (``contacts.dedupe.BLOCKS``, blocks bigger
-than ``MAX_BLOCK`` left out, as candidate finding does) is compared by
-``contacts.pair_scoring.pair_compare`` and labelled by person number. A monotone mapping
-raw score → share of true duplicates is fitted by pool-adjacent-violators (a higher raw
-score never gets a lower share) and written as steps, with the generator's seed and size,
-the date and the commit. It also prints, per threshold, the recall and precision the
+database. Then every pair candidate finding compared as the import went (``block_pairs``:
+``contacts.dedupe.BLOCKS``, blocks bigger than ``MAX_BLOCK`` left out) is compared by
+``contacts.pair_scoring.pair_compare`` and labelled by person number. Over the pairs
+candidate finding considers (a shared phone or email, or more than names alike), a
+monotone mapping raw score → share of true duplicates is fitted by pool-adjacent-violators
+(a higher raw score never gets a lower share) and written as steps, with the generator's
+seed and size, the date and the commit. It also prints, per threshold, the recall and precision the
 candidates would have, to choose ``dedupe.CANDIDATE_THRESHOLD``.
 
 Run::
@@ -82,35 +83,48 @@ def _import(path: Path):
     return practice
 
 
-def block_pairs(rows):
-    """Every pair of ``rows`` (CandidateRows) sharing a block of at most MAX_BLOCK."""
+def block_pairs(rows, chunk: int):
+    """Every pair of ``rows`` (CandidateRows, in the order the import created them) that
+    candidate finding compares: chunk by chunk, each chunk's contacts with the contacts
+    there are by then that share a block of at most MAX_BLOCK members, a block once too big
+    never read again (``candidates_find``'s ``oversized``). Blocks grow as a list is
+    imported, so pairs of a block too big at the end were compared while it was small."""
     from contacts.dedupe import BLOCKS, MAX_BLOCK
 
     pairs = set()
-    for block in BLOCKS:
-        members = defaultdict(list)
-        for row in rows:
-            if key := getattr(row, block):
-                members[key].append(row.id)
-        for ids in members.values():
-            if len(ids) > MAX_BLOCK:
-                continue
-            for i, a in enumerate(ids):
-                for b in ids[i + 1 :]:
-                    pairs.add((min(a, b), max(a, b)))
-    return pairs
+    members = {block: defaultdict(list) for block in BLOCKS}
+    oversized = set()
+    for start in range(0, len(rows), chunk):
+        subjects = rows[start : start + chunk]
+        for block in BLOCKS:
+            for row in subjects:
+                if key := getattr(row, block):
+                    members[block][key].append(row.id)
+        for block in BLOCKS:
+            for row in subjects:
+                key = getattr(row, block)
+                if not key or (block, key) in oversized:
+                    continue
+                ids = members[block][key]
+                if len(ids) > MAX_BLOCK:
+                    oversized.add((block, key))
+                    continue
+                pairs.update((min(row.id, other), max(row.id, other)) for other in ids)
+    return {(a, b) for a, b in pairs if a != b}
 
 
 def pav(points: list[tuple[float, int]]) -> list[tuple[float, float, int]]:
-    """Pool adjacent violators over (raw, label) sorted by raw: steps (from raw, share,
-    pairs) whose shares never go down, each pooling at least MIN_PAIRS_PER_STEP pairs."""
+    """Pool adjacent violators over (raw, label) points: steps (from raw, share, pairs)
+    whose shares never go down, each pooling at least MIN_PAIRS_PER_STEP pairs. Pairs of
+    one raw score are one group, never split between steps."""
+    groups: dict[float, list[float]] = {}
+    for raw, label in points:
+        group = groups.setdefault(raw, [0, 0])
+        group[0] += label
+        group[1] += 1
     blocks: list[list[float]] = []  # [from raw, positives, count]
-    for raw, label in sorted(points):
-        if blocks and blocks[-1][0] == raw:
-            blocks[-1][1] += label
-            blocks[-1][2] += 1
-        else:
-            blocks.append([raw, label, 1])
+    for raw in sorted(groups):
+        blocks.append([raw, *groups[raw]])
         while len(blocks) > 1 and (
             blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]
             or blocks[-2][2] < MIN_PAIRS_PER_STEP
@@ -118,7 +132,7 @@ def pav(points: list[tuple[float, int]]) -> list[tuple[float, float, int]]:
             last = blocks.pop()
             blocks[-1][1] += last[1]
             blocks[-1][2] += last[2]
-    # The last step may be small: pool it into the one before while that keeps monotone.
+    # The last step may be small: pool it into the one before.
     while len(blocks) > 1 and blocks[-1][2] < MIN_PAIRS_PER_STEP:
         last = blocks.pop()
         blocks[-1][1] += last[1]
@@ -163,7 +177,9 @@ def main() -> None:
     rows = {row[1]: CandidateRow._make(row[1:]) for row in fetched}
     person = {row[1]: person_of[row[0]] for row in fetched}
     true_pairs = sum(n * (n - 1) // 2 for n in sizes.values())
-    pairs = block_pairs(list(rows.values()))
+    from contacts.import_runs import _chunk_rows
+
+    pairs = block_pairs(sorted(rows.values()), _chunk_rows(len(fetched)))
     compared = []
     for a, b in pairs:
         comparison = pair_scoring.pair_compare(rows[a], rows[b])
