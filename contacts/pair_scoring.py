@@ -74,12 +74,13 @@ BIRTH_DATE = {
     "digits_swapped": 3.0,
     "two_digits": 1.0,
     "missing": 0.0,
-    "different": -6.0,
+    "different": -4.5,
 }
 ADDRESS = {
     "same": 2.0,
     "similar": 1.5,
     "same_street": 1.0,
+    "house_number_typo": 0.5,
     "same_postal_code": 0.5,
     "missing": 0.0,
     "different": -1.0,
@@ -119,7 +120,9 @@ def _corroborated(birth: str, address: str) -> bool:
     return birth not in ("missing", "different") or address in CORROBORATING_ADDRESS
 
 
-CORROBORATING_ADDRESS = frozenset({"same", "similar", "same_street", "same_postal_code"})
+CORROBORATING_ADDRESS = frozenset(
+    {"same", "similar", "same_street", "house_number_typo", "same_postal_code"}
+)
 BEST_NAMES = max(FIRST_NAME.values()) + max(LAST_NAME.values())
 BEST_REST = BEST_NAMES + max(ADDRESS.values())  # the best all but the birth date can add
 
@@ -248,10 +251,14 @@ def address_level(a: Pairable, b: Pairable) -> str:
             return "same_postal_code"
         return "missing"
     (number_a, street_a), (number_b, street_b) = _street(a.address), _street(b.address)
-    if not number_a or number_a != number_b:
+    # A house number with one digit wrong, missing or two swapped ("24" / "42") is a typo
+    # when the street agrees.
+    if not number_a or DamerauLevenshtein.distance(number_a, number_b, score_cutoff=2) > 1:
         return "different"  # two homes, in one postal code or not
     alike = JaroWinkler.similarity(street_a, street_b) >= NAME_LIKE
     same_postal = bool(a.postal_code) and a.postal_code == b.postal_code
+    if alike and number_a != number_b:
+        return "house_number_typo"
     if alike:
         return "similar" if same_postal or not (a.postal_code and b.postal_code) else "same_street"
     return "different"  # two homes, in one postal code or not
@@ -292,6 +299,7 @@ ADDRESS_WORDS = {
     "same": "same address",
     "similar": "similar address",
     "same_street": "same street and number, other postal code",
+    "house_number_typo": "same street, house numbers one digit apart",
     "same_postal_code": "same postal code",
     "different": "different addresses",
 }
