@@ -54,3 +54,50 @@ def test_an_admin_searches_merges_identical_pairs_and_moves_to_the_next_pair(
     expect(page.locator(".messages")).to_contain_text("Kept as two people")
     screenshot(page, "next-pair")
     assert_accessible(found)
+
+
+def test_a_person_filed_twice_is_listed_above_a_family_and_each_says_why(
+    page, screenshot, practice, member
+):
+    import datetime as dt
+
+    from contacts.dedupe import candidates_find
+
+    member(Role.ADMIN, user__username="adele")
+    home = {"postal_code": "62701", "address": "14 Elm Street"}
+    people = [
+        ("Sarah", "Haddad", dt.date(1975, 3, 2), "+12175550142"),
+        ("Fatima", "Haddad", dt.date(2004, 9, 21), "+12175550142"),
+        ("José", "Muñoz", dt.date(1980, 6, 1), ""),
+        ("Jose", "Munoz", dt.date(1980, 6, 1), ""),
+    ]
+    contacts = [
+        ContactFactory(
+            practice=practice,
+            first_name=first,
+            last_name=last,
+            date_of_birth=born,
+            phone=phone,
+            phone_raw=phone,
+            **home,
+        )
+        for first, last, born, phone in people
+    ]
+    candidates_find(practice, [c.pk for c in contacts])
+    log_in(page, "adele")
+
+    page.goto(f"/p/{practice.slug}/contacts/duplicates/?reason=&score=&q=munoz")
+    rows = page.locator("table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("same first name, accents differ")
+    page.goto(f"/p/{practice.slug}/contacts/duplicates/?reason=family")
+    expect(page.locator("table tbody tr").first).to_contain_text(
+        "first names differ: Sarah / Fatima — often family"
+    )
+    page.goto(f"/p/{practice.slug}/contacts/duplicates/")
+    first_row = page.locator("table tbody tr").first
+    expect(first_row).to_contain_text("José Muñoz")
+    expect(first_row).to_contain_text("100%")
+    found = {"list": blocking_violations(page, "list sorted by score")}
+    screenshot(page, "list-by-score")
+    assert_accessible(found)
