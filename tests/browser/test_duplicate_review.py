@@ -3,9 +3,12 @@ next pair, each page passing axe-core."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import expect
 
+from contacts.dedupe import candidates_find
 from reactivate.models import Role
 from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import assert_accessible, blocking_violations
@@ -59,10 +62,6 @@ def test_an_admin_searches_merges_identical_pairs_and_moves_to_the_next_pair(
 def test_a_person_filed_twice_is_listed_above_a_family_and_each_says_why(
     page, screenshot, practice, member
 ):
-    import datetime as dt
-
-    from contacts.dedupe import candidates_find
-
     member(Role.ADMIN, user__username="adele")
     home = {"postal_code": "62701", "address": "14 Elm Street"}
     people = [
