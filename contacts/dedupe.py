@@ -293,8 +293,8 @@ CANDIDATE_FIELDS = CandidateRow._fields
 BLOCKS = (
     "phone",
     "email",
-    "dob_key",
     "birth_key",
+    "dob_key",
     "year_key",
     "sound_key",
     "last_sound_key",
@@ -302,6 +302,9 @@ BLOCKS = (
     "house_key",
     "street_key",
 )
+# A block whose members are all in a block of another kind, read only where that one was
+# too big: two contacts of one dob_key (birth date and initials) share a birth_key.
+NARROWER = {"dob_key": "birth_key"}
 # The columns an import's identity and block queries look contacts up by.
 LOOKUP_COLUMNS = ("practice_id", "merged_into_id", "external_id", "name_key", *BLOCKS)
 # A blocking key shared by more live contacts than this is not evidence (a clinic's own
@@ -399,7 +402,16 @@ def candidates_find(
     known_big = oversized if oversized is not None else set()
     for block in BLOCKS:
         keys = sorted(
-            {key for c in subjects if (key := getattr(c, block)) and (block, key) not in known_big}
+            {
+                key
+                for c in subjects
+                if (key := getattr(c, block))
+                and (block, key) not in known_big
+                and (
+                    block not in NARROWER
+                    or (NARROWER[block], getattr(c, NARROWER[block])) in known_big
+                )
+            }
         )
         if not keys:
             continue
