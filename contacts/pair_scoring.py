@@ -43,6 +43,7 @@ class Pairable(Protocol):
     postal_code: str
     address: str
     addr_key: str
+    street_key: str
 
 
 # --- Weights: evidence for (+) and against (-) one person, per field and level ---------
@@ -213,6 +214,8 @@ def birth_date_level(a: dt.date | None, b: dt.date | None) -> str:
         return "missing"
     if a == b:
         return "same"
+    if a.year != b.year and a.month not in (b.month, b.day) and a.day not in (b.day, b.month):
+        return "different"  # three parts differ, read either way: three digits at least
     if a.year == b.year and a.day == b.month and a.month == b.day:
         return "day_month_swapped"
     sa = f"{a.year:04d}{a.month:02d}{a.day:02d}"
@@ -250,6 +253,11 @@ def address_level(a: Pairable, b: Pairable) -> str:
         if a.postal_code and a.postal_code == b.postal_code:
             return "same_postal_code"
         return "missing"
+    # House numbers first, as ``street_key`` holds them (read without parsing either
+    # address): most pairs a block offers live at different numbers.
+    key_a, key_b = a.street_key.partition("|")[0], b.street_key.partition("|")[0]
+    if key_a != key_b and DamerauLevenshtein.distance(key_a, key_b, score_cutoff=2) > 1:
+        return "different"
     (number_a, street_a), (number_b, street_b) = _street(a.address), _street(b.address)
     # A house number with one digit wrong, missing or two swapped ("24" / "42") is a typo
     # when the street agrees.
