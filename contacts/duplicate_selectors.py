@@ -14,7 +14,11 @@ REASONS = {
     "email": ("Same email", Q(reason__contains="same email") | Q(reason__contains="and email")),
     "birth_date": ("Same birth date", Q(reason__contains="same birth date")),
     "address": ("Same address", Q(reason__contains="same address")),
-    "family": ("First names differ (often family)", Q(reason__contains="often family")),
+    # Pairs recorded before calibrated scores (0.1) said "different first name (family?)".
+    "family": (
+        "First names differ (often family)",
+        Q(reason__contains="often family") | Q(reason__contains="different first name"),
+    ),
     "other_birth_date": ("Different birth dates", Q(reason__contains="different birth dates")),
 }
 # Scores are calibrated: the share of pairs like it that were one person (pair_scoring).

@@ -94,6 +94,18 @@ def test_filter_by_reason_shows_only_those_pairs(admin, practice):
     assert shown(admin.get(list_url(practice), {"reason": "email"})) == [by_email.pk]
 
 
+def test_the_family_filter_also_finds_pairs_recorded_before_calibrated_scores(admin, practice):
+    recorded_now = DuplicateCandidateFactory(
+        practice=practice, reason="same phone; first names differ: Ann / Bo — often family"
+    )
+    recorded_in_0_1 = DuplicateCandidateFactory(
+        practice=practice, reason="same phone; names 60% alike; different first name (family?)"
+    )
+    DuplicateCandidateFactory(practice=practice, reason="same phone; same birth date")
+    found = shown(admin.get(list_url(practice), {"reason": "family"}))
+    assert sorted(found) == sorted([recorded_now.pk, recorded_in_0_1.pk])
+
+
 def test_filter_by_score_shows_only_that_band(admin, practice):
     high = DuplicateCandidateFactory(practice=practice, score=0.95)
     DuplicateCandidateFactory(practice=practice, score=0.6)
