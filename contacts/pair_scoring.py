@@ -322,10 +322,28 @@ def pair_compare(a: Pairable, b: Pairable, *, at_least: float | None = None) -> 
     names being compared (most pairs a block offers, and the names cost the most)."""
     phone = bool(a.phone) and a.phone == b.phone
     email = bool(a.email) and a.email == b.email
-    birth = birth_date_level(a.date_of_birth, b.date_of_birth)
     shown_anyway = phone or email
-    if at_least is not None and not shown_anyway and BIRTH_DATE[birth] + BEST_REST < at_least:
-        return None  # birth dates too far apart for anything else to make up
+    if at_least is not None and not shown_anyway and not (a.addr_key and a.addr_key == b.addr_key):
+        # Most pairs a block offers: birth dates whose year, month and day all differ
+        # (birth_date_level's first test, inline), at different addresses.
+        da, db = a.date_of_birth, b.date_of_birth
+        if (
+            da is not None
+            and db is not None
+            and da.year != db.year
+            and da.month != db.month
+            and da.month != db.day
+            and da.day != db.day
+            and da.day != db.month
+            and _only_same_address("different", at_least)
+        ):
+            return None
+    birth = birth_date_level(a.date_of_birth, b.date_of_birth)
+    if at_least is not None and not shown_anyway:
+        if BIRTH_DATE[birth] + BEST_REST < at_least:
+            return None  # birth dates too far apart for anything else to make up
+        if _only_same_address(birth, at_least) and not (a.addr_key and a.addr_key == b.addr_key):
+            return None  # only the same address could make up for the birth dates
     address = address_level(a, b)
     partial = BIRTH_DATE[birth] + ADDRESS[address]
     partial += (SHARED_PHONE if phone else 0.0) + (SHARED_EMAIL if email else 0.0)
@@ -338,6 +356,20 @@ def pair_compare(a: Pairable, b: Pairable, *, at_least: float | None = None) -> 
     first, last, swapped = _names(a, b)
     raw = partial + FIRST_NAME[first] + LAST_NAME[last] + (SWAPPED_NAMES if swapped else 0.0)
     return Comparison(a, b, first, last, swapped, birth, address, phone, email, raw)
+
+
+@lru_cache(maxsize=64)
+def _only_same_address(birth: str, at_least: float) -> bool:
+    """Whether a pair of birth date level ``birth`` (no phone or email shared) reaches
+    ``at_least`` and is corroborated only with the same address ("same": equal
+    ``addr_key``, read without comparing the addresses): most pairs a block offers have
+    different birth dates and live apart."""
+    enough = [
+        level
+        for level, weight in ADDRESS.items()
+        if BIRTH_DATE[birth] + weight + BEST_NAMES >= at_least and _corroborated(birth, level)
+    ]
+    return enough == ["same"]
 
 
 def _evidence(c: Comparison) -> str:

@@ -62,3 +62,15 @@ def test_the_review_list_is_sorted_by_score_by_default(practice):
     for score in scores:
         DuplicateCandidateFactory(practice=practice, score=score)
     assert [c.score for c in candidate_list(practice)] == sorted(scores, reverse=True)
+
+
+def test_a_birth_date_entirely_different_is_made_up_for_only_by_the_same_address(practice):
+    # One person with a wrong birth date, filed twice at one home: still shown; the same
+    # names at another house of the street are not (read without comparing addresses).
+    one = row(practice, "Grace", "Okafor", dt.date(1961, 2, 3))
+    again = row(practice, "Grace", "Okafor", dt.date(1975, 8, 19))
+    elsewhere = row(practice, "Grace", "Okafor", dt.date(1975, 8, 19), address="90 Elm Street")
+    _score, reason = pair_judge(one, again)
+    assert "same address" in reason and "different birth dates" in reason
+    assert pair_judge(one, elsewhere) is None
+    assert pair_compare(one, elsewhere).address == "different"  # without a threshold: read
