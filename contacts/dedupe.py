@@ -305,6 +305,12 @@ BLOCKS = (
 # A block whose members are all in a block of another kind, read only where that one was
 # too big: two contacts of one dob_key (birth date and initials) share a birth_key.
 NARROWER = {"dob_key": "birth_key"}
+# Blocks that pair two contacts only when one of them has no birth date. Names that sound
+# alike in one postal code are many namesakes; of two with birth dates, the same person
+# shares a birth_key, year_key or day and month block unless both dates are wrong, and a
+# household's one address (house_key) whatever the dates. Without a birth date, the
+# phonetic names and the postal code are what is left to find them by.
+UNDATED_ONLY = frozenset({"sound_key"})
 # The columns an import's identity and block queries look contacts up by.
 LOOKUP_COLUMNS = ("practice_id", "merged_into_id", "external_id", "name_key", *BLOCKS)
 # A blocking key shared by more live contacts than this is not evidence (a clinic's own
@@ -324,22 +330,30 @@ def _block_members(
     # blocks first and reading the small ones after read each block twice). The
     # subjects are at hand, so only the other members are read: each subject is in
     # all its blocks, and reading it again for each was a third of the rows read.
-    keys_array, keys_param = key_array(keys)
-    sql = f"""
-        SELECT members.* FROM unnest({keys_array}) AS k(key)
-        CROSS JOIN LATERAL (
-            SELECT {", ".join(CANDIDATE_FIELDS)} FROM contacts_contact x
-            WHERE x.practice_id = %s AND x.{block} = k.key AND x.merged_into_id IS NULL
-                AND x.id <> ALL(string_to_array(%s, ',')::bigint[])
-            LIMIT %s
-        ) AS members
-    """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
-    params = [keys_param, practice.pk, ids, MAX_BLOCK + 1]
     wanted = set(keys)
     members: dict[str, list[CandidateRow]] = defaultdict(list)
     for subject in subjects:
         if (key := getattr(subject, block)) in wanted:
             members[key].append(subject)
+    keys_array, keys_param = key_array(keys)
+    source, params, undated = f"unnest({keys_array}) AS k(key)", [keys_param], ""
+    if block in UNDATED_ONLY:
+        # Of a block whose subjects all have birth dates, only the members without one.
+        source = f"unnest({keys_array}, string_to_array(%s, ',')::bool[]) AS k(key, dated)"
+        params.append(
+            ",".join("t" if all(r.date_of_birth for r in members[key]) else "f" for key in keys)
+        )
+        undated = "AND (x.date_of_birth IS NULL OR NOT k.dated)"
+    sql = f"""
+        SELECT members.* FROM {source}
+        CROSS JOIN LATERAL (
+            SELECT {", ".join(CANDIDATE_FIELDS)} FROM contacts_contact x
+            WHERE x.practice_id = %s AND x.{block} = k.key AND x.merged_into_id IS NULL
+                AND x.id <> ALL(string_to_array(%s, ',')::bigint[]) {undated}
+            LIMIT %s
+        ) AS members
+    """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
+    params += [practice.pk, ids, MAX_BLOCK + 1]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
@@ -420,12 +434,22 @@ def candidates_find(
         # was left out for its size.
         known_big.update((block, key) for key in keys if key not in members)
         for subject in subjects:
-            for other in members.get(getattr(subject, block), ()):
-                pair = (min(subject.id, other.id), max(subject.id, other.id))
-                if other.id == subject.id or pair in seen:
+            others = members.get(getattr(subject, block))
+            if others is None or len(others) == 1:
+                continue  # no block, or the subject alone in it
+            mine = subject.id
+            dated_only = block in UNDATED_ONLY and subject.date_of_birth is not None
+            for other in others:
+                theirs = other.id
+                if theirs == mine or (dated_only and other.date_of_birth is not None):
+                    continue
+                if mine < theirs:
+                    pair, first, second = (mine, theirs), subject, other
+                else:
+                    pair, first, second = (theirs, mine), other, subject
+                if pair in seen:
                     continue
                 seen.add(pair)
-                first, second = (subject, other) if subject.id < other.id else (other, subject)
                 if (judged := pair_judge(first, second)) is not None:
                     found[pair] = judged
     if not found:

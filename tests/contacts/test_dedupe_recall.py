@@ -34,6 +34,15 @@ def test_typod_names_with_the_same_birth_date_and_address_are_a_candidate(practi
     assert "same birth date" in candidate.reason and "one typo apart" in candidate.reason
 
 
+def test_a_record_without_birth_date_or_address_is_found_by_names_that_sound_alike(practice):
+    # Nothing but the phonetic names and the postal code brings these two together.
+    one = make(practice, "Jon", "Smith", dt.date(1980, 4, 4))
+    other = make(practice, "Jon", "Smyth", None, address="")
+    candidate = pair(practice, one, other)
+    assert candidate is not None
+    assert "same postal code" in candidate.reason and "one typo apart" in candidate.reason
+
+
 def test_birth_dates_with_day_and_month_swapped_are_a_candidate(practice):
     one = make(practice, "Haruto", "Tanaka", dt.date(1985, 4, 7))
     other = make(practice, "Haruto", "Tanaka", dt.date(1985, 7, 4), address="")
