@@ -317,6 +317,10 @@ LOOKUP_COLUMNS = ("practice_id", "merged_into_id", "external_id", "name_key", *B
 # phone, a care home's address, a common surname in a town): the block is skipped, which
 # keeps the pairs per contact bounded however long the list.
 MAX_BLOCK = 50
+# Blocks derived from names (phonetic codes, initials, year of birth) are smaller: a
+# block of more than ten people whose names sound alike is namesakes, not evidence, and the same
+# person is in a birth date, house or phone block as well.
+MAX_BLOCK_OF = dict.fromkeys(("year_key", "sound_key", "last_sound_key", "first_sound_key"), 10)
 
 
 def _block_members(
@@ -324,12 +328,14 @@ def _block_members(
 ) -> dict[str, list[CandidateRow]]:
     """The blocks ``keys`` of kind ``block``: key → its live members, ``subjects`` (the
     chunk's contacts, ``ids`` their ids as one ``key_array`` parameter) included, leaving
-    out blocks with more than MAX_BLOCK members."""
+    out blocks with more than MAX_BLOCK members (MAX_BLOCK_OF for the name blocks)."""
     # One index scan per key, stopped after MAX_BLOCK + 1 members: a big block is
     # known for one by the rows it gives, and a small one is read once (counting
     # blocks first and reading the small ones after read each block twice). The
     # subjects are at hand, so only the other members are read: each subject is in
     # all its blocks, and reading it again for each was a third of the rows read.
+    # ``<> ''`` (keys are never blank) lets the planner use the partial indexes, which
+    # leave out the contacts without that key.
     wanted = set(keys)
     members: dict[str, list[CandidateRow]] = defaultdict(list)
     for subject in subjects:
@@ -348,18 +354,20 @@ def _block_members(
         SELECT members.* FROM {source}
         CROSS JOIN LATERAL (
             SELECT {", ".join(CANDIDATE_FIELDS)} FROM contacts_contact x
-            WHERE x.practice_id = %s AND x.{block} = k.key AND x.merged_into_id IS NULL
+            WHERE x.practice_id = %s AND x.{block} = k.key AND x.{block} <> ''
+                AND x.merged_into_id IS NULL
                 AND x.id <> ALL(string_to_array(%s, ',')::bigint[]) {undated}
             LIMIT %s
         ) AS members
     """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
-    params += [practice.pk, ids, MAX_BLOCK + 1]
+    most = MAX_BLOCK_OF.get(block, MAX_BLOCK)
+    params += [practice.pk, ids, most + 1]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             member = CandidateRow._make(row)
             members[getattr(member, block)].append(member)
-    return {key: rows for key, rows in members.items() if len(rows) <= MAX_BLOCK}
+    return {key: rows for key, rows in members.items() if len(rows) <= most}
 
 
 def pair_judge(a: CandidateRow, b: CandidateRow) -> tuple[float, str] | None:

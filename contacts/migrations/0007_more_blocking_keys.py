@@ -156,31 +156,51 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="contact",
-            index=models.Index(fields=["practice", "birth_key"], name="contact_birth_key"),
-        ),
-        migrations.AddIndex(
-            model_name="contact",
-            index=models.Index(fields=["practice", "year_key"], name="contact_year_key"),
-        ),
-        migrations.AddIndex(
-            model_name="contact",
             index=models.Index(
-                fields=["practice", "last_sound_key"], name="contact_last_sound_key"
+                fields=["practice", "birth_key"],
+                name="contact_birth_key",
+                condition=~models.Q(birth_key=""),
             ),
         ),
         migrations.AddIndex(
             model_name="contact",
             index=models.Index(
-                fields=["practice", "first_sound_key"], name="contact_first_sound_key"
+                fields=["practice", "year_key"],
+                name="contact_year_key",
+                condition=~models.Q(year_key=""),
             ),
         ),
         migrations.AddIndex(
             model_name="contact",
-            index=models.Index(fields=["practice", "house_key"], name="contact_house_key"),
+            index=models.Index(
+                fields=["practice", "last_sound_key"],
+                name="contact_last_sound_key",
+                condition=~models.Q(last_sound_key=""),
+            ),
         ),
         migrations.AddIndex(
             model_name="contact",
-            index=models.Index(fields=["practice", "street_key"], name="contact_street_key"),
+            index=models.Index(
+                fields=["practice", "first_sound_key"],
+                name="contact_first_sound_key",
+                condition=~models.Q(first_sound_key=""),
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="contact",
+            index=models.Index(
+                fields=["practice", "house_key"],
+                name="contact_house_key",
+                condition=~models.Q(house_key=""),
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="contact",
+            index=models.Index(
+                fields=["practice", "street_key"],
+                name="contact_street_key",
+                condition=~models.Q(street_key=""),
+            ),
         ),
         # After the indexes: the contacts table has deferred triggers, and an index cannot be
         # built in a transaction holding their pending events.
