@@ -110,3 +110,10 @@ def test_typod_records_without_a_phone_become_candidates_in_an_import(practice):
     assert Contact.objects.live().count() == 2  # two charts: for a person to decide
     candidate = DuplicateCandidate.objects.get()
     assert candidate.score >= 0.9
+
+
+@pytest.mark.parametrize(("namesakes", "paired"), [(10, True), (11, False)])
+def test_more_than_ten_namesakes_are_not_evidence_by_their_names(practice, namesakes, paired):
+    # Undated, no address: only the phonetic names in one postal code bring them together.
+    crowd = [make(practice, "Jon", "Smith", None, address="") for _ in range(namesakes)]
+    assert (candidates_find(practice, [c.pk for c in crowd]) > 0) is paired
