@@ -1,12 +1,13 @@
 """More blocking keys for duplicate candidates (issue 19.2): birth_key (birth date with day
 and month in order), year_key (year of birth with initials), last_sound_key and
-first_sound_key (one name's phonetic code with the other's initial), house_key (postal
-code with house number) and street_key (house number with the phonetic street word);
-sound_key no longer holds the postal code and reads first and last names either way
-round. Existing contacts get their keys here, computed by
-a frozen copy of ``contacts.dedupe_keys`` as it was when this migration was written
-(a migration never runs application code that can change): birth_key and year_key in SQL,
-the others in batches of ids (metaphone has no SQL twin that agrees with jellyfish's)."""
+first_sound_key (one name's phonetic code with the other's initial and the birth day and
+month in order), house_key (postal code with house number) and street_key (house number
+with the phonetic street word); sound_key reads first and last names either way round
+(still followed by the postal code). The index on addr_key goes: no query looks contacts
+up by it any more. Existing contacts get their keys here, computed by a frozen copy of
+``contacts.dedupe_keys`` as it was when this migration was written (a migration never
+runs application code that can change): birth_key and year_key in SQL, the others in
+batches of ids (metaphone has no SQL twin that agrees with jellyfish's)."""
 
 import unicodedata
 
@@ -43,16 +44,21 @@ def _letters(text):
     return "".join(c for c in _fold(text or "").casefold() if c.isalpha())
 
 
-def _name_keys(first_name, last_name):
+def name_keys(first_name, last_name, date_of_birth, postal_code):
     """(sound_key, last_sound_key, first_sound_key)."""
     first, last = _letters(first_name), _letters(last_name)
     last_code, first_code = _phonetic(last_name)[:5], _phonetic(first_name)[:5]
     if not (last_code and first_code and first and last):
         return "", "", ""
+    sound = "|".join(sorted((last_code, first_code)))
+    day_month = ""
+    if date_of_birth is not None:
+        low, high = sorted((date_of_birth.month, date_of_birth.day))
+        day_month = f"{low:02d}-{high:02d}"
     return (
-        "|".join(sorted((last_code, first_code))),
-        f"{last_code}|{first[:1]}",
-        f"{first_code}|{last[:1]}",
+        f"{sound}|{postal_code}"[:40] if postal_code else "",
+        f"{last_code}|{first[:1]}|{day_month}" if day_month else "",
+        f"{first_code}|{last[:1]}|{day_month}" if day_month else "",
     )
 
 
@@ -92,15 +98,15 @@ def backfill(apps, schema_editor):
         last = 0
         while True:
             cursor.execute(
-                "SELECT id, first_name, last_name, address, postal_code FROM contacts_contact "
-                "WHERE id > %s ORDER BY id LIMIT %s",
+                "SELECT id, first_name, last_name, date_of_birth, address, postal_code "
+                "FROM contacts_contact WHERE id > %s ORDER BY id LIMIT %s",
                 [last, BATCH],
             )
             rows = cursor.fetchall()
             if not rows:
                 break
             last = rows[-1][0]
-            names = [_name_keys(row[1], row[2]) for row in rows]
+            names = [name_keys(row[1], row[2], row[3], row[5]) for row in rows]
             cursor.execute(
                 """
                 UPDATE contacts_contact c SET sound_key = k.sound, last_sound_key = k.last_sound,
@@ -114,8 +120,8 @@ def backfill(apps, schema_editor):
                     [n[0] for n in names],
                     [n[1] for n in names],
                     [n[2] for n in names],
-                    [_house_key(row[4], row[3]) for row in rows],
-                    [_street_key(row[3]) for row in rows],
+                    [_house_key(row[5], row[4]) for row in rows],
+                    [_street_key(row[4]) for row in rows],
                 ],
             )
 
@@ -137,12 +143,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="contact",
             name="last_sound_key",
-            field=models.CharField(blank=True, db_default="", default="", max_length=8),
+            field=models.CharField(blank=True, db_default="", default="", max_length=16),
         ),
         migrations.AddField(
             model_name="contact",
             name="first_sound_key",
-            field=models.CharField(blank=True, db_default="", default="", max_length=8),
+            field=models.CharField(blank=True, db_default="", default="", max_length=16),
         ),
         migrations.AddField(
             model_name="contact",
@@ -202,6 +208,9 @@ class Migration(migrations.Migration):
                 condition=~models.Q(street_key=""),
             ),
         ),
+        # addr_key is no longer a block (house_key is): scoring compares it in Python,
+        # and no query looks contacts up by it.
+        migrations.RemoveIndex(model_name="contact", name="contact_addr_key"),
         # After the indexes: the contacts table has deferred triggers, and an index cannot be
         # built in a transaction holding their pending events.
         migrations.RunPython(backfill, migrations.RunPython.noop),
