@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchdb import bench_database_url, database_claim, practice_own
 from dirty_rows import HEADER, linkage_rows
+from import_bench import file_import
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_PAIRS_PER_STEP = 20  # a step's share is read off at least this many pairs
@@ -59,10 +60,6 @@ def _import(path: Path):
     """Import ``path`` through the wizard's pipeline into a fresh practice; returns it."""
     from django.db import connection, transaction
 
-    from contacts.import_batches import import_batch_create, import_headers
-    from contacts.import_runs import import_batch_run
-    from contacts.mapping import mapping_resolve
-    from contacts.models import ImportStatus
     from reactivate.models import Practice
 
     with connection.cursor() as cursor:
@@ -72,14 +69,7 @@ def _import(path: Path):
             name="Calibration practice", slug=f"calibrate-{os.getpid()}-{time.time_ns()}"
         )
         practice_own(cursor, practice.pk)
-    with path.open("rb") as file:
-        batch = import_batch_create(practice=practice, fileobj=file, name=path.name)
-    batch.mapping = mapping_resolve(import_headers(batch), batch.mapping)
-    batch.status = ImportStatus.QUEUED
-    batch.save(update_fields=["mapping", "status"])
-    batch = import_batch_run(batch.pk)
-    if batch.status != ImportStatus.DONE:
-        raise SystemExit(f"import ended {batch.status}: {batch.error}")
+    file_import(practice, path)
     return practice
 
 

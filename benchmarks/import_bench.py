@@ -167,28 +167,35 @@ def _unique_external_id(*, present: bool) -> None:
             editor.remove_constraint(Contact, constraint)
 
 
-def phase_ours(path: Path, practice_id: int, limit: int | None) -> dict:
-    """The wizard's pipeline on the whole file, timed (``linkage_quality.py`` runs it too,
-    then reads what it decided)."""
+def file_import(practice, path: Path):
+    """Import ``path`` for ``practice`` as the wizard does (import_batch_start minus the
+    Celery queueing), in this process; the finished batch, or exit if it did not finish."""
     from contacts.import_batches import import_batch_create, import_headers
     from contacts.import_runs import import_batch_run
     from contacts.mapping import mapping_resolve
     from contacts.models import ImportStatus
+
+    with path.open("rb") as file:
+        batch = import_batch_create(practice=practice, fileobj=file, name=path.name)
+    batch.mapping = mapping_resolve(import_headers(batch), batch.mapping)
+    batch.status = ImportStatus.QUEUED
+    batch.save(update_fields=["mapping", "status"])
+    batch = import_batch_run(batch.pk)
+    if batch.status != ImportStatus.DONE:
+        raise SystemExit(f"our import ended {batch.status}: {batch.error}")
+    return batch
+
+
+def phase_ours(path: Path, practice_id: int, limit: int | None) -> dict:
+    """The wizard's pipeline on the whole file, timed (``linkage_quality.py`` runs it too,
+    then reads what it decided)."""
     from reactivate.models import Practice
 
     assert limit is None, "our pipeline always imports the whole file"
     practice = Practice.objects.get(pk=practice_id)
     start = time.perf_counter()
-    with path.open("rb") as file:
-        batch = import_batch_create(practice=practice, fileobj=file, name=path.name)
-    # What the wizard's mapping step saves (import_batch_start minus the Celery queueing).
-    batch.mapping = mapping_resolve(import_headers(batch), batch.mapping)
-    batch.status = ImportStatus.QUEUED
-    batch.save(update_fields=["mapping", "status"])
-    batch = import_batch_run(batch.pk)
+    batch = file_import(practice, path)
     seconds = time.perf_counter() - start
-    if batch.status != ImportStatus.DONE:
-        raise SystemExit(f"our import ended {batch.status}: {batch.error}")
     return {
         "rows": batch.summary["rows"],
         "seconds": seconds,
