@@ -30,7 +30,14 @@ from contacts.models import (
     ContactMerge,
     DuplicateCandidate,
 )
-from contacts.pair_scoring import calibrated, pair_compare, raw_needed
+from contacts.pair_scoring import (
+    BEST_REST,
+    BIRTH_DATE,
+    _only_same_address,
+    calibrated,
+    pair_compare,
+    raw_needed,
+)
 from reactivate.models import Practice
 
 # Calibrated score (share of true duplicates among generated pairs like it) from which a
@@ -323,51 +330,118 @@ MAX_BLOCK = 50
 MAX_BLOCK_OF = dict.fromkeys(("year_key", "sound_key", "last_sound_key", "first_sound_key"), 10)
 
 
-def _block_members(
+def _digits_apart(a: str, b: str) -> str:
+    """SQL: how many of the eight digits of two YYYYMMDD integers differ."""
+    # "%%": the statement goes through psycopg, where "%" starts a parameter.
+    return " + ".join(f"(({a} / {10**k}) %% 10 <> ({b} / {10**k}) %% 10)::int" for k in range(8))
+
+
+def pair_worth_comparing() -> str:
+    """SQL over two block members ``s`` and ``o``: false only for a pair ``pair_judge``
+    refuses whatever their names, so PostgreSQL leaves it out before Python reads it.
+
+    Most pairs a block offers are two people whose birth dates, or addresses, rule them out
+    before their names are compared (``pair_compare``'s early exits); at a hundred
+    thousand contacts they were half of the pairs compared and of the rows read. This is
+    those exits, loosened where SQL cannot say as much, never tightened: a pair it keeps
+    is still judged whole. Built from the weights, so a new calibration cannot make it
+    drop a pair the scoring would keep."""
+    at_least = raw_needed(CANDIDATE_THRESHOLD)
+    shared = "(s.phone <> '' AND s.phone = o.phone) OR (s.email <> '' AND s.email = o.email)"
+    same_address = "(s.addr_key <> '' AND s.addr_key = o.addr_key)"
+    dated = "(s.date_of_birth IS NOT NULL AND o.date_of_birth IS NOT NULL)"
+    # birth_date_level is not "different" only within two digits, or one digit with
+    # day and month swapped.
+    close = f"({_digits_apart('s.ymd', 'o.ymd')} <= 2 OR {_digits_apart('s.ymd', 'o.ydm')} <= 1)"
+    # address_level corroborates (pair_scoring.CORROBORATING_ADDRESS) only at one address
+    # (addr_key), in one postal code with an address missing, or with house numbers at
+    # most one typo apart: with both at least three characters long, one edit leaves
+    # their first or their last character alone.
+    house_a, house_b = "split_part(s.street_key, '|', 1)", "split_part(o.street_key, '|', 1)"
+    near_house = (
+        f"({house_a} = {house_b} OR {house_a} = '' OR {house_b} = '' OR "
+        f"(abs(length({house_a}) - length({house_b})) <= 1 AND (length({house_a}) <= 2 "
+        f"OR length({house_b}) <= 2 OR left({house_a}, 1) = left({house_b}, 1) "
+        f"OR right({house_a}, 1) = right({house_b}, 1))))"
+    )
+    corroborating_address = (
+        f"({same_address} OR ((s.address = '' OR o.address = '') AND s.postal_code <> '' "
+        f"AND s.postal_code = o.postal_code) OR (s.address <> '' AND o.address <> '' "
+        f"AND {near_house}))"
+    )
+    if BIRTH_DATE["different"] + BEST_REST < at_least:
+        different = "FALSE"  # birth dates too far apart for anything to make up
+    elif _only_same_address("different", at_least):
+        different = same_address
+    else:
+        different = corroborating_address
+    return (
+        f"({shared} OR ({dated} AND {close}) OR (NOT {dated} AND {corroborating_address}) "
+        f"OR {different})"
+    )
+
+
+def _block_pairs(
     practice: Practice, block: str, keys: list[str], subjects: list[CandidateRow], ids: str
-) -> dict[str, list[CandidateRow]]:
-    """The blocks ``keys`` of kind ``block``: key → its live members, ``subjects`` (the
-    chunk's contacts, ``ids`` their ids as one ``key_array`` parameter) included, leaving
-    out blocks with more than MAX_BLOCK members (MAX_BLOCK_OF for the name blocks)."""
-    # One index scan per key, stopped after MAX_BLOCK + 1 members: a big block is
-    # known for one by the rows it gives, and a small one is read once (counting
-    # blocks first and reading the small ones after read each block twice). The
-    # subjects are at hand, so only the other members are read: each subject is in
-    # all its blocks, and reading it again for each was a third of the rows read.
-    # ``<> ''`` (keys are never blank) lets the planner use the partial indexes, which
-    # leave out the contacts without that key.
-    wanted = set(keys)
-    members: dict[str, list[CandidateRow]] = defaultdict(list)
-    for subject in subjects:
-        if (key := getattr(subject, block)) in wanted:
-            members[key].append(subject)
+) -> tuple[set[tuple[int, int]], set[str]]:
+    """The pairs worth comparing (``pair_worth_comparing``) in the blocks ``keys`` of kind
+    ``block``, each a subject (``subjects``, the chunk's contacts; ``ids`` their ids as one
+    ``key_array`` parameter) and another member, as (lower id, higher id); and the keys
+    left out for having more than MAX_BLOCK members (MAX_BLOCK_OF for the name blocks).
+
+    One statement: an index scan per key, stopped after the most members a block may have
+    plus one (a big block is known by the rows it gives), and the pairs made and sifted by
+    PostgreSQL, so Python reads only the contacts of pairs that could be kept."""
     keys_array, keys_param = key_array(keys)
-    source, params, undated = f"unnest({keys_array}) AS k(key)", [keys_param], ""
+    source, params, undated, one_undated = f"unnest({keys_array}) AS k(key)", [keys_param], "", ""
     if block in UNDATED_ONLY:
-        # Of a block whose subjects all have birth dates, only the members without one.
+        # A block whose subjects all have birth dates reads only its members without one.
+        by_key = defaultdict(list)
+        for subject in subjects:
+            by_key[getattr(subject, block)].append(subject)
         source = f"unnest({keys_array}, string_to_array(%s, ',')::bool[]) AS k(key, dated)"
         params.append(
-            ",".join("t" if all(r.date_of_birth for r in members[key]) else "f" for key in keys)
+            ",".join("t" if all(r.date_of_birth for r in by_key[key]) else "f" for key in keys)
         )
-        undated = "AND (x.date_of_birth IS NULL OR NOT k.dated)"
-    sql = f"""
-        SELECT members.* FROM {source}
-        CROSS JOIN LATERAL (
-            SELECT {", ".join(CANDIDATE_FIELDS)} FROM contacts_contact x
-            WHERE x.practice_id = %s AND x.{block} = k.key AND x.{block} <> ''
-                AND x.merged_into_id IS NULL
-                AND x.id <> ALL(string_to_array(%s, ',')::bigint[]) {undated}
-            LIMIT %s
-        ) AS members
-    """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
+        undated = "AND (x.date_of_birth IS NULL OR NOT k.dated OR x.id = ANY(subject.ids))"
+        one_undated = "AND (s.date_of_birth IS NULL OR o.date_of_birth IS NULL)"
     most = MAX_BLOCK_OF.get(block, MAX_BLOCK)
-    params += [practice.pk, ids, most + 1]
+    sql = f"""
+        WITH subject AS (SELECT string_to_array(%s, ',')::bigint[] AS ids),
+        m AS MATERIALIZED (
+            SELECT k.key, x.*, x.id = ANY(subject.ids) AS mine,
+                to_char(x.date_of_birth, 'YYYYMMDD')::int AS ymd,
+                to_char(x.date_of_birth, 'YYYYDDMM')::int AS ydm
+            FROM subject, {source}
+            CROSS JOIN LATERAL (
+                SELECT id, phone, email, date_of_birth, postal_code, address, addr_key,
+                    street_key
+                FROM contacts_contact x
+                WHERE x.practice_id = %s AND x.{block} = k.key AND x.{block} <> ''
+                    AND x.merged_into_id IS NULL {undated}
+                LIMIT %s
+            ) AS x
+        ),
+        big AS (SELECT key FROM m GROUP BY key HAVING count(*) > %s)
+        SELECT s.id, o.id, NULL FROM m s JOIN m o ON o.key = s.key AND o.id <> s.id
+        WHERE s.mine AND (NOT o.mine OR o.id > s.id) {one_undated}
+            AND s.key NOT IN (SELECT key FROM big) AND {pair_worth_comparing()}
+        UNION ALL
+        SELECT NULL, NULL, key FROM big
+    """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
+    params = [ids, *params, practice.pk, most + 1, most]
+    pairs, big = set(), set()
     with connection.cursor() as cursor:
+        # The planner expects every member to pair with every other and so compiles the
+        # statement (JIT), which took longer than running it (0.6 of 0.7 s a chunk).
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            member = CandidateRow._make(row)
-            members[getattr(member, block)].append(member)
-    return {key: rows for key, rows in members.items() if len(rows) <= most}
+        for mine, theirs, key in cursor.fetchall():
+            if key is not None:
+                big.add(key)
+            else:
+                pairs.add((mine, theirs) if mine < theirs else (theirs, mine))
+    return pairs, big
 
 
 def pair_judge(a: CandidateRow, b: CandidateRow) -> tuple[float, str] | None:
@@ -416,11 +490,9 @@ def candidates_find(
         )
         subjects = [CandidateRow._make(row) for row in cursor.fetchall()]
     ids = key_array([subject.id for subject in subjects])[1]
-    found: dict[tuple[int, int], tuple[float, str]] = {}
-    seen: set[tuple[int, int]] = set()  # compared once, whichever blocks they share
-    # One kind of block at a time, so only its members are held (at a million contacts a
-    # chunk's surname blocks alone hold a few hundred thousand rows). In BLOCKS order: a
-    # pair that shares a phone or email is recorded as family before another block sees it.
+    pairs: set[tuple[int, int]] = set()  # compared once, whichever blocks they share
+    # One kind of block at a time, in BLOCKS order: a key of a NARROWER kind is read only
+    # where its wider block was found too big, by this chunk or an earlier one.
     known_big = oversized if oversized is not None else set()
     for block in BLOCKS:
         keys = sorted(
@@ -437,29 +509,25 @@ def candidates_find(
         )
         if not keys:
             continue
-        members = _block_members(practice, block, keys, subjects, ids)
-        # Each subject is a member of its own block, so a key with no members is one that
-        # was left out for its size.
-        known_big.update((block, key) for key in keys if key not in members)
-        for subject in subjects:
-            others = members.get(getattr(subject, block))
-            if others is None or len(others) == 1:
-                continue  # no block, or the subject alone in it
-            mine = subject.id
-            dated_only = block in UNDATED_ONLY and subject.date_of_birth is not None
-            for other in others:
-                theirs = other.id
-                if theirs == mine or (dated_only and other.date_of_birth is not None):
-                    continue
-                if mine < theirs:
-                    pair, first, second = (mine, theirs), subject, other
-                else:
-                    pair, first, second = (theirs, mine), other, subject
-                if pair in seen:
-                    continue
-                seen.add(pair)
-                if (judged := pair_judge(first, second)) is not None:
-                    found[pair] = judged
+        found_pairs, big = _block_pairs(practice, block, keys, subjects, ids)
+        pairs |= found_pairs
+        known_big.update((block, key) for key in big)
+    if not pairs:
+        return 0
+    rows = {subject.id: subject for subject in subjects}
+    if others := sorted({i for pair in pairs for i in pair if i not in rows}):
+        where, values = any_of("id", others)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join(CANDIDATE_FIELDS)} FROM contacts_contact "  # noqa: S608
+                f"WHERE practice_id = %s AND {where}",
+                [practice.pk, *values],
+            )
+            rows.update((row[0], CandidateRow._make(row)) for row in cursor.fetchall())
+    found: dict[tuple[int, int], tuple[float, str]] = {}
+    for pair in sorted(pairs):
+        if (judged := pair_judge(rows[pair[0]], rows[pair[1]])) is not None:
+            found[pair] = judged
     if not found:
         return 0
     pairs = sorted(found)
