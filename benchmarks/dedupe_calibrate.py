@@ -4,7 +4,7 @@ raw score (issue 19.3), written to ``contacts/rules/duplicate_calibration.json``
 A file of people with known truth (``dirty_rows.linkage_rows``: rows with one person
 number are one person) goes through the real import pipeline into the benchmarks'
 database. Then every pair candidate finding compared as the import went (``block_pairs``:
-``contacts.dedupe.BLOCKS``, blocks bigger than ``MAX_BLOCK`` left out) is compared by
+``contacts.candidates.BLOCKS``, blocks bigger than ``MAX_BLOCK`` left out) is compared by
 ``contacts.pair_scoring.pair_compare`` and labelled by person number. Over the pairs
 candidate finding considers (a shared phone or email, or more than names alike), a
 monotone mapping raw score → share of true duplicates is fitted by pool-adjacent-violators
@@ -79,7 +79,7 @@ def block_pairs(rows, chunk: int):
     there are by then that share a block of at most MAX_BLOCK members, a block once too big
     never read again (``candidates_find``'s ``oversized``). Blocks grow as a list is
     imported, so pairs of a block too big at the end were compared while it was small."""
-    from contacts.dedupe import BLOCKS, MAX_BLOCK
+    from contacts.candidates import BLOCKS, MAX_BLOCK
 
     pairs = set()
     members = {block: defaultdict(list) for block in BLOCKS}
@@ -141,7 +141,7 @@ def main() -> None:
     from django.db import connection
 
     from contacts import pair_scoring
-    from contacts.dedupe import CANDIDATE_FIELDS, CANDIDATE_THRESHOLD, CandidateRow
+    from contacts.candidates import CANDIDATE_FIELDS, CANDIDATE_THRESHOLD, CandidateRow
 
     person_of: dict[str, int] = {}
     sizes: dict[int, int] = defaultdict(int)

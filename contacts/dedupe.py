@@ -3,16 +3,12 @@
 Family members share phones and emails, so a shared contact point alone never merges two
 patients. Identity — the same EMR id; or the same phone or email *and* matching names; or
 matching names *and* birth date — merges automatically. Anything weaker becomes a
-``DuplicateCandidate`` for a person. Candidates are found through blocking keys (phone,
-email and the keys of ``dedupe_keys``: birth dates, initials, phonetic names, addresses),
-so the work per contact stays small however long the list, and scored by
-``pair_scoring`` (a calibrated share of true duplicates, with the evidence in words).
+``DuplicateCandidate`` for a person (``contacts.candidates``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -30,19 +26,8 @@ from contacts.models import (
     ContactMerge,
     DuplicateCandidate,
 )
-from contacts.pair_scoring import (
-    BEST_REST,
-    BIRTH_DATE,
-    _only_same_address,
-    calibrated,
-    pair_compare,
-    raw_needed,
-)
 from reactivate.models import Practice
 
-# Calibrated score (share of true duplicates among generated pairs like it) from which a
-# pair without a shared phone or email is shown to a person.
-CANDIDATE_THRESHOLD = 0.3
 IDENTITY_FIELDS = ("id", "external_id", "name_key", "phone", "email", "date_of_birth")
 
 
@@ -149,9 +134,6 @@ def _match(contact_id: int, reason: str, merged: bool) -> Match:
     if merged:
         return Match(contact_id, f"{reason} as a record merged into this one", True)
     return Match(contact_id, reason)
-
-
-_LIVE_CONTACTS = "FROM contacts_contact WHERE practice_id = %s AND merged_into_id IS NULL"
 
 
 KEY_SEPARATOR = "\x1f"  # ASCII unit separator: no key from a file holds it (see key_array)
@@ -266,293 +248,6 @@ def _survivors(practice: Practice, merged_into: dict[int, int]) -> dict[int, tup
                 further[record] = up
         pending = further
     return found
-
-
-# --- Candidates -----------------------------------------------------------------------
-
-
-class CandidateRow(NamedTuple):
-    """A contact as candidate finding reads it (CANDIDATE_FIELDS): a tuple, not a dict or
-    a model, because a chunk's blocks hold tens of thousands of them."""
-
-    id: int
-    first_name: str
-    last_name: str
-    phone: str
-    email: str
-    date_of_birth: dt.date | None
-    postal_code: str
-    address: str
-    dob_key: str
-    birth_key: str
-    year_key: str
-    sound_key: str
-    last_sound_key: str
-    first_sound_key: str
-    addr_key: str
-    house_key: str
-    street_key: str
-
-
-CANDIDATE_FIELDS = CandidateRow._fields
-# The kinds of block (``dedupe_keys``), phone and email first: a pair sharing one is
-# recorded (and shown as a household when its names differ) before another block sees it.
-BLOCKS = (
-    "phone",
-    "email",
-    "birth_key",
-    "dob_key",
-    "year_key",
-    "sound_key",
-    "last_sound_key",
-    "first_sound_key",
-    "house_key",
-    "street_key",
-)
-# A block whose members are all in a block of another kind, read only where that one was
-# too big: two contacts of one dob_key (birth date and initials) share a birth_key.
-NARROWER = {"dob_key": "birth_key"}
-# Blocks that pair two contacts only when one of them has no birth date. Names that sound
-# alike in one postal code are many namesakes; of two with birth dates, the same person
-# shares a birth_key, year_key or day and month block unless both dates are wrong, and a
-# household's one address (house_key) whatever the dates. Without a birth date, the
-# phonetic names and the postal code are what is left to find them by.
-UNDATED_ONLY = frozenset({"sound_key"})
-# The columns an import's identity and block queries look contacts up by.
-LOOKUP_COLUMNS = ("practice_id", "merged_into_id", "external_id", "name_key", *BLOCKS)
-# A blocking key shared by more live contacts than this is not evidence (a clinic's own
-# phone, a care home's address, a common surname in a town): the block is skipped, which
-# keeps the pairs per contact bounded however long the list.
-MAX_BLOCK = 50
-# Blocks derived from names (phonetic codes, initials, year of birth) are smaller: a
-# block of more than ten people whose names sound alike is namesakes, not evidence, and the same
-# person is in a birth date, house or phone block as well.
-MAX_BLOCK_OF = dict.fromkeys(("year_key", "sound_key", "last_sound_key", "first_sound_key"), 10)
-
-
-def _digits_apart(a: str, b: str) -> str:
-    """SQL: how many of the eight digits of two YYYYMMDD integers differ."""
-    # "%%": the statement goes through psycopg, where "%" starts a parameter.
-    return " + ".join(f"(({a} / {10**k}) %% 10 <> ({b} / {10**k}) %% 10)::int" for k in range(8))
-
-
-def pair_worth_comparing() -> str:
-    """SQL over two block members ``s`` and ``o``: false only for a pair ``pair_judge``
-    refuses whatever their names, so PostgreSQL leaves it out before Python reads it.
-
-    Most pairs a block offers are two people whose birth dates, or addresses, rule them out
-    before their names are compared (``pair_compare``'s early exits); at a hundred
-    thousand contacts they were half of the pairs compared and of the rows read. This is
-    those exits, loosened where SQL cannot say as much, never tightened: a pair it keeps
-    is still judged whole. Built from the weights, so a new calibration cannot make it
-    drop a pair the scoring would keep."""
-    at_least = raw_needed(CANDIDATE_THRESHOLD)
-    shared = "(s.phone <> '' AND s.phone = o.phone) OR (s.email <> '' AND s.email = o.email)"
-    same_address = "(s.addr_key <> '' AND s.addr_key = o.addr_key)"
-    dated = "(s.date_of_birth IS NOT NULL AND o.date_of_birth IS NOT NULL)"
-    # birth_date_level is not "different" only within two digits, or one digit with
-    # day and month swapped.
-    close = f"({_digits_apart('s.ymd', 'o.ymd')} <= 2 OR {_digits_apart('s.ymd', 'o.ydm')} <= 1)"
-    # address_level corroborates (pair_scoring.CORROBORATING_ADDRESS) only at one address
-    # (addr_key), in one postal code with an address missing, or with house numbers at
-    # most one typo apart: with both at least three characters long, one edit leaves
-    # their first or their last character alone.
-    house_a, house_b = "split_part(s.street_key, '|', 1)", "split_part(o.street_key, '|', 1)"
-    near_house = (
-        f"({house_a} = {house_b} OR {house_a} = '' OR {house_b} = '' OR "
-        f"(abs(length({house_a}) - length({house_b})) <= 1 AND (length({house_a}) <= 2 "
-        f"OR length({house_b}) <= 2 OR left({house_a}, 1) = left({house_b}, 1) "
-        f"OR right({house_a}, 1) = right({house_b}, 1))))"
-    )
-    corroborating_address = (
-        f"({same_address} OR ((s.address = '' OR o.address = '') AND s.postal_code <> '' "
-        f"AND s.postal_code = o.postal_code) OR (s.address <> '' AND o.address <> '' "
-        f"AND {near_house}))"
-    )
-    if BIRTH_DATE["different"] + BEST_REST < at_least:
-        different = "FALSE"  # birth dates too far apart for anything to make up
-    elif _only_same_address("different", at_least):
-        different = same_address
-    else:
-        different = corroborating_address
-    return (
-        f"({shared} OR ({dated} AND {close}) OR (NOT {dated} AND {corroborating_address}) "
-        f"OR {different})"
-    )
-
-
-def _block_pairs(
-    practice: Practice, block: str, keys: list[str], subjects: list[CandidateRow], ids: str
-) -> tuple[set[tuple[int, int]], set[str]]:
-    """The pairs worth comparing (``pair_worth_comparing``) in the blocks ``keys`` of kind
-    ``block``, each a subject (``subjects``, the chunk's contacts; ``ids`` their ids as one
-    ``key_array`` parameter) and another member, as (lower id, higher id); and the keys
-    left out for having more than MAX_BLOCK members (MAX_BLOCK_OF for the name blocks).
-
-    One statement: an index scan per key, stopped after the most members a block may have
-    plus one (a big block is known by the rows it gives), and the pairs made and sifted by
-    PostgreSQL, so Python reads only the contacts of pairs that could be kept."""
-    keys_array, keys_param = key_array(keys)
-    source, params, undated, one_undated = f"unnest({keys_array}) AS k(key)", [keys_param], "", ""
-    if block in UNDATED_ONLY:
-        # A block whose subjects all have birth dates reads only its members without one.
-        by_key = defaultdict(list)
-        for subject in subjects:
-            by_key[getattr(subject, block)].append(subject)
-        source = f"unnest({keys_array}, string_to_array(%s, ',')::bool[]) AS k(key, dated)"
-        params.append(
-            ",".join("t" if all(r.date_of_birth for r in by_key[key]) else "f" for key in keys)
-        )
-        undated = "AND (x.date_of_birth IS NULL OR NOT k.dated OR x.id = ANY(subject.ids))"
-        one_undated = "AND (s.date_of_birth IS NULL OR o.date_of_birth IS NULL)"
-    most = MAX_BLOCK_OF.get(block, MAX_BLOCK)
-    sql = f"""
-        WITH subject AS (SELECT string_to_array(%s, ',')::bigint[] AS ids),
-        m AS MATERIALIZED (
-            SELECT k.key, x.*, x.id = ANY(subject.ids) AS mine,
-                to_char(x.date_of_birth, 'YYYYMMDD')::int AS ymd,
-                to_char(x.date_of_birth, 'YYYYDDMM')::int AS ydm
-            FROM subject, {source}
-            CROSS JOIN LATERAL (
-                SELECT id, phone, email, date_of_birth, postal_code, address, addr_key,
-                    street_key
-                FROM contacts_contact x
-                WHERE x.practice_id = %s AND x.{block} = k.key AND x.{block} <> ''
-                    AND x.merged_into_id IS NULL {undated}
-                LIMIT %s
-            ) AS x
-        ),
-        big AS (SELECT key FROM m GROUP BY key HAVING count(*) > %s)
-        SELECT s.id, o.id, NULL FROM m s JOIN m o ON o.key = s.key AND o.id <> s.id
-        WHERE s.mine AND (NOT o.mine OR o.id > s.id) {one_undated}
-            AND s.key NOT IN (SELECT key FROM big) AND {pair_worth_comparing()}
-        UNION ALL
-        SELECT NULL, NULL, key FROM big
-    """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
-    params = [ids, *params, practice.pk, most + 1, most]
-    pairs, big = set(), set()
-    with connection.cursor() as cursor:
-        # The planner expects every member to pair with every other and so compiles the
-        # statement (JIT), which took longer than running it (0.6 of 0.7 s a chunk).
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, params)
-        for mine, theirs, key in cursor.fetchall():
-            if key is not None:
-                big.add(key)
-            else:
-                pairs.add((mine, theirs) if mine < theirs else (theirs, mine))
-    return pairs, big
-
-
-def pair_judge(a: CandidateRow, b: CandidateRow) -> tuple[float, str] | None:
-    """(calibrated score, evidence) of a pair worth a person's look, else None.
-
-    A shared phone or email is always shown to a person, whatever the score (often a
-    spouse or child: never merged by itself, and read as family when first names and
-    birth dates differ). Other pairs need more than alike names (a birth date, address,
-    phone or email that agrees, or nearly) and a calibrated score of at least
-    CANDIDATE_THRESHOLD."""
-    comparison = pair_compare(a, b, at_least=raw_needed(CANDIDATE_THRESHOLD))
-    if comparison is None:
-        return None
-    score = round(calibrated(comparison.raw), 3)
-    shown_anyway = comparison.phone or comparison.email
-    if not shown_anyway and (not comparison.corroborated or score < CANDIDATE_THRESHOLD):
-        return None
-    return score, comparison.evidence[:200]
-
-
-def candidates_find(
-    practice: Practice,
-    contact_ids: Iterable[int],
-    oversized: set[tuple[str, str]] | None = None,
-) -> int:
-    """Record duplicate candidates between ``contact_ids`` and the practice's live
-    contacts. Pairs already decided ("not the same person") are left as they are.
-    Returns how many new candidates were recorded.
-
-    Pairs come from blocks (BLOCKS, each at most MAX_BLOCK contacts) and are kept as
-    ``pair_judge`` says, with their calibrated score and evidence.
-
-    ``oversized``: (block, key) pairs already found too big, which are not counted again;
-    the blocks found too big here are added. An import passes one set to all its chunks:
-    blocks only grow while a list is imported, and at a million contacts counting the
-    same big surname blocks again for every chunk was half of the candidates' queries."""
-    contact_ids = sorted(set(contact_ids))
-    if not contact_ids:
-        return 0
-    assert all(name in CANDIDATE_FIELDS for name in BLOCKS)
-    where, values = any_of("id", contact_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(CANDIDATE_FIELDS)} {_LIVE_CONTACTS} AND {where}",
-            [practice.pk, *values],
-        )
-        subjects = [CandidateRow._make(row) for row in cursor.fetchall()]
-    ids = key_array([subject.id for subject in subjects])[1]
-    pairs: set[tuple[int, int]] = set()  # compared once, whichever blocks they share
-    # One kind of block at a time, in BLOCKS order: a key of a NARROWER kind is read only
-    # where its wider block was found too big, by this chunk or an earlier one.
-    known_big = oversized if oversized is not None else set()
-    for block in BLOCKS:
-        keys = sorted(
-            {
-                key
-                for c in subjects
-                if (key := getattr(c, block))
-                and (block, key) not in known_big
-                and (
-                    block not in NARROWER
-                    or (NARROWER[block], getattr(c, NARROWER[block])) in known_big
-                )
-            }
-        )
-        if not keys:
-            continue
-        found_pairs, big = _block_pairs(practice, block, keys, subjects, ids)
-        pairs |= found_pairs
-        known_big.update((block, key) for key in big)
-    if not pairs:
-        return 0
-    rows = {subject.id: subject for subject in subjects}
-    if others := sorted({i for pair in pairs for i in pair if i not in rows}):
-        where, values = any_of("id", others)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {', '.join(CANDIDATE_FIELDS)} FROM contacts_contact "  # noqa: S608
-                f"WHERE practice_id = %s AND {where}",
-                [practice.pk, *values],
-            )
-            rows.update((row[0], CandidateRow._make(row)) for row in cursor.fetchall())
-    found: dict[tuple[int, int], tuple[float, str]] = {}
-    for pair in sorted(pairs):
-        if (judged := pair_judge(rows[pair[0]], rows[pair[1]])) is not None:
-            found[pair] = judged
-    if not found:
-        return 0
-    pairs = sorted(found)
-    # A decided pair already exists and is left alone; so is a concurrent insert.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO contacts_duplicatecandidate
-                (practice_id, contact_a_id, contact_b_id, score, reason, status, created_at)
-            SELECT %s, a, b, score, reason, %s, %s
-            FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::text[])
-                AS new(a, b, score, reason)
-            ON CONFLICT (contact_a_id, contact_b_id) DO NOTHING
-            """,
-            [
-                practice.pk,
-                CandidateStatus.OPEN.value,
-                timezone.now(),
-                [a for a, _ in pairs],
-                [b for _, b in pairs],
-                [found[pair][0] for pair in pairs],
-                [found[pair][1] for pair in pairs],
-            ],
-        )
-        return cursor.rowcount
 
 
 # --- Merge ----------------------------------------------------------------------------

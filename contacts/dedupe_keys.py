@@ -6,7 +6,7 @@ survivor, the test factory) stores what it returns.
 ``name_key`` is identity ("matching names"). The others are blocking keys: two contacts
 are compared for being one person only when they share one. Each catches a kind of
 corruption the others miss, and each is narrow enough that its blocks stay small
-(``dedupe.MAX_BLOCK`` leaves out any bigger), so the pairs per contact stay bounded however
+(``candidates.MAX_BLOCK`` leaves out any bigger), so the pairs per contact stay bounded however
 long the list:
 
 - ``dob_key``: birth date with the unordered initials (any typo after the first letters,
@@ -16,7 +16,7 @@ long the list:
 - ``year_key``: year of birth with the unordered initials: a wrong day or month;
 - ``sound_key``: phonetic surname with phonetic first name, unordered (swapped names
   agree), with the postal code: a missing birth date with names that sound alike at one
-  address area (``dedupe.UNDATED_ONLY``: two contacts that both have a birth date are not
+  address area (``candidates.UNDATED_ONLY``: two contacts that both have a birth date are not
   paired by it; at a hundred thousand contacts it offered half of all pairs compared, and
   their birth dates or address put them in another block);
 - ``last_sound_key``: phonetic surname with the first name's initial, and

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts.dedupe import candidates_find
+from contacts.candidates import candidates_find
 from contacts.import_cleaning import CleanRow, PracticeRules, batch_table, chunks_clean
 from contacts.import_matching import opt_outs_record, row_apply, row_fill, rows_match
 from contacts.import_writer import (

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from contacts.dedupe import LOOKUP_COLUMNS, any_of
+from contacts.candidates import LOOKUP_COLUMNS
+from contacts.dedupe import any_of
 from contacts.models import Contact, ImportBatch, RowResult
 
 UPDATABLE = [

@@ -335,14 +335,14 @@ def pair_compare(a: Pairable, b: Pairable, *, at_least: float | None = None) -> 
             and da.month != db.day
             and da.day != db.day
             and da.day != db.month
-            and _only_same_address("different", at_least)
+            and only_same_address("different", at_least)
         ):
             return None
     birth = birth_date_level(a.date_of_birth, b.date_of_birth)
     if at_least is not None and not shown_anyway:
         if BIRTH_DATE[birth] + BEST_REST < at_least:
             return None  # birth dates too far apart for anything else to make up
-        if _only_same_address(birth, at_least) and not (a.addr_key and a.addr_key == b.addr_key):
+        if only_same_address(birth, at_least) and not (a.addr_key and a.addr_key == b.addr_key):
             return None  # only the same address could make up for the birth dates
     address = address_level(a, b)
     partial = BIRTH_DATE[birth] + ADDRESS[address]
@@ -359,7 +359,7 @@ def pair_compare(a: Pairable, b: Pairable, *, at_least: float | None = None) -> 
 
 
 @lru_cache(maxsize=64)
-def _only_same_address(birth: str, at_least: float) -> bool:
+def only_same_address(birth: str, at_least: float) -> bool:
     """Whether a pair of birth date level ``birth`` (no phone or email shared) reaches
     ``at_least`` and is corroborated only with the same address ("same": equal
     ``addr_key``, read without comparing the addresses): most pairs a block offers have

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
-from contacts.dedupe import candidates_find
+from contacts.candidates import candidates_find
 from reactivate.models import Role
 from tests.browser.conftest import log_in
 from tests.browser.test_accessibility import assert_accessible, blocking_violations

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from contacts.dedupe import MAX_BLOCK, candidate_dismiss, candidates_find, contact_merge
+from contacts.candidates import MAX_BLOCK, candidates_find
+from contacts.dedupe import candidate_dismiss, contact_merge
 from contacts.models import CandidateStatus, Contact, ContactMerge, DuplicateCandidate
 from tests.factories import ContactFactory
 

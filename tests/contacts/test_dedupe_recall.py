@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from contacts.dedupe import candidates_find
+from contacts.candidates import candidates_find
 from contacts.models import Contact, DuplicateCandidate
 from tests.contacts.helpers import csv_bytes, run_import
 from tests.factories import ContactFactory

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from contacts.dedupe import CandidateRow, pair_judge
+from contacts.candidates import CandidateRow, pair_judge
 from contacts.duplicate_selectors import candidate_list
 from contacts.pair_scoring import calibrated, calibration, pair_compare
 from tests.factories import ContactFactory, DuplicateCandidateFactory
