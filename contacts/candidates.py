@@ -205,8 +205,10 @@ def _block_pairs(
     pairs, big = set(), set()
     with connection.cursor() as cursor:
         # The planner expects every member to pair with every other and so compiles the
-        # statement (JIT), which took longer than running it (0.6 of 0.7 s a chunk).
-        cursor.execute("SET LOCAL jit = off")
+        # statement (JIT), which took longer than running it (0.6 of 0.7 s a chunk). An
+        # import's chunk is a transaction; outside one, SET LOCAL would do nothing.
+        if connection.in_atomic_block:
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         for mine, theirs, key in cursor.fetchall():
             if key is not None:
