@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from django.db import connection
@@ -218,6 +218,38 @@ def _block_pairs(
     return pairs, big
 
 
+# Pairs judged at a time, their other contacts read together: at a million contacts a
+# chunk's pairs lead to some 300,000 other contacts, which read at once took 450 MB.
+PAIRS_AT_A_TIME = 20_000
+
+
+def _pairs_read(
+    practice: Practice, pairs: set[tuple[int, int]], mine: dict[int, CandidateRow]
+) -> Iterator[tuple[tuple[int, int], CandidateRow, CandidateRow]]:
+    """Each pair with its two contacts: ``mine`` (the chunk's) at hand, the others read
+    PAIRS_AT_A_TIME pairs at a time, in the order of their other contact."""
+
+    def other_of(pair: tuple[int, int]) -> int:
+        return pair[1] if pair[0] in mine else pair[0]
+
+    ordered = sorted(pairs, key=other_of)
+    for start in range(0, len(ordered), PAIRS_AT_A_TIME):
+        batch = ordered[start : start + PAIRS_AT_A_TIME]
+        others = sorted({other for pair in batch if (other := other_of(pair)) not in mine})
+        rows = {}
+        if others:
+            where, values = any_of("id", others)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {', '.join(CANDIDATE_FIELDS)} FROM contacts_contact "  # noqa: S608
+                    f"WHERE practice_id = %s AND {where}",
+                    [practice.pk, *values],
+                )
+                rows = {row[0]: CandidateRow._make(row) for row in cursor.fetchall()}
+        for a, b in batch:
+            yield (a, b), mine.get(a) or rows[a], mine.get(b) or rows[b]
+
+
 def pair_judge(a: CandidateRow, b: CandidateRow) -> tuple[float, str] | None:
     """(calibrated score, evidence) of a pair worth a person's look, else None.
 
@@ -288,19 +320,10 @@ def candidates_find(
         known_big.update((block, key) for key in big)
     if not pairs:
         return 0
-    rows = {subject.id: subject for subject in subjects}
-    if others := sorted({i for pair in pairs for i in pair if i not in rows}):
-        where, values = any_of("id", others)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT {', '.join(CANDIDATE_FIELDS)} FROM contacts_contact "  # noqa: S608
-                f"WHERE practice_id = %s AND {where}",
-                [practice.pk, *values],
-            )
-            rows.update((row[0], CandidateRow._make(row)) for row in cursor.fetchall())
+    mine = {subject.id: subject for subject in subjects}
     found: dict[tuple[int, int], tuple[float, str]] = {}
-    for pair in sorted(pairs):
-        if (judged := pair_judge(rows[pair[0]], rows[pair[1]])) is not None:
+    for pair, first, second in _pairs_read(practice, pairs, mine):
+        if (judged := pair_judge(first, second)) is not None:
             found[pair] = judged
     if not found:
         return 0
