@@ -95,7 +95,9 @@ def campaign_start(
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status != CampaignStatus.DRAFT:
         raise ValidationError("This campaign has already started.")
-    today = today or timezone.localdate()
+    # The practice's today: the server's (UTC) is tomorrow on a New York evening, and
+    # bookings made that evening would precede the enrollments and not count.
+    today = today or timezone.localdate(timezone.now(), campaign.practice.time_zone)
     preview = selectors.audience_preview(
         campaign.practice, campaign.buckets, campaign.filters, today
     )

@@ -48,8 +48,11 @@ def schedule(fake, n: int) -> None:
 
 def enroll(practice, *mrns: str) -> dict[str, Enrollment]:
     contacts = {mrn: ContactFactory(practice=practice, external_id=mrn) for mrn in mrns}
+    # The practice's today: on an evening in New York the UTC date is already tomorrow, and
+    # a campaign starting then would not have started when the patient booked.
+    today = timezone.localdate(timezone.now(), practice.time_zone)
     campaign = campaign_create(
-        practice=practice, name="Winter", buckets=["inquiry"], start_date=timezone.localdate()
+        practice=practice, name="Winter", buckets=["inquiry"], start_date=today
     )
     campaign_start(campaign)
     return {mrn: Enrollment.objects.get(contact=c) for mrn, c in contacts.items()}
