@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from outreach.models import AddressBlock, Direction, Message
 from tests.conftest import ROOT, worker_database_url
@@ -63,13 +63,15 @@ def test_the_contact_history_is_counted_by_the_cap(practice):
 
 def test_without_a_history_the_numbers_attempts_in_the_database_count(practice):
     sibling = ContactFactory(practice=practice, phone=MIAMI)
-    for _ in range(2):
-        Message.objects.create(
-            practice=practice, contact=sibling, direction=Direction.OUT, channel="sms",
-            to_number=MIAMI, status="sent",
-        )  # fmt: skip
-    at = timezone.now().isoformat()
-    answer = run(practice, "--phone", MIAMI, "--channel", "sms", "--at", at)
+    # An hour before a time inside the sending window: at the clock's own time the guard
+    # would stop at the window on an evening and never count the attempts.
+    with time_machine.travel("2026-12-02T14:00Z", tick=False):
+        for _ in range(2):
+            Message.objects.create(
+                practice=practice, contact=sibling, direction=Direction.OUT, channel="sms",
+                to_number=MIAMI, status="sent",
+            )  # fmt: skip
+    answer = run(practice, "--phone", MIAMI, "--channel", "sms", "--at", "2026-12-02T15:00Z")
     assert answer["cap_used"] == 2
 
 
