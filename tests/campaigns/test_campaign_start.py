@@ -182,3 +182,12 @@ def test_a_patient_without_a_textable_number_gets_email_instead_of_texts(practic
 def test_unknown_buckets_are_refused(practice):
     with pytest.raises(ValidationError, match="Choose buckets"):
         create(practice, buckets=["someday"])
+
+
+def test_a_campaign_started_on_a_new_york_evening_starts_that_day_not_the_next(practice):
+    # 20:00 in New York is 01:00 the next day in UTC, the server's time zone.
+    ContactFactory(practice=practice)
+    evening = dt.datetime(2026, 12, 1, 20, tzinfo=ZoneInfo("America/New_York"))
+    with time_machine.travel(evening, tick=False):
+        campaign_start(create(practice))
+    assert Enrollment.objects.get().start_day == TODAY
