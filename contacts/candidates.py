@@ -84,6 +84,14 @@ NARROWER = {"dob_key": "birth_key"}
 # household's one address (house_key) whatever the dates. Without a birth date, the
 # phonetic names and the postal code are what is left to find them by.
 UNDATED_ONLY = frozenset({"sound_key"})
+# Blocks keyed on no name (a birth date, a house, a street) that pair two contacts only
+# when they share an initial, either way round: one birth date or house number is shared
+# by strangers, more of them the longer the list (some forty a birth date at a million
+# contacts), while one person filed twice keeps a first or last initial through a typo, a
+# nickname or swapped names. On the linkage file (whose typos hit a first letter as often
+# as any other) recall went from 0.959 to 0.954: 40 of 9,320 true pairs, each with typos
+# in both initials; at a hundred thousand contacts a third fewer pairs were judged.
+INITIALED = frozenset({"birth_key", "house_key", "street_key"})
 # The columns an import's identity and block queries look contacts up by.
 LOOKUP_COLUMNS = ("practice_id", "merged_into_id", "external_id", "name_key", *BLOCKS)
 # A blocking key shared by more live contacts than this is not evidence (a clinic's own
@@ -101,7 +109,14 @@ MAX_BLOCK_OF = dict.fromkeys(("year_key", "sound_key", "last_sound_key", "first_
 MEMBER_COLUMNS = (
     "x.id, x.phone, x.email, x.date_of_birth, x.postal_code, x.address, x.addr_key, "
     "x.street_key, to_char(x.date_of_birth, 'YYYYMMDD')::int AS ymd, "
-    "to_char(x.date_of_birth, 'YYYYDDMM')::int AS ydm"
+    "to_char(x.date_of_birth, 'YYYYDDMM')::int AS ydm, "
+    "left(split_part(x.name_key, '|', 1), 1) AS fi, left(split_part(x.name_key, '|', 2), 1) AS li"
+)
+# SQL over two block members: they share an initial, either way round, or one has no name
+# to tell (INITIALED).
+INITIAL_SHARED = (
+    "((s.fi = '' AND s.li = '') OR (o.fi = '' AND o.li = '') "
+    "OR (s.fi <> '' AND s.fi IN (o.fi, o.li)) OR (s.li <> '' AND s.li IN (o.fi, o.li)))"
 )
 
 
@@ -181,6 +196,7 @@ def _block_pairs(
         )
         undated = "AND (x.date_of_birth IS NULL OR NOT k.dated OR x.id = ANY(subject.ids))"
         one_undated = "AND (s.date_of_birth IS NULL OR o.date_of_birth IS NULL)"
+    initialed = f"AND {INITIAL_SHARED}" if block in INITIALED else ""
     most = MAX_BLOCK_OF.get(block, MAX_BLOCK)
     sql = f"""
         WITH subject AS (SELECT string_to_array(%s, ',')::bigint[] AS ids),
@@ -196,7 +212,7 @@ def _block_pairs(
         ),
         big AS (SELECT key FROM m GROUP BY key HAVING count(*) > %s)
         SELECT s.id, o.id, NULL FROM m s JOIN m o ON o.key = s.key AND o.id <> s.id
-        WHERE s.mine AND (NOT o.mine OR o.id > s.id) {one_undated}
+        WHERE s.mine AND (NOT o.mine OR o.id > s.id) {one_undated} {initialed}
             AND s.key NOT IN (SELECT key FROM big) AND {pair_worth_comparing()}
         UNION ALL
         SELECT NULL, NULL, key FROM big

@@ -12,7 +12,8 @@ long the list:
 - ``dob_key``: birth date with the unordered initials (any typo after the first letters,
   first and last swapped), small even in a million contacts;
 - ``birth_key``: birth date with day and month in order (so "03/04" and "04/03" agree),
-  whatever the names: typo'd or nicknamed names of one birth date;
+  whatever the names: typo'd or nicknamed names of one birth date (paired only when they
+  share an initial, ``candidates.INITIALED``);
 - ``year_key``: year of birth with the unordered initials: a wrong day or month;
 - ``sound_key``: phonetic surname with phonetic first name, unordered (swapped names
   agree), with the postal code: a missing birth date with names that sound alike at one

@@ -14,9 +14,11 @@ from contacts.candidates import (
     CANDIDATE_FIELDS,
     MEMBER_COLUMNS,
     CandidateRow,
+    _block_pairs,
     pair_judge,
     pair_worth_comparing,
 )
+from contacts.dedupe import key_array
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +41,16 @@ STREETS = ["Harbor Drive", "Harbour Dr", "Elm Street"]
 POSTAL = ["62701", "62710", ""]
 
 
+def _rows(practice) -> list[CandidateRow]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(CANDIDATE_FIELDS)} FROM contacts_contact "  # noqa: S608
+            "WHERE practice_id = %s ORDER BY id",
+            [practice.pk],
+        )
+        return [CandidateRow._make(row) for row in cursor.fetchall()]
+
+
 def _people(practice, count: int) -> list[CandidateRow]:
     rng = random.Random(19)
     for _ in range(count):
@@ -56,13 +68,7 @@ def _people(practice, count: int) -> list[CandidateRow]:
             phone_raw="",
             email="family@example.com" if shared and rng.random() < 0.5 else "",
         )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(CANDIDATE_FIELDS)} FROM contacts_contact "  # noqa: S608
-            "WHERE practice_id = %s ORDER BY id",
-            [practice.pk],
-        )
-        return [CandidateRow._make(row) for row in cursor.fetchall()]
+    return _rows(practice)
 
 
 def _sifted(practice) -> set[tuple[int, int]]:
@@ -94,3 +100,20 @@ def test_the_database_leaves_out_people_whose_birth_dates_and_homes_rule_them_ou
     pairs = len(rows) * (len(rows) - 1) // 2
     # Most of these pairs are two people by their birth dates or homes alone.
     assert len(_sifted(practice)) < pairs * 0.8
+
+
+@pytest.mark.parametrize(("block", "home"), [("birth_key", ""), ("house_key", "12 Elm Street")])
+def test_a_block_keyed_on_no_name_pairs_only_people_sharing_an_initial(practice, block, home):
+    born, people = dt.date(1979, 6, 11), {}
+    names = [("Khadija", "Cohen"), ("Karen", "Lee"), ("Mary", "Chen"), ("Noah", "Ortiz")]
+    for first, last in names:
+        people[first] = ContactFactory(
+            practice=practice, first_name=first, last_name=last, date_of_birth=born,
+            address=home, postal_code="62701", phone="", phone_raw="", email="",
+        ).pk  # fmt: skip
+    subject = next(row for row in _rows(practice) if row.id == people["Khadija"])
+    pairs, _ = _block_pairs(
+        practice, block, [getattr(subject, block)], [subject], key_array([subject.id])[1]
+    )
+    # Karen shares the first initial, Mary Chen the surname's; Noah Ortiz neither.
+    assert {max(pair) for pair in pairs} == {people["Karen"], people["Mary"]}

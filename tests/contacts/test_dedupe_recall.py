@@ -117,3 +117,13 @@ def test_more_than_ten_namesakes_are_not_evidence_by_their_names(practice, names
     # Undated, no address: only the phonetic names in one postal code bring them together.
     crowd = [make(practice, "Jon", "Smith", None, address="") for _ in range(namesakes)]
     assert (candidates_find(practice, [c.pk for c in crowd]) > 0) is paired
+
+
+def test_one_birth_date_with_a_typo_in_the_surnames_first_letter_is_a_candidate(practice):
+    # Only the birth date brings these two together: their initials, phonetic surnames and
+    # addresses all differ, but they share the first name's initial.
+    one = make(practice, "Khadija", "Cohen", dt.date(1979, 6, 11))
+    other = make(practice, "Khadija", "Ohen", dt.date(1979, 6, 11), address="")
+    candidate = pair(practice, one, other)
+    assert candidate is not None
+    assert "same birth date" in candidate.reason
