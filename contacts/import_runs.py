@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts.candidates import candidates_find
+from contacts.candidates import candidate_row, candidates_find_among
 from contacts.import_cleaning import CleanRow, PracticeRules, batch_table, chunks_clean
 from contacts.import_matching import opt_outs_record, row_apply, row_fill, rows_match
 from contacts.import_writer import (
@@ -96,8 +96,10 @@ def _chunk_apply(
     report.sort()
     report_insert(batch, report)
     statistics_keep_up(state, len(rows))
-    touched = set(real_id.values()) | changed
-    counts["duplicate_candidates"] = candidates_find(practice, touched, state.oversized)
+    # The chunk's new and changed contacts, as just written.
+    touched = [candidate_row(real_id[i], contact.__dict__) for i, contact in new_contacts.items()]
+    touched += [candidate_row(i, existing[i].__dict__) for i in sorted(changed)]
+    counts["duplicate_candidates"] = candidates_find_among(practice, touched, state.oversized)
     return counts
 
 

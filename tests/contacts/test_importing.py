@@ -407,3 +407,15 @@ def test_statistics_are_refreshed_as_the_list_doubles_not_for_every_chunk(practi
         batch = run_import(practice, csv_bytes(_people(4500)), chunk_rows=500)
     assert batch.status == ImportStatus.DONE
     assert sum(q["sql"].startswith("ANALYZE") for q in queries.captured_queries) == 2
+
+
+def test_a_reimport_that_gives_a_contact_its_birth_date_finds_its_duplicate(practice):
+    first = [
+        ["L-7", "Jon", "Smith", "", "", "", "inquiry", ""],
+        ["L-8", "John", "Smith", "", "", "1980-04-04", "inquiry", ""],
+    ]
+    run_import(practice, csv_bytes(first))
+    assert DuplicateCandidate.objects.count() == 0  # one undated, nothing else alike
+    batch = run_import(practice, csv_bytes([["L-7", "Jon", "Smith", "", "", "1980-04-04", "", ""]]))
+    assert batch.summary["updated"] == 1
+    assert "same birth date" in DuplicateCandidate.objects.get().reason
