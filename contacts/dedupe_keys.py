@@ -12,8 +12,7 @@ long the list:
 - ``dob_key``: birth date with the unordered initials (any typo after the first letters,
   first and last swapped), small even in a million contacts;
 - ``birth_key``: birth date with day and month in order (so "03/04" and "04/03" agree),
-  whatever the names: typo'd or nicknamed names of one birth date (paired only when they
-  share an initial, ``candidates.INITIALED``);
+  whatever the names: typo'd or nicknamed names of one birth date;
 - ``year_key``: year of birth with the unordered initials: a wrong day or month;
 - ``sound_key``: phonetic surname with phonetic first name, unordered (swapped names
   agree), with the postal code: a missing birth date with names that sound alike at one
@@ -30,6 +29,10 @@ long the list:
   scoring calls "same address");
 - ``street_key``: house number with the phonetic first street word: the same street with
   a typo in the postal code.
+
+Blocks of a birth date, a house or a street pair two contacts only when they share an
+initial, either way round (``candidates.INITIALED``): strangers born one day or living at
+one number grow with the list, while one person filed twice keeps an initial.
 """
 
 from __future__ import annotations
