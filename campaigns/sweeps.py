@@ -15,11 +15,27 @@ from campaigns.models import CampaignStatus, Enrollment, State, Step, Touch, Tou
 from campaigns.planning import CHUNK, enrollments_create
 from campaigns.states import IllegalTransition
 from contacts.models import Bucket
+from reactivate.models import Practice
+
+
+def _practice_days(today: dt.date | None) -> list[tuple[dict, dt.date]]:
+    """(filter on enrollments, today) pairs: ``today`` for every practice when given, else
+    each practice's own today. A sweep at 20:00 in New York is already tomorrow in UTC:
+    by the server's date it completed and re-enrolled patients a day early."""
+    if today is not None:
+        return [({}, today)]
+    now = timezone.now()
+    zones = Practice.objects.order_by().values_list("time_zone", flat=True).distinct()
+    return [({"practice__time_zone": zone}, timezone.localdate(now, zone)) for zone in zones]
 
 
 def enrollments_complete_due(today: dt.date | None = None) -> int:
-    """Active enrollments with nothing left to send, past their last day, are completed."""
-    today = today or timezone.localdate()
+    """Active enrollments with nothing left to send, past their last day (the practice's
+    today), are completed."""
+    return sum(_complete_due(where, day) for where, day in _practice_days(today))
+
+
+def _complete_due(where: dict, today: dt.date) -> int:
     done = 0
     last_day = (
         Step.objects.filter(sequence=OuterRef("campaign__sequence"))
@@ -32,7 +48,7 @@ def enrollments_complete_due(today: dt.date | None = None) -> int:
     )
     # One query: each enrollment's last step day, and no per-row check for pending touches.
     candidates = (
-        Enrollment.objects.filter(state=State.ACTIVE, start_day__lt=today)
+        Enrollment.objects.filter(state=State.ACTIVE, start_day__lt=today, **where)
         .annotate(last_day=Subquery(last_day))
         .exclude(Exists(pending))
         .select_related("contact")
@@ -49,12 +65,17 @@ def enrollments_complete_due(today: dt.date | None = None) -> int:
 
 
 def nurture_reenroll_due(today: dt.date | None = None) -> int:
-    """Patients whose nurture or "not now" date has come are enrolled again (not-now story)."""
-    today = today or timezone.localdate()
+    """Patients whose nurture or "not now" date has come (the practice's today) are
+    enrolled again (not-now story)."""
+    return sum(_reenroll_due(where, day) for where, day in _practice_days(today))
+
+
+def _reenroll_due(where: dict, today: dt.date) -> int:
     due = Enrollment.objects.filter(
         state__in=[State.NURTURE, State.CLOSED_NOT_NOW],
         nurture_until__lte=today,
         renewed_at__isnull=True,
+        **where,
     ).select_related("campaign", "contact", "practice")
     renewed = 0
     for old in due.iterator(chunk_size=CHUNK):

@@ -89,3 +89,27 @@ def test_an_enrollment_with_a_touch_still_planned_is_not_completed(practice):
         due_at="2027-03-02T15:00Z",
     )
     assert enrollments_complete_due(TODAY) == 0
+
+
+# 20:00 in New York on 1 March, already 2 March by the server's clock (UTC).
+NEW_YORK_EVENING = dt.datetime(2027, 3, 2, 1, tzinfo=dt.UTC)
+
+
+def test_a_nurture_date_of_tomorrow_waits_on_a_new_york_evening(practice):
+    assert str(practice.time_zone) == "America/New_York"
+    EnrollmentFactory(
+        campaign__practice=practice, state=State.NURTURE, nurture_until=dt.date(2027, 3, 2)
+    )
+    with time_machine.travel(NEW_YORK_EVENING, tick=False):
+        assert nurture_reenroll_due() == 0
+
+
+def test_an_enrollment_whose_last_day_is_tomorrow_stays_active_on_a_new_york_evening(practice):
+    enrollment = EnrollmentFactory(campaign__practice=practice, start_day=dt.date(2027, 2, 20))
+    last_day = enrollment.campaign.sequence.steps.order_by("-day").first().day
+    enrollment.start_day = dt.date(2027, 3, 2) - dt.timedelta(days=last_day)
+    enrollment.save(update_fields=["start_day"])
+    with time_machine.travel(NEW_YORK_EVENING, tick=False):
+        assert enrollments_complete_due() == 0
+    with time_machine.travel(NEW_YORK_EVENING + dt.timedelta(hours=5), tick=False):
+        assert enrollments_complete_due() == 1
