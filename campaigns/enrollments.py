@@ -99,7 +99,7 @@ def enrollment_requalify(
         contact=enrollment.contact, enrollment=enrollment, kind=OutcomeKind.QUALIFIED, user=user
     )
     if not soon:
-        until = timezone.localdate() + dt.timedelta(days=enrollment.campaign.nurture_days)
+        until = enrollment.practice.today() + dt.timedelta(days=enrollment.campaign.nurture_days)
         return enrollment_move(enrollment, target, user=user, note=note, nurture_until=until)
     return enrollment_move(enrollment, target, user=user, note=note, appointment_at=appointment_at)
 
@@ -107,7 +107,7 @@ def enrollment_requalify(
 def enrollment_not_now(
     enrollment: Enrollment, *, user, return_date: dt.date, note: str = ""
 ) -> Enrollment:
-    if return_date <= timezone.localdate():
+    if return_date <= enrollment.practice.today():
         raise ValidationError("The return date must be in the future.")
     return enrollment_move(
         enrollment, State.CLOSED_NOT_NOW, user=user, note=note, nurture_until=return_date

@@ -97,7 +97,7 @@ def campaign_start(
         raise ValidationError("This campaign has already started.")
     # The practice's today: the server's (UTC) is tomorrow on a New York evening, and
     # bookings made that evening would precede the enrollments and not count.
-    today = today or timezone.localdate(timezone.now(), campaign.practice.time_zone)
+    today = today or campaign.practice.today()
     preview = selectors.audience_preview(
         campaign.practice, campaign.buckets, campaign.filters, today
     )

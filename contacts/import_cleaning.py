@@ -14,7 +14,6 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from contacts import dates, hygiene, import_sample, phones
 from contacts.dedupe import Identity, matching_keys
@@ -63,7 +62,7 @@ class PracticeRules:
             practice.default_area_code,
             str(practice.time_zone),
             synonyms,
-            timezone.localdate(),
+            practice.today(),
         )
 
     def for_file(self, table: Table, mapping: dict[str, str]) -> PracticeRules:

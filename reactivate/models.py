@@ -89,6 +89,11 @@ class Practice(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def today(self) -> dt.date:
+        """The date at the practice now: on a New York evening the server's (UTC) is
+        already tomorrow."""
+        return timezone.localdate(timezone.now(), self.time_zone)
+
 
 class Membership(models.Model):
     user = models.ForeignKey(

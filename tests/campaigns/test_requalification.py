@@ -115,3 +115,23 @@ def test_the_outcome_log_cannot_be_edited(coordinator):
         connection.cursor() as cursor,
     ):
         cursor.execute("UPDATE campaigns_outcome SET kind = 'scheduled'")
+
+
+# 20:00 in New York on 3 December, already 4 December by the server's clock (UTC).
+NEW_YORK_EVENING = dt.datetime(2026, 12, 4, 1, tzinfo=dt.UTC)
+
+
+def test_not_now_accepts_tomorrow_on_a_new_york_evening(coordinator):
+    enrollment = EnrollmentFactory()
+    assert str(enrollment.practice.time_zone) == "America/New_York"
+    with time_machine.travel(NEW_YORK_EVENING, tick=False):
+        enrollment_not_now(enrollment, user=coordinator, return_date=dt.date(2026, 12, 4))
+    assert enrollment.nurture_until == dt.date(2026, 12, 4)
+
+
+def test_nurture_days_count_from_the_practices_date_on_a_new_york_evening(coordinator):
+    enrollment = EnrollmentFactory(state=State.PAUSED)
+    with time_machine.travel(NEW_YORK_EVENING, tick=False):
+        enrollment_requalify(enrollment, user=coordinator, soon=False, fit=True)
+    enrollment.refresh_from_db()
+    assert enrollment.nurture_until == dt.date(2026, 12, 3) + dt.timedelta(days=90)

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 
 from contacts.import_batches import import_preview
 from contacts.models import Contact, ImportRow
@@ -26,6 +27,14 @@ def test_a_birth_date_in_the_future_is_reported_and_not_stored(practice):
     batch = run_import(practice, csv_bytes([["B-1", "Ada", "Moss", "12/22/2048"]], HEADER))
     assert born("B-1") is None
     assert "date '12/22/2048' is in the future" in ImportRow.objects.get(batch=batch).message
+
+
+def test_tomorrow_is_in_the_future_on_a_new_york_evening(practice):
+    # 20:00 in New York on 3 December: already 4 December by the server's clock (UTC).
+    rows = [["B-1", "Ada", "Moss", "12/03/2026"], ["B-2", "Ben", "Ortiz", "12/04/2026"]]
+    with time_machine.travel(dt.datetime(2026, 12, 4, 1, tzinfo=dt.UTC), tick=False):
+        run_import(practice, csv_bytes(rows, HEADER))
+    assert (born("B-1"), born("B-2")) == (dt.date(2026, 12, 3), None)
 
 
 def test_a_day_first_export_reads_every_birth_date_day_first(practice):

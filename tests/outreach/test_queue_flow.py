@@ -214,3 +214,18 @@ def test_the_decisions_bar_counts_only_todays_decisions(client, practice, me):
     page = client.get(url("queue", practice)).content.decode()
 
     assert "Decisions today: <strong>1</strong>" in page
+
+
+def test_a_patient_booked_for_today_is_not_shown_as_stalled_on_a_new_york_evening(
+    client, practice, me
+):
+    enrollment = to_requalify(practice, me.user, "Nia", 5)
+    enrollment.contact.last_outcome = "no_show"
+    enrollment.contact.next_appointment = dt.date(2026, 12, 7)
+    enrollment.contact.save(update_fields=["last_outcome", "next_appointment"])
+    # 20:00 in New York on 7 December, already 8 December by the server's clock (UTC).
+    with time_machine.travel(dt.datetime(2026, 12, 8, 1, tzinfo=dt.UTC), tick=False):
+        client.force_login(me.user)  # the morning's session has timed out
+        page = client.get(url("panel", practice, enrollment_id=enrollment.pk))
+    assert "Stalled after scheduling" not in page.content.decode()
+    assert enrollment.get_bucket_display() in page.content.decode()
