@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.db import connection
@@ -73,17 +73,19 @@ def candidate_row(contact_id: int, attributes: dict) -> CandidateRow:
 
 # The kinds of block (``dedupe_keys``), phone and email first: a pair sharing one is
 # recorded (and shown as a household when its names differ) before another block sees it.
+# dob_key last: it is read where its birth_key block was too big, which the statements,
+# sent one ahead of being read (``candidates_find_among``), must have told by then.
 BLOCKS = (
     "phone",
     "email",
     "birth_key",
-    "dob_key",
     "year_key",
     "sound_key",
     "last_sound_key",
     "first_sound_key",
     "house_key",
     "street_key",
+    "dob_key",
 )
 # A block whose members are all in a block of another kind, read only where that one was
 # too big: two contacts of one dob_key (birth date and initials) share a birth_key.
@@ -114,11 +116,12 @@ MAX_BLOCK = 50
 MAX_BLOCK_OF = dict.fromkeys(("year_key", "sound_key", "last_sound_key", "first_sound_key"), 10)
 
 
-# What ``pair_worth_comparing`` reads of a block member ``x`` (a contact): the birth date
-# also as the integers YYYYMMDD and YYYYDDMM, whose digits it counts.
+# What a block statement reads of a member ``x`` (a contact): CANDIDATE_FIELDS, which it
+# gives with each pair, and for ``pair_worth_comparing`` the birth date also as the
+# integers YYYYMMDD and YYYYDDMM, whose digits it counts, and the initials (INITIALED).
 MEMBER_COLUMNS = (
-    "x.id, x.phone, x.email, x.date_of_birth, x.postal_code, x.address, x.addr_key, "
-    "x.street_key, to_char(x.date_of_birth, 'YYYYMMDD')::int AS ymd, "
+    ", ".join(f"x.{name}" for name in CANDIDATE_FIELDS)
+    + ", to_char(x.date_of_birth, 'YYYYMMDD')::int AS ymd, "
     "to_char(x.date_of_birth, 'YYYYDDMM')::int AS ydm, "
     "left(split_part(x.name_key, '|', 1), 1) AS fi, left(split_part(x.name_key, '|', 2), 1) AS li"
 )
@@ -182,17 +185,24 @@ def pair_worth_comparing() -> str:
     )
 
 
-def _block_pairs(
-    practice: Practice, block: str, keys: list[str], subjects: list[CandidateRow], ids: str
-) -> tuple[set[tuple[int, int]], set[str]]:
-    """The pairs worth comparing (``pair_worth_comparing``) in the blocks ``keys`` of kind
-    ``block``, each a subject (``subjects``, the chunk's contacts; ``ids`` their ids as one
-    ``key_array`` parameter) and another member, as (lower id, higher id); and the keys
-    left out for having more than MAX_BLOCK members (MAX_BLOCK_OF for the name blocks).
+def _block_send(
+    cursor,
+    practice: Practice,
+    block: str,
+    keys: list[str],
+    subjects: list[CandidateRow],
+    ids: str,
+) -> None:
+    """Send the statement of the blocks ``keys`` of kind ``block`` (``_block_read`` reads
+    what it gives): each subject (``subjects``, the chunk's contacts; ``ids`` their ids as
+    one ``key_array`` parameter) with each other member worth comparing to it
+    (``pair_worth_comparing``), and the keys left out for having more than MAX_BLOCK
+    members (MAX_BLOCK_OF for the name blocks).
 
     One statement: an index scan per key, stopped after the most members a block may have
-    plus one (a big block is known by the rows it gives), and the pairs made and sifted by
-    PostgreSQL, so Python reads only the contacts of pairs that could be kept."""
+    plus one (a big block is known by the rows it gives), the pairs made and sifted by
+    PostgreSQL, and the other member's fields given with each pair, so Python judges it
+    without asking again."""
     keys_array, keys_param = key_array(keys)
     source, params, undated, one_undated = f"unnest({keys_array}) AS k(key)", [keys_param], "", ""
     if block in UNDATED_ONLY:
@@ -208,6 +218,7 @@ def _block_pairs(
         one_undated = "AND (s.date_of_birth IS NULL OR o.date_of_birth IS NULL)"
     initialed = f"AND {INITIAL_SHARED}" if block in INITIALED else ""
     most = MAX_BLOCK_OF.get(block, MAX_BLOCK)
+    others = ", ".join(f"o.{name}" for name in CANDIDATE_FIELDS)
     sql = f"""
         WITH subject AS (SELECT string_to_array(%s, ',')::bigint[] AS ids),
         m AS MATERIALIZED (
@@ -221,59 +232,25 @@ def _block_pairs(
             ) AS x
         ),
         big AS (SELECT key FROM m GROUP BY key HAVING count(*) > %s)
-        SELECT s.id, o.id, NULL FROM m s JOIN m o ON o.key = s.key AND o.id <> s.id
+        SELECT s.id, NULL, {others} FROM m s JOIN m o ON o.key = s.key AND o.id <> s.id
         WHERE s.mine AND (NOT o.mine OR o.id > s.id) {one_undated} {initialed}
             AND s.key NOT IN (SELECT key FROM big) AND {pair_worth_comparing()}
         UNION ALL
-        SELECT NULL, NULL, key FROM big
+        SELECT NULL, key, {", ".join(["NULL"] * len(CANDIDATE_FIELDS))} FROM big
     """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
-    params = [ids, *params, practice.pk, most + 1, most]
-    pairs, big = set(), set()
-    with connection.cursor() as cursor:
-        # The planner expects every member to pair with every other and so compiles the
-        # statement (JIT), which took longer than running it (0.6 of 0.7 s a chunk). An
-        # import's chunk is a transaction; outside one, SET LOCAL would do nothing.
-        if connection.in_atomic_block:
-            cursor.execute("SET LOCAL jit = off")
-        cursor.execute(sql, params)
-        for mine, theirs, key in cursor.fetchall():
-            if key is not None:
-                big.add(key)
-            else:
-                pairs.add((mine, theirs) if mine < theirs else (theirs, mine))
+    cursor.execute(sql, [ids, *params, practice.pk, most + 1, most])
+
+
+def _block_read(cursor) -> tuple[list[tuple[int, CandidateRow]], set[str]]:
+    """What ``_block_send``'s statement gave: (subject id, the other member) for each pair
+    worth comparing, and the keys of the blocks too big."""
+    pairs, big = [], set()
+    for subject_id, big_key, *other in cursor.fetchall():
+        if big_key is not None:
+            big.add(big_key)
+        else:
+            pairs.append((subject_id, CandidateRow._make(other)))
     return pairs, big
-
-
-# Pairs judged at a time, their other contacts read together: at a million contacts a
-# chunk's pairs lead to some 300,000 other contacts, which read at once took 450 MB.
-PAIRS_AT_A_TIME = 20_000
-
-
-def _pairs_read(
-    practice: Practice, pairs: set[tuple[int, int]], mine: dict[int, CandidateRow]
-) -> Iterator[tuple[tuple[int, int], CandidateRow, CandidateRow]]:
-    """Each pair with its two contacts: ``mine`` (the chunk's) at hand, the others read
-    PAIRS_AT_A_TIME pairs at a time, in the order of their other contact."""
-
-    def other_of(pair: tuple[int, int]) -> int:
-        return pair[1] if pair[0] in mine else pair[0]
-
-    ordered = sorted(pairs, key=other_of)
-    for start in range(0, len(ordered), PAIRS_AT_A_TIME):
-        batch = ordered[start : start + PAIRS_AT_A_TIME]
-        others = sorted({other for pair in batch if (other := other_of(pair)) not in mine})
-        rows = {}
-        if others:
-            where, values = any_of("id", others)
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT {', '.join(CANDIDATE_FIELDS)} FROM contacts_contact "  # noqa: S608
-                    f"WHERE practice_id = %s AND {where}",
-                    [practice.pk, *values],
-                )
-                rows = {row[0]: CandidateRow._make(row) for row in cursor.fetchall()}
-        for a, b in batch:
-            yield (a, b), mine.get(a) or rows[a], mine.get(b) or rows[b]
 
 
 def pair_judge(a: CandidateRow, b: CandidateRow) -> tuple[float, str] | None:
@@ -334,12 +311,15 @@ def candidates_find_among(
         return 0
     assert all(name in CANDIDATE_FIELDS for name in BLOCKS)
     ids = key_array([subject.id for subject in subjects])[1]
-    pairs: set[tuple[int, int]] = set()  # compared once, whichever blocks they share
-    # One kind of block at a time, in BLOCKS order: a key of a NARROWER kind is read only
-    # where its wider block was found too big, by this chunk or an earlier one.
+    mine = {subject.id: subject for subject in subjects}
     known_big = oversized if oversized is not None else set()
-    for block in BLOCKS:
-        keys = sorted(
+    seen: set[tuple[int, int]] = set()  # judged once, whichever blocks they share
+    found: dict[tuple[int, int], tuple[float, str]] = {}
+
+    def keys_of(block: str) -> list[str]:
+        # A key of a NARROWER kind is read only where its wider block was found too big,
+        # by this chunk or an earlier one.
+        return sorted(
             {
                 key
                 for c in subjects
@@ -351,18 +331,42 @@ def candidates_find_among(
                 )
             }
         )
-        if not keys:
-            continue
-        found_pairs, big = _block_pairs(practice, block, keys, subjects, ids)
-        pairs |= found_pairs
-        known_big.update((block, key) for key in big)
-    if not pairs:
-        return 0
-    mine = {subject.id: subject for subject in subjects}
-    found: dict[tuple[int, int], tuple[float, str]] = {}
-    for pair, first, second in _pairs_read(practice, pairs, mine):
-        if (judged := pair_judge(first, second)) is not None:
-            found[pair] = judged
+
+    def judge(pairs: list[tuple[int, CandidateRow]]) -> None:
+        for subject_id, other in pairs:
+            pair = (subject_id, other.id) if subject_id < other.id else (other.id, subject_id)
+            if pair not in seen:
+                seen.add(pair)
+                # The lower id first, as the pair is stored and its evidence quoted.
+                a, b = mine.get(pair[0], other), mine.get(pair[1], other)
+                if (judged := pair_judge(a, b)) is not None:
+                    found[pair] = judged
+
+    # PostgreSQL runs one kind's statement while Python judges the kind before: in
+    # pipeline mode a statement is sent without waiting for the one before to be read.
+    # One connection, so the statements see the chunk's contacts before they commit.
+    connection.ensure_connection()
+    sent: tuple[str, object] | None = None
+    jit_off = not connection.in_atomic_block  # outside a transaction SET LOCAL does nothing
+    with connection.connection.pipeline():
+        for block in (*BLOCKS, None):
+            cursor = None
+            if block is not None and (keys := keys_of(block)):
+                if not jit_off:
+                    # The planner expects every member to pair with every other and so
+                    # compiles the statements (JIT), which took longer than running them
+                    # (0.6 of 0.7 s a chunk).
+                    with connection.cursor() as setting:
+                        setting.execute("SET LOCAL jit = off")
+                    jit_off = True
+                cursor = connection.cursor()
+                _block_send(cursor, practice, block, keys, subjects, ids)
+            if sent is not None:
+                pairs, big = _block_read(sent[1])
+                sent[1].close()
+                known_big.update((sent[0], key) for key in big)
+                judge(pairs)
+            sent = (block, cursor) if cursor is not None else None
     if not found:
         return 0
     pairs = sorted(found)
