@@ -18,7 +18,7 @@ DEMO_REPLIES = 5
 def demo_extend(practice: Practice) -> list[str]:
     if Campaign.objects.filter(practice=practice, name=DEMO_NAME).exists():
         return [f"Campaign '{DEMO_NAME}' already running."]
-    today = timezone.localdate(timezone=practice.time_zone)
+    today = practice.today()
     coordinators = practice.memberships.filter(role=Role.COORDINATOR).values_list(
         "user_id", flat=True
     )
@@ -104,7 +104,7 @@ def _demo_scoreboard(treated: list[Enrollment]) -> str:
         enrollment_not_now(
             enrollment,
             user=coordinator,
-            return_date=timezone.localdate() + dt.timedelta(days=60),
+            return_date=enrollment.practice.today() + dt.timedelta(days=60),
         )
     for enrollment in later:
         enrollment_requalify(enrollment, user=coordinator, soon=False, fit=True)

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from campaigns import decisions, lifecycle, pacing, selectors, sequences, tone
@@ -31,7 +30,7 @@ from reactivate.selectors import practice_coordinators
 
 
 def _today(request: HttpRequest):
-    return timezone.localdate(timezone=request.access.practice.time_zone)
+    return request.access.practice.today()
 
 
 def _campaign(request: HttpRequest, campaign_id: int) -> Campaign:

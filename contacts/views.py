@@ -14,7 +14,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from contacts import import_batches, page_hooks
@@ -54,7 +53,7 @@ PAGE_SIZE = 50
 
 
 def _today(request: HttpRequest):
-    return timezone.localdate(timezone=request.access.practice.time_zone)
+    return request.access.practice.today()
 
 
 def _slug(request: HttpRequest) -> str:

@@ -118,7 +118,7 @@ def _panel_context(request: HttpRequest, enrollment: Enrollment, *, bound=None, 
     call_step = next((s for s in steps if s.channel == Channel.CALL), None)
     thread = list(conversation.thread(contact))
     last_out = max((m.created_at for m in thread if m.direction == Direction.OUT), default=None)
-    today = timezone.localdate()
+    today = practice.today()
     forms = _decision_forms(bound)
     return {
         "enrollment": enrollment,

@@ -116,7 +116,7 @@ def match_choices(practice: Practice, text: str) -> list[Contact]:
             :MATCH_CHOICES
         ]
     )
-    today = timezone.localdate(timezone=practice.time_zone)
+    today = practice.today()
     by_name = (
         contact_list(practice, today, search=text)
         .exclude(pk__in=[c.pk for c in by_id])

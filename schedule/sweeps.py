@@ -53,7 +53,7 @@ def missed_reenroll_due(today: dt.date | None = None) -> int:
     enrolled."""
     enrolled = 0
     for practice in Practice.objects.filter(reenroll_missed_after_days__isnull=False):
-        day = today or timezone.localdate(timezone=practice.time_zone)
+        day = today or practice.today()
         campaign = (
             Campaign.objects.filter(
                 practice=practice,

@@ -145,7 +145,7 @@ def scope_for(
     coordinator_id: int | None = None,
 ) -> Scope:
     """A scope ending today (practice time) unless ``end`` is given."""
-    end = end or timezone.localdate(timezone=practice.time_zone)
+    end = end or practice.today()
     return Scope(practice, start, end, campaign_id, bucket, coordinator_id)
 
 
@@ -408,7 +408,7 @@ def revenue_at_stake(scope: Scope) -> AtStake:
     if scope.campaign_id is not None:
         return revenue_at_stake_live(scope)
     practice = scope.practice
-    today = timezone.localdate(timezone=practice.time_zone)
+    today = practice.today()
     outcomes = list(OUTCOME_BUCKET)
     if scope.bucket:
         outcomes = [o for o, b in OUTCOME_BUCKET.items() if b == scope.bucket]
@@ -438,7 +438,7 @@ def revenue_at_stake_live(scope: Scope) -> AtStake:
     enrollment) and their quoted amounts. Narrowed by bucket, by the coordinator they are
     assigned to, or to the patients of one campaign. Not bound to the period: it is what
     is at stake today."""
-    today = timezone.localdate(timezone=scope.practice.time_zone)
+    today = scope.practice.today()
     outcomes = list(OUTCOME_BUCKET)
     if scope.bucket:
         outcomes = [o for o, b in OUTCOME_BUCKET.items() if b == scope.bucket]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Exists, OuterRef, Subquery
-from django.utils import timezone
 
 from campaigns.models import Enrollment, Outcome, OutcomeKind, State
 from reactivate.models import Practice
@@ -24,7 +23,7 @@ def appointments_to_mark(
     """Scheduled appointments of today or earlier (practice time), newest first, each with
     ``result``: its effective showed / no-show entry's kind, or None; and
     ``result_source``: who recorded it ("practice_system" for the synced schedule)."""
-    today = timezone.localdate(timezone=practice.time_zone)
+    today = practice.today()
     until = dt.datetime.combine(
         today + dt.timedelta(days=1), dt.time.min, tzinfo=practice.time_zone
     )
@@ -56,7 +55,7 @@ def appointments_to_mark(
 def appointments_waiting(practice: Practice, *, coordinator_id: int | None = None) -> int:
     """How many past or today's appointments have no result yet (the enrollment facts;
     equal to counting :func:`appointments_to_mark` without a limit)."""
-    today = timezone.localdate(timezone=practice.time_zone)
+    today = practice.today()
     until = dt.datetime.combine(
         today + dt.timedelta(days=1), dt.time.min, tzinfo=practice.time_zone
     )

@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from campaigns.bookings import appointments_mark
@@ -43,7 +42,7 @@ def _scope(request: HttpRequest):
     form = PeriodForm(
         request.GET or None, campaigns=campaigns, coordinators=None if own else coordinators
     )
-    start, end = form.dates(timezone.localdate(timezone=practice.time_zone))
+    start, end = form.dates(practice.today())
     narrowing = form.narrowing()
     if own is not None:
         narrowing["coordinator_id"] = own

@@ -2,7 +2,6 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from campaigns.lifecycle import campaign_create, campaign_start
 from contacts.models import Bucket
@@ -29,7 +28,7 @@ class Command(BaseCommand):
             )
         if not 0 <= holdout <= 50:
             raise CommandError("--holdout is a percentage from 0 to 50.")
-        today = timezone.localdate(timezone=practice.time_zone)
+        today = practice.today()
         try:
             campaign = campaign_create(
                 practice=practice,

@@ -1,5 +1,4 @@
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
 from contacts.exports import contacts_csv
 from reactivate.cli import practice_from_slug
@@ -13,6 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, practice, **options):
         practice = practice_from_slug(practice)
-        today = timezone.localdate(timezone=practice.time_zone)
+        today = practice.today()
         for line in contacts_csv(practice, today):
             self.stdout.write(line, ending="")

@@ -5,7 +5,6 @@ import datetime as dt
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from reactivate.cli import practice_from_slug
 from scoreboard import selectors
@@ -30,7 +29,7 @@ class Command(BaseCommand):
                     f"--since must be a date like 2026-01-31, not '{since}'."
                 ) from None
         practice = practice_from_slug(practice)
-        today = timezone.localdate(timezone=practice.time_zone)
+        today = practice.today()
         if start is not None and start > today:
             raise CommandError(f"--since {start} is in the future.")
         scope = selectors.scope_for(practice, start=start, end=today)
