@@ -192,6 +192,7 @@ def _block_send(
     keys: list[str],
     subjects: list[CandidateRow],
     ids: str,
+    members_through: int | None = None,
 ) -> None:
     """Send the statement of the blocks ``keys`` of kind ``block`` (``_block_read`` reads
     what it gives): each subject (``subjects``, the chunk's contacts; ``ids`` their ids as
@@ -202,7 +203,8 @@ def _block_send(
     One statement: an index scan per key, stopped after the most members a block may have
     plus one (a big block is known by the rows it gives), the pairs made and sifted by
     PostgreSQL, and the other member's fields given with each pair, so Python judges it
-    without asking again."""
+    without asking again. ``members_through``: the highest contact id a member may have
+    (None: any)."""
     keys_array, keys_param = key_array(keys)
     source, params, undated, one_undated = f"unnest({keys_array}) AS k(key)", [keys_param], "", ""
     if block in UNDATED_ONLY:
@@ -217,6 +219,7 @@ def _block_send(
         undated = "AND (x.date_of_birth IS NULL OR NOT k.dated OR x.id = ANY(subject.ids))"
         one_undated = "AND (s.date_of_birth IS NULL OR o.date_of_birth IS NULL)"
     initialed = f"AND {INITIAL_SHARED}" if block in INITIALED else ""
+    through = "" if members_through is None else "AND x.id <= %s"
     most = MAX_BLOCK_OF.get(block, MAX_BLOCK)
     others = ", ".join(f"o.{name}" for name in CANDIDATE_FIELDS)
     sql = f"""
@@ -227,7 +230,7 @@ def _block_send(
             CROSS JOIN LATERAL (
                 SELECT {MEMBER_COLUMNS} FROM contacts_contact x
                 WHERE x.practice_id = %s AND x.{block} = k.key AND x.{block} <> ''
-                    AND x.merged_into_id IS NULL {undated}
+                    AND x.merged_into_id IS NULL {undated} {through}
                 LIMIT %s
             ) AS x
         ),
@@ -238,7 +241,8 @@ def _block_send(
         UNION ALL
         SELECT NULL, key, {", ".join(["NULL"] * len(CANDIDATE_FIELDS))} FROM big
     """  # noqa: S608 - block is one of BLOCKS, keys_array is key_array's
-    cursor.execute(sql, [ids, *params, practice.pk, most + 1, most])
+    bound = [] if members_through is None else [members_through]
+    cursor.execute(sql, [ids, *params, practice.pk, *bound, most + 1, most])
 
 
 def _block_read(cursor) -> tuple[list[tuple[int, CandidateRow]], set[str]]:
@@ -304,9 +308,15 @@ def candidates_find_among(
     practice: Practice,
     subjects: list[CandidateRow],
     oversized: set[tuple[str, str]] | None = None,
+    members_through: int | None = None,
 ) -> int:
     """``candidates_find`` for ``subjects``, live contacts of ``practice`` as they are
-    stored (``candidate_row``, when they are at hand)."""
+    stored (``candidate_row``, when they are at hand).
+
+    ``members_through``: pair them only with contacts whose id is at most this (an
+    import's chunk with the contacts before it, not with those of later chunks that
+    commit meanwhile: each finds its own pairs with this one, and blocks stay as big as
+    they were when the chunk was written, whatever the timing)."""
     if not subjects:
         return 0
     assert all(name in CANDIDATE_FIELDS for name in BLOCKS)
@@ -360,7 +370,7 @@ def candidates_find_among(
                         setting.execute("SET LOCAL jit = off")
                     jit_off = True
                 cursor = connection.cursor()
-                _block_send(cursor, practice, block, keys, subjects, ids)
+                _block_send(cursor, practice, block, keys, subjects, ids, members_through)
             if sent is not None:
                 pairs, big = _block_read(sent[1])
                 sent[1].close()

@@ -1,7 +1,9 @@
 """Running an import: ``import_batch_run`` applies a queued batch in a worker (or in
 ``import_contacts``'s process). Rows are applied in chunks; each chunk's contacts, per-row
 results and the batch's progress commit together, so a worker killed mid-import leaves
-whole chunks only, and the redelivered task resumes after the last applied row.
+whole chunks only, and the redelivered task resumes after the last applied row. A chunk's
+duplicate candidates are found once it has committed, while the next one is written
+(``import_candidates``); a resumed run first finds those a stopped one had not.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from contacts.candidates import candidate_row, candidates_find_among
+from contacts.candidates import CandidateRow, candidate_row, candidates_find
+from contacts.import_candidates import CandidateFinder
 from contacts.import_cleaning import CleanRow, PracticeRules, batch_table, chunks_clean
 from contacts.import_matching import opt_outs_record, row_apply, row_fill, rows_match
 from contacts.import_writer import (
     NewContact,
     RunState,
+    contact_ids_through,
     contacts_insert,
     contacts_load,
     contacts_update,
@@ -44,9 +48,10 @@ SUMMARY_KEYS = tuple(IMPORT_SUMMARY)
 
 def _chunk_apply(
     batch: ImportBatch, rows: list[CleanRow], now: dt.datetime, state: RunState
-) -> Counter:
-    """Apply one chunk of clean rows; returns its summary counts. Runs in a transaction.
-    ``state``: what this run has learnt in its earlier chunks."""
+) -> tuple[Counter, list[CandidateRow]]:
+    """Apply one chunk of clean rows; returns its summary counts and its new and changed
+    contacts as written. Runs in a transaction. ``state``: what this run has learnt in its
+    earlier chunks."""
     practice = batch.practice
     counts: Counter = Counter(rows=len(rows))
     good = [r for r in rows if not r.error]
@@ -96,11 +101,9 @@ def _chunk_apply(
     report.sort()
     report_insert(batch, report)
     statistics_keep_up(state, len(rows))
-    # The chunk's new and changed contacts, as just written.
     touched = [candidate_row(real_id[i], contact.__dict__) for i, contact in new_contacts.items()]
     touched += [candidate_row(i, existing[i].__dict__) for i in sorted(changed)]
-    counts["duplicate_candidates"] = candidates_find_among(practice, touched, state.oversized)
-    return counts
+    return counts, touched
 
 
 def _notify_progress(batch: ImportBatch) -> None:
@@ -112,20 +115,51 @@ def _notify_progress(batch: ImportBatch) -> None:
         )
 
 
-def _chunk_commit(batch_id: int, rows: list[CleanRow], state: RunState) -> ImportBatch:
+def _candidates_record(batch: ImportBatch, counts: Counter, finder: CandidateFinder) -> None:
+    # What the candidate thread has committed since the last chunk.
+    found, through = finder.collect()
+    counts["duplicate_candidates"] += found
+    batch.candidates_through = max(batch.candidates_through, through)
+
+
+def _chunk_commit(
+    batch_id: int, rows: list[CleanRow], state: RunState, finder: CandidateFinder
+) -> ImportBatch:
     with transaction.atomic():
         # Lock the batch: two workers never apply the same rows.
         batch = ImportBatch.objects.select_for_update().select_related("practice").get(pk=batch_id)
         rows = [row for row in rows if row.row > batch.last_row]
+        touched: list[CandidateRow] = []
         if rows:
-            counts = _chunk_apply(batch, rows, timezone.now(), state)
+            counts, touched = _chunk_apply(batch, rows, timezone.now(), state)
+            last_id = contact_ids_through()
+            _candidates_record(batch, counts, finder)
             summary = Counter(batch.summary) + counts
             batch.summary = {key: summary.get(key, 0) for key in SUMMARY_KEYS}
             batch.rows_done += len(rows)
             batch.last_row = rows[-1].row
-            batch.save(update_fields=["summary", "rows_done", "last_row"])
+            batch.save(update_fields=["summary", "rows_done", "last_row", "candidates_through"])
             _notify_progress(batch)
+    if rows:
+        finder.submit(touched, last_id, batch.last_row)  # once its contacts can be seen
     return batch
+
+
+def _candidates_catch_up(batch: ImportBatch) -> None:
+    """Find the candidates of the rows a stopped run applied without finding theirs: the
+    contacts the report names after ``candidates_through``."""
+    if batch.candidates_through >= batch.last_row:
+        return
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().select_related("practice").get(pk=batch.pk)
+        contact_ids = batch.rows.filter(
+            row__gt=batch.candidates_through, contact__isnull=False
+        ).values_list("contact_id", flat=True)
+        found = candidates_find(batch.practice, contact_ids)
+        summary = Counter(batch.summary) + Counter(duplicate_candidates=found)
+        batch.summary = {key: summary.get(key, 0) for key in SUMMARY_KEYS}
+        batch.candidates_through = batch.last_row
+        batch.save(update_fields=["summary", "candidates_through"])
 
 
 def import_batch_run(batch_id: int, *, chunk_rows: int | None = None) -> ImportBatch:
@@ -140,6 +174,8 @@ def import_batch_run(batch_id: int, *, chunk_rows: int | None = None) -> ImportB
     batch = ImportBatch.objects.select_related("practice").get(pk=batch_id)
     if not claimed:
         return batch  # done, failed or never started: nothing to do
+    state = RunState()
+    finder = CandidateFinder(batch.practice, state.oversized)
     try:
         table = batch_table(batch)
         if not batch.rows_total:
@@ -148,21 +184,28 @@ def import_batch_run(batch_id: int, *, chunk_rows: int | None = None) -> ImportB
         mapping = mapping_resolve(table.headers, batch.mapping)
         rules = PracticeRules.of(batch.practice).for_file(table, mapping)
         size = chunk_rows or _chunk_rows(batch.rows_total)
+        _candidates_catch_up(batch)
         chunks = chunks_clean(table, mapping, rules, after=batch.last_row, size=size)
-        state = RunState()
         for chunk in _one_ahead(chunks):
-            batch = _chunk_commit(batch_id, chunk, state)
+            batch = _chunk_commit(batch_id, chunk, state, finder)
+        finder.finish()
     except (TableError, ValueError) as error:
-        return _finish(batch_id, ImportStatus.FAILED, str(error))
+        finder.abandon()
+        return _finish(batch_id, ImportStatus.FAILED, str(error), finder)
     except Exception as error:
+        finder.abandon()
         logger.error("import %s stopped: %s", batch_id, type(error).__name__)
         return _finish(
             batch_id,
             ImportStatus.FAILED,
             "The import stopped on an internal error. The rows before it are imported and "
             "listed in the report; nothing was half-applied.",
+            finder,
         )
-    return _finish(batch_id, ImportStatus.DONE, "")
+    except BaseException:
+        finder.abandon()
+        raise
+    return _finish(batch_id, ImportStatus.DONE, "", finder)
 
 
 MIN_CHUNK_ROWS = 500
@@ -245,11 +288,15 @@ def _rows_estimate(table: Table, path: str) -> int:
     return max(lines - table.header_records, 0)
 
 
-def _finish(batch_id: int, status: ImportStatus, error: str) -> ImportBatch:
+def _finish(
+    batch_id: int, status: ImportStatus, error: str, finder: CandidateFinder
+) -> ImportBatch:
     batch = ImportBatch.objects.get(pk=batch_id)
     batch.status, batch.error, batch.finished_at = status, error, timezone.now()
-    batch.summary = {key: batch.summary.get(key, 0) for key in SUMMARY_KEYS}
-    fields = ["status", "error", "finished_at", "summary"]
+    counts = Counter(batch.summary)
+    _candidates_record(batch, counts, finder)  # the last chunks' candidates
+    batch.summary = {key: counts.get(key, 0) for key in SUMMARY_KEYS}
+    fields = ["status", "error", "finished_at", "summary", "candidates_through"]
     if status == ImportStatus.DONE:
         batch.rows_total = batch.rows_done  # the estimate made way for the exact count
         fields.append("rows_total")

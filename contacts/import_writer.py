@@ -48,6 +48,16 @@ def ids_take(count: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+def contact_ids_through() -> int:
+    """The highest contact id taken so far, by this transaction or any other."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(pg_sequence_last_value("
+            "pg_get_serial_sequence('contacts_contact', 'id')::regclass), 0)"
+        )
+        return cursor.fetchone()[0]
+
+
 def contacts_insert(new_contacts: dict[int, NewContact]) -> dict[int, int]:
     """Insert the chunk's new contacts; returns temporary id → real id."""
     if not new_contacts:

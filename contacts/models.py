@@ -241,6 +241,9 @@ class ImportBatch(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     # The file's row number up to which rows are applied; a resumed run continues after it.
     last_row = models.PositiveIntegerField(default=0)
+    # The row up to which the rows' duplicate candidates are found (they are found after
+    # their chunk commits: contacts.import_candidates).
+    candidates_through = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

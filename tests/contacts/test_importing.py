@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from contacts.import_candidates import CandidateFinder
 from contacts.import_cleaning import CleanRow, PracticeRules, batch_table, row_clean
 from contacts.import_runs import _chunk_commit, _chunk_rows, _one_ahead, import_batch_run
 from contacts.import_writer import RunState
@@ -307,7 +308,7 @@ def test_a_killed_run_resumes_after_the_last_applied_chunk(practice):
         for n, cells, problem in table.rows()
         if n <= 4
     ]
-    _chunk_commit(batch.pk, first, RunState())
+    _chunk_commit(batch.pk, first, RunState(), CandidateFinder(practice, set()))
     assert ImportRow.objects.filter(batch=batch).count() == 4
     batch.status = ImportStatus.RUNNING  # as the dead worker left it
     batch.save(update_fields=["status"])
