@@ -131,3 +131,17 @@ def matching_keys(
 
 
 KEY_NAMES = tuple(matching_keys("", "", None, "", ""))
+# The fields the keys are derived from, in ``matching_keys``'s order.
+KEY_INPUTS = ("first_name", "last_name", "date_of_birth", "postal_code", "address")
+
+
+def keys_of(contact) -> dict[str, str]:
+    """The keys of a contact (or an import's new contact) as its fields stand now: what
+    a write of any KEY_INPUTS field stores with it."""
+    return matching_keys(
+        contact.first_name or "",
+        contact.last_name or "",
+        contact.date_of_birth,
+        contact.postal_code or "",
+        contact.address or "",
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from contacts.dedupe import identity_neighbours
+from contacts.dedupe_keys import KEY_INPUTS, KEY_NAMES, keys_of
 from contacts.import_cleaning import CleanRow
 from contacts.import_writer import NewContact
 from contacts.models import Contact, LastOutcome
@@ -49,10 +50,13 @@ def row_apply(contact: Contact | NewContact, row: CleanRow, now: dt.datetime) ->
 
     Values present in the row win, except: consent only ever tightens (an import never
     clears an opt-out or do-not-contact), and an invalid phone never replaces a valid one.
+    The matching keys are the contact's own, derived again when a field they come from
+    changes: the row's would be wrong for the fields it leaves blank (a new address and no
+    postal code keeps the postal code, and the house key must read both).
     """
-    changed = False
+    changed = rekey = False
     for name, value in row.values.items():
-        if value in ("", None) or name == "phone_valid":
+        if value in ("", None) or name == "phone_valid" or name in KEY_NAMES:
             continue
         if (
             name in ("phone", "phone_raw", "phone_extension")
@@ -67,6 +71,10 @@ def row_apply(contact: Contact | NewContact, row: CleanRow, now: dt.datetime) ->
         if getattr(contact, name) != value:
             setattr(contact, name, value)
             changed = True
+            rekey = rekey or name in KEY_INPUTS
+    if rekey:
+        for name, value in keys_of(contact).items():
+            setattr(contact, name, value)
     if row.values.get("phone_valid") and not contact.phone_valid:
         contact.phone_valid = changed = True
     return opt_outs_record(contact, row, now) or changed

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from contacts.dedupe import FILLABLE, matching_keys
+from contacts.dedupe import FILLABLE
+from contacts.dedupe_keys import keys_of
 from contacts.models import Contact, LastOutcome
 
 # Filled as a whole or not at all: a number as typed goes with its E.164 form, its
@@ -60,13 +61,6 @@ def survivor_fill(contact: Contact, values: dict[str, Any]) -> bool:
         contact.do_not_contact_reason = values.get("do_not_contact_reason", "")
         changed.add("do_not_contact")
     if changed.intersection(KEYED):
-        keys = matching_keys(
-            contact.first_name,
-            contact.last_name,
-            contact.date_of_birth,
-            contact.postal_code,
-            contact.address,
-        )
-        for name, value in keys.items():
+        for name, value in keys_of(contact).items():
             setattr(contact, name, value)
     return bool(changed)

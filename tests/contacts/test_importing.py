@@ -420,3 +420,24 @@ def test_a_reimport_that_gives_a_contact_its_birth_date_finds_its_duplicate(prac
     batch = run_import(practice, csv_bytes([["L-7", "Jon", "Smith", "", "", "1980-04-04", "", ""]]))
     assert batch.summary["updated"] == 1
     assert "same birth date" in DuplicateCandidate.objects.get().reason
+
+
+def test_a_reimported_address_without_a_postal_code_keys_the_contact_by_both(practice):
+    # The contact keeps its postal code; its house key is its own, not the row's (which,
+    # lacking the postal code, has none).
+    header = ["Chart #", "Pt First Name", "Pt Last Name", "Address", "Zip"]
+    run_import(practice, csv_bytes([["H-1", "Ida", "Moss", "12 Oak St", "10001"]], header))
+    run_import(practice, csv_bytes([["H-1", "Ida", "Moss", "40 Elm St"]], header[:4]))
+    ida = Contact.objects.get()
+    assert (ida.address, ida.postal_code) == ("40 Elm St", "10001")
+    assert ida.house_key == "10001|40"
+    assert ida.addr_key == "10001|40 elm"
+
+
+def test_a_reimported_birth_date_rekeys_the_contact_with_its_names(practice):
+    header = ["Chart #", "Pt First Name", "Pt Last Name", "DOB"]
+    run_import(practice, csv_bytes([["B-1", "Ida", "Moss", ""]], header))
+    run_import(practice, csv_bytes([["B-1", "", "", "1980-04-04"]], header))
+    ida = Contact.objects.get()
+    assert ida.dob_key == "1980-04-04|im"
+    assert ida.last_sound_key.endswith("|i|04-04")
