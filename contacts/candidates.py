@@ -401,16 +401,22 @@ def candidates_find_among(
     if not found:
         return 0
     pairs = sorted(found)
-    # A decided pair already exists and is left alone; so is a concurrent insert.
+    # A pair still open takes the score and evidence found now (the contacts may have
+    # changed since, or the calibration); a decided pair is left as it was decided.
+    # ``xmax = 0``: the row was inserted, not updated, so it is counted as new.
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO contacts_duplicatecandidate
+            INSERT INTO contacts_duplicatecandidate AS old
                 (practice_id, contact_a_id, contact_b_id, score, reason, status, created_at)
             SELECT %s, a, b, score, reason, %s, %s
             FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], %s::text[])
                 AS new(a, b, score, reason)
-            ON CONFLICT (contact_a_id, contact_b_id) DO NOTHING
+            ON CONFLICT (contact_a_id, contact_b_id) DO UPDATE
+                SET score = excluded.score, reason = excluded.reason
+                WHERE old.status = %s
+                    AND (old.score, old.reason) IS DISTINCT FROM (excluded.score, excluded.reason)
+            RETURNING xmax = 0
             """,
             [
                 practice.pk,
@@ -420,6 +426,7 @@ def candidates_find_among(
                 [b for _, b in pairs],
                 [found[pair][0] for pair in pairs],
                 [found[pair][1] for pair in pairs],
+                CandidateStatus.OPEN.value,
             ],
         )
-        return cursor.rowcount
+        return sum(inserted for (inserted,) in cursor.fetchall())

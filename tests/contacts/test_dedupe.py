@@ -72,6 +72,25 @@ def test_not_the_same_person_is_remembered(practice):
     assert DuplicateCandidate.objects.get().status == CandidateStatus.DISMISSED
 
 
+def test_a_dismissed_pair_keeps_the_score_and_evidence_it_was_decided_on(practice):
+    a, b = make(practice), make(practice, first_name="John")
+    candidates_find(practice, [a.pk, b.pk])
+    DuplicateCandidate.objects.update(score=0.42, reason="as decided")
+    candidate_dismiss(candidate=DuplicateCandidate.objects.get(), user=None)
+    candidates_find(practice, [a.pk, b.pk])
+    assert DuplicateCandidate.objects.values_list("score", "reason").get() == (0.42, "as decided")
+
+
+def test_an_open_pair_found_again_shows_the_score_and_evidence_of_now(practice):
+    # Found again after its contacts changed, or under a new calibration.
+    a, b = make(practice), make(practice, first_name="John")
+    candidates_find(practice, [a.pk, b.pk])
+    fresh = DuplicateCandidate.objects.values_list("score", "reason").get()
+    DuplicateCandidate.objects.update(score=0.42, reason="an older calibration's words")
+    assert candidates_find(practice, [a.pk, b.pk]) == 0  # not a new pair
+    assert DuplicateCandidate.objects.values_list("score", "reason").get() == fresh
+
+
 def test_different_birth_dates_with_similar_names_are_not_candidates(practice):
     a = make(practice)
     b = make(practice, first_name="John", date_of_birth=dt.date(1999, 1, 1))
