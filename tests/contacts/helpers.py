@@ -7,7 +7,11 @@ import io
 from pathlib import Path
 
 from contacts.import_batches import import_batch_create
-from contacts.import_runs import import_batch_run
+from contacts.import_candidates import CandidateFinder
+from contacts.import_cleaning import PracticeRules, batch_table, row_clean
+from contacts.import_runs import _chunk_commit, import_batch_run
+from contacts.import_writer import RunState
+from contacts.mapping import mapping_resolve
 from contacts.models import ImportBatch, ImportStatus
 
 HEADER = [
@@ -45,6 +49,27 @@ def run_import(
     batch.status = ImportStatus.QUEUED
     batch.save()
     return import_batch_run(batch.pk, chunk_rows=chunk_rows)
+
+
+def first_rows_applied(practice, data: bytes, last_row: int) -> ImportBatch:
+    """A batch whose worker applied its rows up to ``last_row`` in one chunk, which
+    committed, and died: as it left the batch (running)."""
+    batch = upload(practice, data)
+    batch.status = ImportStatus.QUEUED
+    batch.save()
+    table = batch_table(batch)
+    mapping = mapping_resolve(table.headers, batch.mapping)
+    rules = PracticeRules.of(practice)
+    first = [
+        row_clean(n, cells, problem, table, mapping, rules)
+        for n, cells, problem in table.rows()
+        if n <= last_row
+    ]
+    _chunk_commit(batch.pk, first, RunState(), CandidateFinder(practice, set()))
+    batch.refresh_from_db()
+    batch.status = ImportStatus.RUNNING
+    batch.save(update_fields=["status"])
+    return batch
 
 
 def write(tmp_path: Path, data: bytes, name: str = "export.csv") -> Path:

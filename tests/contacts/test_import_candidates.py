@@ -4,13 +4,9 @@ their own while the next chunk is written (``contacts.import_candidates``)."""
 import pytest
 
 from contacts.candidates import candidate_row, candidates_find_among
-from contacts.import_candidates import CandidateFinder
-from contacts.import_cleaning import CleanRow, PracticeRules, batch_table, row_clean
-from contacts.import_runs import _chunk_commit, import_batch_run
-from contacts.import_writer import RunState
-from contacts.mapping import mapping_resolve
+from contacts.import_runs import import_batch_run
 from contacts.models import Contact, DuplicateCandidate, ImportStatus
-from tests.contacts.helpers import csv_bytes, run_import, upload
+from tests.contacts.helpers import csv_bytes, first_rows_applied, run_import
 from tests.factories import PracticeFactory
 
 # Spouses sharing a phone in the first and the last chunk (of two rows each), and a
@@ -51,24 +47,12 @@ def test_a_second_import_of_the_same_file_records_no_pair_twice():
 
 
 def test_a_resumed_run_finds_the_candidates_a_stopped_one_had_not(practice):
-    batch = upload(practice, csv_bytes(ROWS))
-    batch.status = ImportStatus.QUEUED
-    batch.save()
-    table = batch_table(batch)
-    mapping = mapping_resolve(table.headers, batch.mapping)
-    rules = PracticeRules.of(practice)
-    first: list[CleanRow] = [
-        row_clean(n, cells, problem, table, mapping, rules)
-        for n, cells, problem in table.rows()
-        if n <= 4
-    ]
-    _chunk_commit(batch.pk, first, RunState(), CandidateFinder(practice, set()))
+    batch = first_rows_applied(practice, csv_bytes(ROWS), last_row=4)
     # The worker died once the chunk committed and before its candidates did.
     DuplicateCandidate.objects.all().delete()
-    batch.refresh_from_db()
     batch.summary["duplicate_candidates"] = 0
-    batch.status, batch.candidates_through = ImportStatus.RUNNING, 0
-    batch.save(update_fields=["summary", "status", "candidates_through"])
+    batch.candidates_through = 0
+    batch.save(update_fields=["summary", "candidates_through"])
 
     finished = import_batch_run(batch.pk)
     assert _pairs() == {("Maria", "Carlos"), ("Peter", "Petre")}

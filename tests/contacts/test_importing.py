@@ -8,11 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contacts.import_candidates import CandidateFinder
-from contacts.import_cleaning import CleanRow, PracticeRules, batch_table, row_clean
-from contacts.import_runs import _chunk_commit, _chunk_rows, _one_ahead, import_batch_run
-from contacts.import_writer import RunState
-from contacts.mapping import mapping_resolve
+from contacts.import_runs import _chunk_rows, _one_ahead, import_batch_run
 from contacts.models import (
     CandidateStatus,
     Contact,
@@ -22,7 +18,7 @@ from contacts.models import (
     LastOutcome,
 )
 from contacts.tabular import TableError
-from tests.contacts.helpers import HEADER, csv_bytes, run_import, upload
+from tests.contacts.helpers import HEADER, csv_bytes, first_rows_applied, run_import
 
 pytestmark = pytest.mark.django_db
 
@@ -296,22 +292,9 @@ def test_a_killed_run_resumes_after_the_last_applied_chunk(practice):
     rows = [
         [f"K-{i}", f"Pat{i}", "Kay", f"212-555-01{i:02d}", "", "", "inquiry", ""] for i in range(10)
     ]
-    batch = upload(practice, csv_bytes(rows))
-    batch.status = ImportStatus.QUEUED
-    batch.save()
     # A worker that applied the first chunk and died: the chunk committed, nothing after it.
-    table = batch_table(batch)
-    mapping = mapping_resolve(table.headers, batch.mapping)
-    rules = PracticeRules.of(practice)
-    first: list[CleanRow] = [
-        row_clean(n, cells, problem, table, mapping, rules)
-        for n, cells, problem in table.rows()
-        if n <= 4
-    ]
-    _chunk_commit(batch.pk, first, RunState(), CandidateFinder(practice, set()))
+    batch = first_rows_applied(practice, csv_bytes(rows), last_row=4)
     assert ImportRow.objects.filter(batch=batch).count() == 4
-    batch.status = ImportStatus.RUNNING  # as the dead worker left it
-    batch.save(update_fields=["status"])
 
     finished = import_batch_run(batch.pk, chunk_rows=3)
     assert finished.status == ImportStatus.DONE
