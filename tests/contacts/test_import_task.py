@@ -19,7 +19,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from contacts.models import Contact, ImportBatch, ImportRow, ImportStatus
+from contacts.models import Contact, DuplicateCandidate, ImportBatch, ImportRow, ImportStatus
 from reactivate.models import Role
 from tests.conftest import worker_database_url
 from tests.contacts.helpers import csv_bytes
@@ -32,9 +32,23 @@ LOCKED_ROW = 60  # in the second chunk of 50
 WAIT_SECONDS = 60  # a bound, so a broken worker fails the test instead of hanging it
 
 
+# Households sharing a phone, each a duplicate candidate: one within the first chunk, one
+# across the first and the last.
+SHARED_PHONES = {1: "212-555-0101", 2: "212-555-0101", 10: "212-555-0110", 110: "212-555-0110"}
+
+
 def _rows() -> list[list[str]]:
     return [
-        [f"C-{i}", f"Pat{i}", f"Row{i}", "", f"pat{i}@example.com", "", "NS", ""]
+        [
+            f"C-{i}",
+            f"Pat{i}",
+            f"Row{i}",
+            SHARED_PHONES.get(i, ""),
+            f"pat{i}@example.com",
+            "",
+            "NS",
+            "",
+        ]
         for i in range(1, ROWS + 1)
     ]
 
@@ -143,3 +157,10 @@ def test_a_worker_killed_mid_import_resumes_without_losing_or_repeating_rows(
     assert sorted(rows) == list(range(1, ROWS + 1))
     locked_contact.refresh_from_db()
     assert locked_contact.first_name == f"Pat{LOCKED_ROW}"
+    # Whether the worker died before or after the first chunk's candidates committed, the
+    # resumed run has found every pair.
+    pairs = DuplicateCandidate.objects.values_list(
+        "contact_a__external_id", "contact_b__external_id"
+    )
+    assert set(pairs) == {("C-1", "C-2"), ("C-10", "C-110")}
+    assert batch.candidates_through == ROWS
