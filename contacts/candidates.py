@@ -11,11 +11,10 @@ the evidence in words).
 
 from __future__ import annotations
 
-import datetime as dt
 import operator
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import NamedTuple, get_type_hints
 
 from django.db import connection
 from django.utils import timezone
@@ -39,59 +38,6 @@ CANDIDATE_THRESHOLD = 0.3
 LIVE_CONTACTS = "FROM contacts_contact WHERE practice_id = %s AND merged_into_id IS NULL"
 
 
-class CandidateRow(NamedTuple):
-    """A contact as candidate finding reads it (CANDIDATE_FIELDS): a tuple, not a dict or
-    a model, because a chunk's blocks hold tens of thousands of them."""
-
-    id: int
-    first_name: str
-    last_name: str
-    phone: str
-    email: str
-    date_of_birth: dt.date | None
-    postal_code: str
-    address: str
-    dob_key: str
-    birth_key: str
-    year_key: str
-    sound_key: str
-    last_sound_key: str
-    first_sound_key: str
-    addr_key: str
-    house_key: str
-    street_key: str
-
-
-CANDIDATE_FIELDS = CandidateRow._fields
-
-
-class PairRow(NamedTuple):
-    """The other member of a pair, as a block statement gives it: what the scoring reads
-    (``pair_scoring.Pairable``), not the blocking keys. At a million contacts a chunk's
-    statements give some 110k pairs; the seven keys were a third of the values read."""
-
-    id: int
-    first_name: str
-    last_name: str
-    phone: str
-    email: str
-    date_of_birth: dt.date | None
-    postal_code: str
-    address: str
-    addr_key: str
-    street_key: str
-
-
-PAIR_FIELDS = PairRow._fields
-_ATTRIBUTES = operator.itemgetter(*CANDIDATE_FIELDS[1:])
-
-
-def candidate_row(contact_id: int, attributes: dict) -> CandidateRow:
-    """A contact as candidate finding reads it, from the attributes of a contact at hand
-    (an import's, just written: reading them back cost a tenth of finding candidates)."""
-    return CandidateRow(contact_id, *_ATTRIBUTES(attributes))
-
-
 # The kinds of block (``dedupe_keys``), phone and email first: a pair sharing one is
 # recorded (and shown as a household when its names differ) before another block sees it.
 # dob_key last: it is read where its birth_key block was too big, which the statements,
@@ -108,6 +54,27 @@ BLOCKS = (
     "street_key",
     "dob_key",
 )
+# The other member of a pair, as a block statement gives it: its id and what the scoring
+# reads (``pair_scoring.Pairable``), not the blocking keys. At a million contacts a chunk's
+# statements give some 110k pairs; the keys were a third of the values read.
+PairRow = NamedTuple("PairRow", [("id", int), *get_type_hints(Pairable).items()])
+PAIR_FIELDS = PairRow._fields
+# A contact as candidate finding reads it: PairRow's fields and the keys of its blocks. A
+# tuple, not a dict or a model, because a chunk's blocks hold tens of thousands of them.
+CandidateRow = NamedTuple(
+    "CandidateRow",
+    [*get_type_hints(PairRow).items(), *((b, str) for b in BLOCKS if b not in PAIR_FIELDS)],
+)
+CANDIDATE_FIELDS = CandidateRow._fields
+_ATTRIBUTES = operator.itemgetter(*CANDIDATE_FIELDS[1:])
+
+
+def candidate_row(contact_id: int, attributes: dict) -> CandidateRow:
+    """A contact as candidate finding reads it, from the attributes of a contact at hand
+    (an import's, just written: reading them back cost a tenth of finding candidates)."""
+    return CandidateRow(contact_id, *_ATTRIBUTES(attributes))
+
+
 # A block whose members are all in a block of another kind, read only where that one was
 # too big: two contacts of one dob_key (birth date and initials) share a birth_key.
 NARROWER = {"dob_key": "birth_key"}
@@ -340,7 +307,6 @@ def candidates_find_among(
     they were when the chunk was written, whatever the timing)."""
     if not subjects:
         return 0
-    assert all(name in CANDIDATE_FIELDS for name in BLOCKS)
     ids = key_array([subject.id for subject in subjects])[1]
     mine = {subject.id: subject for subject in subjects}
     known_big = oversized if oversized is not None else set()
