@@ -18,7 +18,12 @@ from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from contacts.dedupe_keys import _dob_key, _initials_of, matching_keys
+from contacts.dedupe_keys import (
+    _dob_key,
+    _initials_of,
+    keys_of,
+    matching_keys,  # noqa: F401 - landed contacts 0003 imports it here
+)
 from contacts.history import history_move
 from contacts.models import (
     CandidateStatus,
@@ -313,13 +318,7 @@ def contact_merge(
     if merged.phone and survivor.phone == merged.phone:
         survivor.phone_valid = survivor.phone_valid or merged.phone_valid
     _strictest_consent(survivor, merged)
-    for key, value in matching_keys(
-        survivor.first_name,
-        survivor.last_name,
-        survivor.date_of_birth,
-        survivor.postal_code,
-        survivor.address,
-    ).items():
+    for key, value in keys_of(survivor).items():
         setattr(survivor, key, value)
     merged.merged_into = survivor
     merged.save(update_fields=["merged_into", "updated_at"])

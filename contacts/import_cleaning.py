@@ -16,7 +16,8 @@ from typing import Any
 from django.conf import settings
 
 from contacts import dates, hygiene, import_sample, phones
-from contacts.dedupe import Identity, matching_keys
+from contacts.dedupe import Identity
+from contacts.dedupe_keys import matching_keys
 from contacts.models import Contact, ImportBatch, OutcomeSynonym
 from contacts.tabular import Table, table_open
 from reactivate.models import Practice
